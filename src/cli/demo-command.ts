@@ -1,0 +1,32 @@
+/**
+ * `flowgate demo`: plays every example scenario in examples/ and prints what
+ * happened. No credentials, no network.
+ */
+import { readdir } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { simulateCommand } from './simulate-command.js';
+import { ExitCode } from './exit-codes.js';
+import type { CliIO } from './io.js';
+
+export const EXAMPLES_DIR = fileURLToPath(new URL('../../examples', import.meta.url));
+
+export async function demoCommand(io: CliIO): Promise<number> {
+  const examples = (await readdir(EXAMPLES_DIR, { withFileTypes: true })).filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
+  const results: { scenario: string; code: number }[] = [];
+  for (const example of examples) {
+    const dir = join(EXAMPLES_DIR, example);
+    const scenarios = (await readdir(join(dir, 'scenarios'))).filter((name) => name.endsWith('.yml')).sort();
+    for (const scenario of scenarios) {
+      const file = join(dir, 'scenarios', scenario);
+      io.out(`\n${'='.repeat(100)}`);
+      const code = await simulateCommand({ flows: relative(process.cwd(), join(dir, 'flow.yml')), scenario: relative(process.cwd(), file), json: false }, io);
+      results.push({ scenario: `${example}/${scenario}`, code });
+    }
+  }
+  const names: Record<number, string> = { 0: 'succeeded', 5: 'declined', 6: 'failed', 7: 'waiting' };
+  io.out(`\n${'='.repeat(100)}\nPlayed ${results.length} scenarios from examples/:`);
+  for (const result of results) io.out(`  ${(names[result.code] ?? `exit ${result.code}`).padEnd(10)} ${result.scenario}`);
+  const broken = results.filter((result) => ![0, 5, 6, 7].includes(result.code));
+  return broken.length > 0 ? ExitCode.internal : ExitCode.ok;
+}

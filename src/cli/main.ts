@@ -1,0 +1,72 @@
+/**
+ * The flowgate CLI. Thin: it parses arguments and hands off to a command.
+ */
+import { parseArgs } from 'node:util';
+import { demoCommand } from './demo-command.js';
+import { ExitCode, UsageError } from './exit-codes.js';
+import { processIO, type CliIO } from './io.js';
+import { simulateCommand } from './simulate-command.js';
+import { validateCommand } from './validate-command.js';
+
+export const USAGE = `Usage: flowgate <command> [options]
+
+Commands:
+  validate [paths...]                      Check flow files (default: .github/flows)
+  simulate --flows <dir|file> --scenario <file>
+                                           Play a scenario against flows, offline
+  demo                                     Play every example scenario in examples/
+
+Options:
+  --json       Print a stable JSON document (validate, simulate)
+  -h, --help   Show this help
+  --version    Show the version
+
+Exit codes:
+  0 ok (valid; run succeeded)   2 bad arguments        3 invalid flows
+  4 invalid scenario            5 run ended declined   6 run failed or was cancelled
+  7 run still waiting           1 internal error`;
+
+export async function main(argv: readonly string[], io: CliIO = processIO): Promise<number> {
+  try {
+    return await dispatch(argv, io);
+  } catch (error) {
+    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      io.err(`flowgate: ${(error as Error).message}\n\n${USAGE}`);
+      return ExitCode.usage;
+    }
+    io.err(`flowgate: internal error: ${(error as Error).stack ?? String(error)}`);
+    return ExitCode.internal;
+  }
+}
+
+async function dispatch(argv: readonly string[], io: CliIO): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
+    io.out(USAGE);
+    return command === undefined ? ExitCode.usage : ExitCode.ok;
+  }
+  if (command === '--version') {
+    io.out('flowgate 0.1.0');
+    return ExitCode.ok;
+  }
+  switch (command) {
+    case 'validate': {
+      const { values, positionals } = parseArgs({ args: [...rest], allowPositionals: true, options: { json: { type: 'boolean', default: false } } });
+      return validateCommand(positionals, { json: values.json }, io);
+    }
+    case 'simulate': {
+      const { values } = parseArgs({
+        args: [...rest],
+        options: { flows: { type: 'string' }, scenario: { type: 'string' }, json: { type: 'boolean', default: false } },
+      });
+      if (!values.flows) throw new UsageError('simulate needs --flows <dir|file>');
+      if (!values.scenario) throw new UsageError('simulate needs --scenario <file>');
+      return simulateCommand({ flows: values.flows, scenario: values.scenario, json: values.json }, io);
+    }
+    case 'demo':
+      parseArgs({ args: [...rest], options: {} });
+      return demoCommand(io);
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}

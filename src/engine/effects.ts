@@ -1,0 +1,117 @@
+/**
+ * Turning a step's actions into effects: data the shell applies later, each
+ * keyed so that applying it twice is impossible.
+ */
+import type { CompiledFlow } from '../flow/compile.js';
+import type { Action } from '../flow/schema.js';
+import { renderTemplate } from '../flow/template.js';
+import type { Facts } from './facts.js';
+import type { PrContext } from './pr-context.js';
+import type { DecisionRecord, EffectBody, RunState } from './state.js';
+
+export interface EngineContext {
+  flow: CompiledFlow;
+  facts: Facts;
+  pr: PrContext;
+}
+
+export const iso = (time: number): string => new Date(time).toISOString();
+/** `2026-11-25 09:00 UTC`: how times read in rules and history. */
+export const readableTime = (time: number): string => `${iso(time).slice(0, 16).replace('T', ' ')} UTC`;
+
+export interface TemplateExtras {
+  step?: { id: string; name: string; attempt: number };
+  gate?: { need: number; have: number; approvers: string; deadline?: string; waiting_on: string };
+  decision?: DecisionRecord;
+}
+
+/** The variables a message template sees; docs/templates.md lists them. */
+export function templateView(context: EngineContext, state: RunState, now: number, extras: TemplateExtras = {}): object {
+  const { facts, flow, pr } = context;
+  const snapshot = facts.pr;
+  const repoUrl = facts.repo.url ?? `https://github.com/${facts.repo.owner}/${facts.repo.name}`;
+  const steps: Record<string, unknown> = {};
+  for (const [id, step] of Object.entries(state.steps)) steps[id] = { status: step.status, outputs: step.outputs };
+  return {
+    pr: {
+      number: snapshot.number,
+      title: snapshot.title,
+      url: snapshot.url ?? `${repoUrl}/pull/${snapshot.number}`,
+      author: snapshot.author,
+      base: snapshot.base,
+      head: snapshot.head,
+      head_sha: state.view.headSha,
+      labels: state.view.labels,
+      body: snapshot.body,
+      draft: snapshot.draft,
+      changed_files: snapshot.files.length,
+      changed_lines: pr.changedLines,
+    },
+    repo: { owner: facts.repo.owner, name: facts.repo.name, full_name: `${facts.repo.owner}/${facts.repo.name}`, url: repoUrl },
+    run: { id: facts.run.id, url: facts.run.url ?? '', status: state.status, flow: flow.name, started_at: iso(state.startedAt) },
+    flow: { name: flow.name },
+    step: extras.step ? { ...extras.step, outputs: state.steps[extras.step.id]?.outputs ?? {} } : {},
+    steps,
+    fields: pr.fields(),
+    gate: extras.gate ?? {},
+    decision: extras.decision ?? lastCounted(state) ?? {},
+    now: iso(now),
+  };
+}
+
+function lastCounted(state: RunState): DecisionRecord | undefined {
+  for (let index = state.decisions.length - 1; index >= 0; index -= 1) {
+    if (state.decisions[index]!.counted) return state.decisions[index];
+  }
+  return undefined;
+}
+
+const render = (template: string, view: object): string => renderTemplate(template, view);
+
+function renderBody(body: Record<string, string | number | boolean> | undefined, view: object): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(body ?? {})) out[key] = typeof value === 'string' ? render(value, view) : value;
+  return out;
+}
+
+export type ActionOutcome = { ok: true; effects: EffectBody[] } | { ok: false; error: string };
+
+/** The effects of one action; fails only when the action cannot be carried out at all. */
+export function effectsOfAction(action: Action, context: EngineContext, state: RunState, view: object): ActionOutcome {
+  const snapshot = context.facts.pr;
+  if ('comment' in action) return { ok: true, effects: [{ type: 'comment', body: render(action.comment, view) }] };
+  if ('label' in action) return { ok: true, effects: [{ type: 'label', labels: action.label }] };
+  if ('unlabel' in action) return { ok: true, effects: [{ type: 'unlabel', labels: action.unlabel }] };
+  if ('request_reviewers' in action) {
+    const users = (action.request_reviewers.users ?? []).filter((user) => user.toLowerCase() !== context.pr.author);
+    return { ok: true, effects: [{ type: 'request_reviewers', users, teams: action.request_reviewers.teams ?? [] }] };
+  }
+  if ('merge' in action) {
+    const sha = (action.merge.sha ?? 'approved') === 'approved' ? state.approvedSha : state.view.headSha;
+    if (sha === undefined) return { ok: false, error: 'no approved commit to merge: no gate has approved in this run' };
+    const effect: EffectBody = { type: 'merge', method: action.merge.method ?? 'merge', sha };
+    if (action.merge.commit_title !== undefined) effect.commit_title = render(action.merge.commit_title, view);
+    if (action.merge.commit_message !== undefined) effect.commit_message = render(action.merge.commit_message, view);
+    return { ok: true, effects: [effect] };
+  }
+  if ('close' in action) {
+    const comment = action.close.comment;
+    const effects: EffectBody[] = comment !== undefined ? [{ type: 'comment', body: render(comment, view) }] : [];
+    return { ok: true, effects: [...effects, { type: 'close' }] };
+  }
+  if ('dispatch_workflow' in action) {
+    const { workflow, ref, inputs } = action.dispatch_workflow;
+    const rendered: Record<string, string> = {};
+    for (const [key, value] of Object.entries(inputs ?? {})) rendered[key] = render(value, view);
+    return { ok: true, effects: [{ type: 'dispatch_workflow', workflow, ref: ref !== undefined ? render(ref, view) : snapshot.base, inputs: rendered }] };
+  }
+  if ('repository_dispatch' in action) {
+    const { event_type, client_payload } = action.repository_dispatch;
+    return { ok: true, effects: [{ type: 'repository_dispatch', event_type, client_payload: renderBody(client_payload, view) }] };
+  }
+  if ('webhook' in action) {
+    return { ok: true, effects: [{ type: 'webhook', connection: action.webhook.connection, body: renderBody(action.webhook.body, view) }] };
+  }
+  const { users, teams, connection, message } = action.notify;
+  return { ok: true, effects: [{ type: 'notify', users: users ?? [], teams: teams ?? [], ...(connection !== undefined ? { connection } : {}), message: render(message, view) }] };
+}

@@ -1,0 +1,124 @@
+/**
+ * evaluate(flow, facts, now): the whole engine as one pure function.
+ * Same flow, facts and time in; the same run state, decision record and
+ * effects out, every time.
+ */
+import { compileFlow, type CompiledFlow } from '../flow/compile.js';
+import type { Flow } from '../flow/schema.js';
+import { iso, readableTime, type EngineContext } from './effects.js';
+import type { Facts } from './facts.js';
+import { describeApprovers, tally } from './gate.js';
+import { prContext } from './pr-context.js';
+import { advance, applyEvent, nextTimer, startRun } from './run.js';
+import type { Awaiting, Evaluation, RunState } from './state.js';
+
+export type Instant = Date | string | number;
+
+export function engineContext(flow: Flow | CompiledFlow, facts: Facts): EngineContext {
+  const compiled = 'byId' in flow ? flow : compileFlow(flow);
+  return { flow: compiled, facts, pr: prContext(facts.pr) };
+}
+
+export function toMillis(instant: Instant): number {
+  const value = instant instanceof Date ? instant.getTime() : typeof instant === 'number' ? instant : Date.parse(instant);
+  if (!Number.isFinite(value)) throw new RangeError(`not a time: ${String(instant)}`);
+  return value;
+}
+
+/** Events in time order; events at the same time keep their given order. */
+export function orderedEvents(facts: Facts): Facts['events'] {
+  return facts.events
+    .map((event, index) => ({ event, index, at: Date.parse(event.at) }))
+    .sort((a, b) => a.at - b.at || a.index - b.index)
+    .map(({ event }) => event);
+}
+
+export function evaluate(flow: Flow | CompiledFlow, facts: Facts, now: Instant): Evaluation {
+  const context = engineContext(flow, { ...facts, events: orderedEvents(facts) });
+  const state = startRun(context);
+  return resume(context, state, 0, now);
+}
+
+/**
+ * Continues a run from a stored state: applies events from `from` on, then the
+ * timers due by `now`. `evaluate` is `resume` from the start.
+ */
+export function resume(context: EngineContext, state: RunState, from: number, now: Instant): Evaluation {
+  const until = toMillis(now);
+  const { events } = context.facts;
+  for (let index = from; index < events.length; index += 1) {
+    const event = events[index]!;
+    if (Date.parse(event.at) > until) break;
+    applyEvent(context, state, event);
+  }
+  advance(context, state, until);
+  return report(context, state);
+}
+
+/** Applies the first `count` events only, for callers that store and resume state. */
+export function foldEvents(context: EngineContext, count: number): RunState {
+  const state = startRun(context);
+  for (const event of context.facts.events.slice(0, count)) applyEvent(context, state, event);
+  return state;
+}
+
+export function report(context: EngineContext, state: RunState): Evaluation {
+  const { flow, facts } = context;
+  const timer = nextTimer(context, state);
+  const waitingOn: Awaiting[] = [];
+  const current: string[] = [];
+  const active = state.active;
+  if (active && state.status === 'waiting') {
+    const step = flow.byId.get(active.step)!;
+    if (step.kind === 'wait') {
+      current.push(step.id);
+      const wait = step.wait!;
+      const deadline = wait.kind === 'duration' ? wait.durationMs : wait.timeoutMs;
+      const entry: Awaiting = {
+        step: step.id,
+        kind: wait.kind === 'duration' ? 'time' : wait.kind,
+        ...(deadline !== undefined ? { deadline: iso(active.since + deadline) } : {}),
+      };
+      if (wait.kind === 'callback') entry.token_id = `${facts.run.id}:${step.id}:${active.attempt}`;
+      if (wait.kind === 'check_run') entry.name = wait.name;
+      if (wait.kind === 'label') entry.name = wait.label;
+      waitingOn.push(entry);
+    } else {
+      for (const gate of step.gates) {
+        const gateState = active.gates[gate.branch]!;
+        if (gateState.status !== 'open') continue;
+        current.push(step.kind === 'parallel' ? `${step.id}/${gate.branch}` : step.id);
+        const { have, need } = tally(gate, gateState, context.pr);
+        waitingOn.push({
+          step: step.id,
+          ...(step.kind === 'parallel' ? { gate: gate.branch } : {}),
+          kind: 'approval',
+          need: Math.max(0, need - have),
+          have,
+          approvers: describeApprovers(gate, gateState),
+          ...(gate.timeoutMs !== undefined && !gateState.deadlinePassed ? { deadline: iso(active.since + gate.timeoutMs) } : {}),
+        });
+      }
+    }
+  }
+  return {
+    run: {
+      id: facts.run.id,
+      flow: flow.name,
+      status: state.status,
+      ...(state.reason !== undefined ? { reason: state.reason } : {}),
+      started_at: iso(state.startedAt),
+      ...(state.endedAt !== undefined ? { ended_at: iso(state.endedAt) } : {}),
+      current,
+      waiting_on: waitingOn,
+      ...(timer ? { next_deadline: iso(timer.at) } : {}),
+      ...(state.approvedSha !== undefined ? { approved_sha: state.approvedSha } : {}),
+    },
+    steps: flow.steps.map((step) => ({ id: step.id, name: step.name, kind: step.kind, ...structuredClone(state.steps[step.id]!) })),
+    decisions: structuredClone(state.decisions),
+    effects: structuredClone(state.effects),
+    history: structuredClone(state.history),
+  };
+}
+
+export { readableTime };

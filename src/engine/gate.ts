@@ -1,0 +1,107 @@
+/**
+ * A gate's rules: who may decide, and whether the votes so far meet its quorum.
+ */
+import { lower, type CompiledGate } from '../flow/compile.js';
+import type { Decision } from './facts.js';
+import type { PrContext } from './pr-context.js';
+import type { DecisionSourceName, GateState } from './state.js';
+
+export interface Judgement {
+  counted: boolean;
+  rule: string;
+}
+
+export interface Ballot {
+  actor: string;
+  decision: Decision;
+  source: DecisionSourceName;
+  sha: string;
+}
+
+/** Why a decision counts for a gate, or why it is ignored. The first rule that applies wins. */
+export function judge(gate: CompiledGate, state: GateState, ballot: Ballot, context: PrContext, headSha: string): Judgement {
+  const verb = ballot.decision;
+  const login = lower(ballot.actor);
+  const sources = [...gate.sources];
+  if (ballot.source !== 'timeout' && !gate.sources.has(ballot.source)) {
+    return { counted: false, rule: `ignored: ${ballot.source} decisions do not count here (sources: ${sources.join(', ')})` };
+  }
+  if (gate.exclude.author && login === context.author) return { counted: false, rule: `ignored: the author cannot ${verb}` };
+  if (gate.exclude.bots && context.isBot(login)) return { counted: false, rule: `ignored: bots cannot ${verb}` };
+  if (gate.exclude.committers && context.isCommitter(login)) {
+    return { counted: false, rule: `ignored: committers cannot ${verb} (${ballot.actor} committed to this PR)` };
+  }
+  if (gate.exclude.users.includes(login)) return { counted: false, rule: `ignored: ${ballot.actor} is excluded from this gate` };
+  if (gate.invalidateOnPush && ballot.sha !== headSha) {
+    return { counted: false, rule: `ignored: made on ${short(ballot.sha)}, not the head ${short(headSha)} (invalidate_on_push)` };
+  }
+  const eligible = eligibility(gate, state, login, context);
+  if (eligible) return { counted: true, rule: `counted: ${eligible}` };
+  return { counted: false, rule: `ignored: not an approver (approvers: ${describeApprovers(gate, state)})` };
+}
+
+function eligibility(gate: CompiledGate, state: GateState, login: string, context: PrContext): string | undefined {
+  if (gate.from.users.some((user) => lower(user) === login)) return 'listed approver';
+  for (const team of gate.from.teams) if (context.members(team).has(login)) return `member of ${team}`;
+  if (state.addedUsers.includes(login)) return 'added by escalation';
+  for (const team of state.addedTeams) if (context.members(team).has(login)) return `member of ${team} (added by escalation)`;
+  if (gate.from.permission && context.hasPermission(login, gate.from.permission)) {
+    return `has ${context.permissionOf(login)} permission (needs ${gate.from.permission})`;
+  }
+  if (gate.from.codeowners) {
+    const owners = context.codeOwners();
+    const file = owners.get(login);
+    if (file !== undefined) return `code owner of ${file}`;
+    for (const [owner, path] of owners) {
+      if (owner.includes('/') && context.members(owner).has(login)) return `code owner of ${path} (member of ${owner})`;
+    }
+  }
+  return undefined;
+}
+
+export function describeApprovers(gate: CompiledGate, state?: GateState): string {
+  const parts: string[] = [];
+  const users = [...gate.from.users, ...(state?.addedUsers ?? [])];
+  const teams = [...gate.from.teams, ...(state?.addedTeams ?? [])];
+  if (users.length > 0) parts.push(users.map((user) => `@${user}`).join(', '));
+  if (teams.length > 0) parts.push(teams.map((team) => `@${team}`).join(', '));
+  if (gate.from.permission) parts.push(`anyone with ${gate.from.permission} permission`);
+  if (gate.from.codeowners) parts.push('the code owners');
+  return parts.join('; ') || 'nobody';
+}
+
+export interface Tally {
+  met: boolean;
+  have: number;
+  need: number;
+}
+
+/** Whether the approvals in `state` meet the gate's quorum. */
+export function tally(gate: CompiledGate, state: GateState, context: PrContext): Tally {
+  const approvers = Object.entries(state.votes)
+    .filter(([, vote]) => vote.decision === 'approve')
+    .map(([login]) => login);
+  if (gate.perTeam !== undefined) {
+    const perTeam = gate.perTeam;
+    let have = 0;
+    for (const team of gate.from.teams) {
+      const members = context.members(team);
+      have += Math.min(perTeam, approvers.filter((login) => members.has(login)).length);
+    }
+    const need = perTeam * gate.from.teams.length;
+    return { met: have >= need, have, need };
+  }
+  if (gate.count === 'all') {
+    const everyone = new Set(gate.from.users.map(lower));
+    for (const team of gate.from.teams) for (const member of context.members(team)) everyone.add(member);
+    for (const login of [...everyone]) {
+      if ((gate.exclude.author && login === context.author) || gate.exclude.users.includes(login)) everyone.delete(login);
+      else if ((gate.exclude.bots && context.isBot(login)) || (gate.exclude.committers && context.isCommitter(login))) everyone.delete(login);
+    }
+    const have = approvers.filter((login) => everyone.has(login)).length;
+    return { met: everyone.size > 0 && have >= everyone.size, have, need: everyone.size };
+  }
+  return { met: approvers.length >= gate.count, have: approvers.length, need: gate.count };
+}
+
+export const short = (sha: string): string => sha.slice(0, 7);

@@ -1,0 +1,65 @@
+/**
+ * Derived, read-only views of a PR snapshot, computed once per evaluation and
+ * only when a flow asks for them (CODEOWNERS and body fields are lazy).
+ */
+import { lower } from '../flow/compile.js';
+import { parseBodyFields } from './body-fields.js';
+import { ownersOf, parseCodeowners } from './codeowners.js';
+import type { PullRequestSnapshot } from './facts.js';
+
+const PERMISSION_RANK: Record<string, number> = { none: 0, read: 1, triage: 2, write: 3, maintain: 4, admin: 5 };
+
+export interface PrContext {
+  pr: PullRequestSnapshot;
+  author: string;
+  changedLines: number;
+  isBot(login: string): boolean;
+  isCommitter(login: string): boolean;
+  /** Members of a team (lower-case logins); empty when the snapshot does not list the team. */
+  members(team: string): ReadonlySet<string>;
+  /** Whether the login holds at least this repository permission. */
+  hasPermission(login: string, level: string): boolean;
+  permissionOf(login: string): string;
+  fields(): Readonly<Record<string, string>>;
+  /** For each code owner (a login or org/team), the first changed file they own. */
+  codeOwners(): ReadonlyMap<string, string>;
+}
+
+export function prContext(pr: PullRequestSnapshot): PrContext {
+  const bots = new Set((pr.bots ?? []).map(lower));
+  const committers = new Set(pr.committers.map(lower));
+  const teams = new Map(Object.entries(pr.teams).map(([team, logins]) => [lower(team), new Set(logins.map(lower))]));
+  const permissions = new Map(Object.entries(pr.permissions).map(([login, level]) => [lower(login), level as string]));
+  let changedLines = 0;
+  for (const file of pr.files) changedLines += file.additions + file.deletions;
+  let fields: Record<string, string> | undefined;
+  let owners: Map<string, string> | undefined;
+  const author = lower(pr.author);
+  const empty: ReadonlySet<string> = new Set();
+  return {
+    pr,
+    author,
+    changedLines,
+    isBot: (login) => {
+      const name = lower(login);
+      return name.endsWith('[bot]') || bots.has(name) || (name === author && pr.author_type === 'Bot');
+    },
+    isCommitter: (login) => committers.has(lower(login)),
+    members: (team) => teams.get(lower(team)) ?? empty,
+    permissionOf: (login) => permissions.get(lower(login)) ?? 'none',
+    hasPermission: (login, level) => (PERMISSION_RANK[permissions.get(lower(login)) ?? 'none'] ?? 0) >= (PERMISSION_RANK[level] ?? 99),
+    fields: () => (fields ??= parseBodyFields(pr.body)),
+    codeOwners: () => {
+      if (!owners) {
+        owners = new Map();
+        const rules = pr.codeowners ? parseCodeowners(pr.codeowners) : [];
+        if (rules.length > 0) {
+          for (const file of pr.files) {
+            for (const owner of ownersOf(file.path, rules).owners) if (!owners.has(owner)) owners.set(owner, file.path);
+          }
+        }
+      }
+      return owners;
+    },
+  };
+}

@@ -1,0 +1,153 @@
+/**
+ * The run state the engine folds events into, and the evaluation it reports.
+ * Everything here is plain JSON: a state can be stored and resumed, and two
+ * evaluations can be compared with deep equality.
+ */
+import type { Decision } from './facts.js';
+
+export type RunStatus = 'waiting' | 'succeeded' | 'declined' | 'failed' | 'cancelled';
+export type StepStatus = 'pending' | 'active' | 'routed' | 'done' | 'approved' | 'declined' | 'timed_out' | 'failed';
+export type DecisionSourceName = 'review' | 'label' | 'comment' | 'button' | 'callback' | 'timeout';
+
+export interface DecisionRecord {
+  step: string;
+  /** The gate's name: the step id, or the branch of a parallel step. */
+  gate: string;
+  attempt: number;
+  actor: string;
+  decision: Decision;
+  reason?: string;
+  source: DecisionSourceName;
+  sha: string;
+  at: string;
+  counted: boolean;
+  status: 'counted' | 'ignored' | 'invalidated' | 'withdrawn';
+  /** The rule that decided, e.g. `counted: member of acme/managers`. */
+  rule: string;
+}
+
+export type EffectBody =
+  | { type: 'comment'; body: string }
+  | { type: 'label'; labels: string[] }
+  | { type: 'unlabel'; labels: string[] }
+  | { type: 'request_reviewers'; users: string[]; teams: string[] }
+  | { type: 'merge'; method: 'merge' | 'squash' | 'rebase'; sha: string; commit_title?: string; commit_message?: string }
+  | { type: 'close' }
+  | { type: 'dispatch_workflow'; workflow: string; ref: string; inputs: Record<string, string> }
+  | { type: 'repository_dispatch'; event_type: string; client_payload: Record<string, unknown> }
+  | { type: 'webhook'; connection: string; body: Record<string, unknown> }
+  | { type: 'notify'; users: string[]; teams: string[]; connection?: string; message: string };
+
+export type Effect = EffectBody & {
+  /** Stable across evaluations: the shell applies each key at most once. */
+  key: string;
+  step: string;
+  attempt: number;
+  /** When the engine decided on it. */
+  at: string;
+  /** Why: the action, escalation or rule that produced it. */
+  cause: string;
+  /** What produced it; a failed `action` effect fails its step. */
+  origin: 'action' | 'gate' | 'wait' | 'escalation' | 'refusal';
+  status: 'pending' | 'applied' | 'failed';
+  error?: string;
+};
+
+export interface HistoryEntry {
+  at: string;
+  step?: string;
+  text: string;
+}
+
+export interface Vote {
+  decision: Decision;
+  at: number;
+  /** What withdraws it: `review:<id>` or `label:<name>`. */
+  ref?: string;
+  record: number;
+}
+
+export interface GateState {
+  status: 'open' | 'approved' | 'declined';
+  votes: Record<string, Vote>;
+  addedUsers: string[];
+  addedTeams: string[];
+  /** Per escalation rung, how many times it has fired. */
+  fired: number[];
+  deadlinePassed: boolean;
+}
+
+export interface ActiveStep {
+  step: string;
+  attempt: number;
+  since: number;
+  gates: Record<string, GateState>;
+}
+
+export interface StepState {
+  status: StepStatus;
+  attempts: number;
+  started_at?: string;
+  ended_at?: string;
+  outputs: Record<string, unknown>;
+}
+
+export interface RunState {
+  status: RunStatus;
+  reason?: string;
+  startedAt: number;
+  endedAt?: number;
+  /** The time up to which events and timers have been processed. */
+  clock: number;
+  /** Whether the first step has been entered (events before the start only move the view). */
+  begun: boolean;
+  view: { labels: string[]; headSha: string; lastPush?: { at: number; sha: string } };
+  steps: Record<string, StepState>;
+  active: ActiveStep | null;
+  decisions: DecisionRecord[];
+  effects: Effect[];
+  history: HistoryEntry[];
+  approvedSha?: string;
+  /** How the last gate or wait ended badly, to tell a declined run from a failed one. */
+  lastSetback?: 'declined' | 'failed';
+  /** The last gate that closed on its deadline, to explain late decisions. */
+  lastDeadline?: { step: string; gate: string; at: number; rule: string };
+  transitions: number;
+  /** The run itself asked to merge or close the PR, so a `closed` event is expected. */
+  closesPr: boolean;
+}
+
+export interface Awaiting {
+  step: string;
+  gate?: string;
+  kind: 'approval' | 'callback' | 'check_run' | 'label' | 'push' | 'time';
+  /** For approvals: how many more approvals are needed, and who may give them. */
+  need?: number;
+  have?: number;
+  approvers?: string;
+  /** For callbacks: the token id the shell signs. */
+  token_id?: string;
+  name?: string;
+  deadline?: string;
+}
+
+export interface Evaluation {
+  run: {
+    id: string;
+    flow: string;
+    status: RunStatus;
+    reason?: string;
+    started_at: string;
+    ended_at?: string;
+    /** The steps (or `step/gate` for parallel gates) the run is waiting in. */
+    current: string[];
+    waiting_on: Awaiting[];
+    /** The next time a timer fires; the sweep re-evaluates the run then. */
+    next_deadline?: string;
+    approved_sha?: string;
+  };
+  steps: ({ id: string; name: string; kind: string } & StepState)[];
+  decisions: DecisionRecord[];
+  effects: Effect[];
+  history: HistoryEntry[];
+}

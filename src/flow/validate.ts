@@ -1,0 +1,72 @@
+/**
+ * The one entry point for reading flow files: YAML, then the JSON Schema, then
+ * zod for types, then the semantic checks. Every problem is located.
+ */
+import { Flow } from './schema.js';
+import { checkSchema } from './schema-check.js';
+import { checkSemantics } from './semantic.js';
+import { formatPath, hasErrors, type Problem } from './problem.js';
+import { loadYaml } from './yaml-source.js';
+
+export interface FlowFile {
+  file: string;
+  /** Present when the file has no errors (it may have warnings). */
+  flow?: Flow;
+  problems: Problem[];
+}
+
+export function validateFlowText(text: string, file: string): FlowFile {
+  const loaded = loadYaml(text, file);
+  if (!loaded.ok) return { file, problems: loaded.problems };
+  const { source } = loaded;
+  if (source.value === undefined || source.value === null) {
+    return { file, problems: [{ code: 'empty-file', severity: 'error', file, line: 1, col: 1, path: '', message: 'the file is empty', expected: 'a flow with name, on and steps' }] };
+  }
+  const schemaProblems = checkSchema(source);
+  if (schemaProblems.length > 0) return { file, problems: schemaProblems };
+
+  const parsed = Flow.safeParse(source.value);
+  if (!parsed.success) {
+    // The JSON Schema is generated from the zod schema, so this means they drifted.
+    return {
+      file,
+      problems: parsed.error.issues.map((issue) => ({
+        code: 'schema',
+        severity: 'error' as const,
+        file,
+        ...source.locate(issue.path as (string | number)[]),
+        path: formatPath(issue.path as (string | number)[]),
+        message: issue.message,
+      })),
+    };
+  }
+  const problems: Problem[] = [];
+  checkSemantics(parsed.data, (path, code, message, extra) => {
+    problems.push({ code, severity: 'error', file, ...source.locate(path, extra?.severity ? 'key' : 'value'), path: formatPath(path), message, ...extra });
+  });
+  problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0));
+  return hasErrors(problems) ? { file, problems } : { file, flow: parsed.data, problems };
+}
+
+/** Problems that span files: two flows with one name would share a check run. */
+export function crossFileProblems(files: readonly FlowFile[]): Problem[] {
+  const seen = new Map<string, string>();
+  const problems: Problem[] = [];
+  for (const { file, flow } of files) {
+    if (!flow) continue;
+    const first = seen.get(flow.name);
+    if (first !== undefined) {
+      problems.push({
+        code: 'duplicate-flow',
+        severity: 'error',
+        file,
+        path: 'name',
+        message: `flow name "${flow.name}" is already used by ${first}`,
+        expected: 'a unique flow name',
+      });
+    } else {
+      seen.set(flow.name, file);
+    }
+  }
+  return problems;
+}

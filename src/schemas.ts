@@ -1,0 +1,16 @@
+/** The JSON Schemas published in schemas/, each generated from its zod source. */
+import { z } from 'zod';
+import { Flow } from './flow/schema.js';
+import { Scenario } from './simulate/scenario.js';
+import { SimulationOutput, ValidationOutput } from './cli/output-schema.js';
+
+const toJson = (schema: z.ZodType): object => z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input' });
+
+export function publishedSchemas(): { file: string; schema: object }[] {
+  return [
+    { file: 'flow.schema.json', schema: toJson(Flow) },
+    { file: 'scenario.schema.json', schema: toJson(Scenario) },
+    { file: 'validation.schema.json', schema: z.toJSONSchema(ValidationOutput, { target: 'draft-2020-12', io: 'output' }) },
+    { file: 'simulation.schema.json', schema: z.toJSONSchema(SimulationOutput, { target: 'draft-2020-12', io: 'output' }) },
+  ];
+}
