@@ -220,7 +220,7 @@ function openGate(context: EngineContext, state: RunState, step: CompiledStep, g
   note(state, at, step.id, `${step.kind === 'parallel' ? `${gate.branch}: ` : ''}waiting for ${describeNeed(gate)} from ${approvers}`);
   if (gate.requestReview) {
     const users = gate.from.users.filter((user) => lower(user) !== context.pr.author);
-    const teams = gate.from.teams.map((team) => team.split('/')[1]!);
+    const teams = gate.from.teams;
     if (users.length + teams.length > 0) {
       addEffect(state, { type: 'request_reviewers', users, teams }, { key: `${base}:request-review`, step: step.id, attempt, at, cause: `${label(step, gate)} opened`, origin: 'gate' });
     }

@@ -30,6 +30,7 @@ export type EffectBody =
   | { type: 'comment'; body: string }
   | { type: 'label'; labels: string[] }
   | { type: 'unlabel'; labels: string[] }
+  /** Teams as `org/team-slug`. */
   | { type: 'request_reviewers'; users: string[]; teams: string[] }
   | { type: 'merge'; method: 'merge' | 'squash' | 'rebase'; sha: string; commit_title?: string; commit_message?: string }
   | { type: 'close' }

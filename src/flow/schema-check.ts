@@ -103,14 +103,22 @@ function describeUnion(errors: readonly ErrorObject[], value: unknown): { messag
     .map((error) => (error.params as { missingProperty: string }).missingProperty);
   if (value !== null && typeof value === 'object' && !Array.isArray(value) && keys.length > 0) {
     const choices = [...new Set(keys)];
+    // Only keys that no kind accepts are typos; `id` and `name` belong to every kind.
+    const unknown = new Set(
+      errors.filter((error) => error.keyword === 'additionalProperties').map((error) => String((error.params as { additionalProperty: string }).additionalProperty)),
+    );
     const guesses = Object.keys(value)
-      .filter((key) => !choices.includes(key))
+      .filter((key) => unknown.has(key) && !choices.includes(key))
       .map((key) => [key, closest(key, choices)] as const)
       .filter(([, guess]) => guess !== undefined);
     const hint = guesses.length > 0 ? `; did you mean "${guesses[0]![1]}" instead of "${guesses[0]![0]}"?` : '';
     return { message: `this mapping is none of the allowed kinds${hint}`, expected: `one of the keys ${choices.join(', ')}` };
   }
-  const options = [...new Set(errors.map(expectation))];
+  // Within one branch, `must be equal to "all"` says more than `must be string`.
+  const specific = errors.filter(
+    (error) => error.keyword !== 'type' || !errors.some((other) => other !== error && branchOf(other) === branchOf(error)),
+  );
+  const options = [...new Set(specific.map(expectation))];
   return { message: 'value is not allowed here', expected: options.join(', or ') };
 }
 

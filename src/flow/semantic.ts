@@ -18,8 +18,8 @@ type Report = (path: readonly PathSegment[], code: string, message: string, extr
 
 export function checkSemantics(flow: Flow, report: Report): void {
   const compiled = compileFlow(flow);
-  checkStepIds(flow, report);
-  checkTransitions(flow, compiled, report);
+  // With duplicate ids the step graph is ambiguous; its checks would only add noise.
+  if (checkStepIds(flow, report)) checkTransitions(flow, compiled, report);
   checkConnections(flow, report);
   checkTrigger(flow, report);
   flow.steps.forEach((step, index) => {
@@ -52,8 +52,10 @@ export function checkSemantics(flow: Flow, report: Report): void {
   checkMergeHasApproval(flow, report);
 }
 
-function checkStepIds(flow: Flow, report: Report): void {
+/** Reports duplicate and reserved ids; true when every id is unique. */
+function checkStepIds(flow: Flow, report: Report): boolean {
   const seen = new Map<string, number>();
+  let unique = true;
   flow.steps.forEach((step, index) => {
     if ((TERMINALS as readonly string[]).includes(step.id)) {
       report(['steps', index, 'id'], 'reserved-step-id', `"${step.id}" is reserved for the terminal of the same name`, {
@@ -62,6 +64,7 @@ function checkStepIds(flow: Flow, report: Report): void {
     }
     const first = seen.get(step.id);
     if (first !== undefined) {
+      unique = false;
       report(['steps', index, 'id'], 'duplicate-step', `duplicate step id "${step.id}"; first used by steps[${first}]`, {
         expected: 'a unique id',
       });
@@ -69,6 +72,7 @@ function checkStepIds(flow: Flow, report: Report): void {
       seen.set(step.id, index);
     }
   });
+  return unique;
 }
 
 function checkTransitions(flow: Flow, compiled: CompiledFlow, report: Report): void {
