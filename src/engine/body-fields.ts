@@ -40,7 +40,8 @@ export function parseBodyFields(body: string): Record<string, FieldValue> {
       continue;
     }
     const match = LINE_FIELD.exec(line);
-    if (match && !/^https?$/i.test(match[1]!)) set(match[1]!, match[2]!);
+    // `See https://…` is prose with a link, not a field.
+    if (match && !match[2]!.startsWith('//')) set(match[1]!, match[2]!);
   }
   return fields;
 }

@@ -1,0 +1,168 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { parseScenario } from '../../src/simulate/scenario.js';
+
+const ajv = new Ajv2020({ strict: true, allowUnionTypes: true, allErrors: true });
+const schema = (file: string) => ajv.compile(JSON.parse(readFileSync(new URL(`../../schemas/${file}`, import.meta.url), 'utf8')));
+const simulationSchema = schema('simulation.schema.json');
+const validationSchema = schema('validation.schema.json');
+
+async function cli(...args: string[]) {
+  let out = '';
+  let err = '';
+  const code = await main(args, { out: (text) => void (out += `${text}\n`), err: (text) => void (err += `${text}\n`) });
+  return { code, out, err };
+}
+
+const temp = (name: string, text: string) => {
+  const file = join(mkdtempSync(join(tmpdir(), 'flowgate-')), name);
+  writeFileSync(file, text);
+  return file;
+};
+
+const EXAMPLES = 'examples';
+const scenarios = readdirSync(EXAMPLES).flatMap((example) =>
+  readdirSync(join(EXAMPLES, example, 'scenarios')).map((file) => ({ example, flow: join(EXAMPLES, example, 'flow.yml'), scenario: join(EXAMPLES, example, 'scenarios', file) })),
+);
+
+describe('flowgate validate', () => {
+  it('accepts the example flows', async () => {
+    const result = await cli('validate', ...scenarios.map((entry) => entry.flow).filter((file, index, all) => all.indexOf(file) === index));
+    expect(result).toMatchObject({ code: 0 });
+    expect(result.out).toMatch(/5 of 5 flow file\(s\) valid; 0 error\(s\)/);
+  });
+
+  it('reports located errors and exits 3 for invalid flows', async () => {
+    const file = temp('bad.yml', 'name: bad\non: { pull_request: {} }\nsteps:\n  - id: a\n    approval: { from: { users: [mia] } }\n    on_decline: nowhere\n');
+    const result = await cli('validate', file);
+    expect(result.code).toBe(3);
+    expect(result.out).toContain(`${file}:6:17: error: unknown step "nowhere" (at steps[0].on_decline)`);
+  });
+
+  it('prints a stable JSON document that matches schemas/validation.schema.json', async () => {
+    const file = temp('bad.yml', 'name: bad\non: { pull_request: {} }\nsteps: []\n');
+    const result = await cli('validate', '--json', file, 'examples/1-publish-content/flow.yml');
+    const document = JSON.parse(result.out);
+    expect(validationSchema(document), JSON.stringify(validationSchema.errors)).toBe(true);
+    expect(document).toMatchObject({ schema: 'flowgate.validation/v1', ok: false, exit_code: 3, summary: { files: 2, errors: 1 } });
+    expect(document.files[1]).toMatchObject({ flow: 'publish-content', valid: true, problems: [] });
+    expect(result.code).toBe(3);
+  });
+
+  it('exits 2 for a path that does not exist', async () => {
+    const result = await cli('validate', 'no/such/dir');
+    expect(result.code).toBe(2);
+    expect(result.err).toContain('no/such/dir: no such file or directory');
+  });
+});
+
+describe('flowgate simulate', () => {
+  it.each(scenarios.map((entry) => [`${entry.example}: ${entry.scenario.split('/').pop()}`, entry] as const))('%s ends as the scenario expects', async (_, entry) => {
+    const parsed = parseScenario(readFileSync(entry.scenario, 'utf8'), entry.scenario);
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
+    const expected = parsed.scenario.expect!;
+    const result = await cli('simulate', '--flows', entry.flow, '--scenario', entry.scenario, '--json');
+    const document = JSON.parse(result.out);
+    expect(simulationSchema(document), JSON.stringify(simulationSchema.errors)).toBe(true);
+    const [run] = document.runs;
+    expect(run.run.status).toBe(expected.status);
+    expect(run.effects.map((effect: { type: string }) => effect.type)).toEqual(expected.effects);
+    expect(run.effects.every((effect: { status: string }) => effect.status === 'applied' || effect.status === 'failed')).toBe(true);
+    expect(result.code).toBe({ succeeded: 0, declined: 5, failed: 6, cancelled: 6, waiting: 7 }[expected.status!]);
+  });
+
+  it('the coding agent merges at the commit the reviewer approved', async () => {
+    const result = await cli('simulate', '--flows', 'examples/3-coding-agent', '--scenario', 'examples/3-coding-agent/scenarios/approved.yml', '--json');
+    const [run] = JSON.parse(result.out).runs;
+    const merge = run.effects.find((effect: { type: string }) => effect.type === 'merge');
+    const approval = run.decisions.find((decision: { counted: boolean }) => decision.counted);
+    expect(merge.sha).toBe(approval.sha);
+    expect(run.decisions.map((decision: { actor: string; rule: string }) => `${decision.actor}: ${decision.rule}`)).toEqual([
+      'randy: ignored: not an approver (approvers: anyone with write permission)',
+      'rita: counted: has write permission (needs write)',
+    ]);
+  });
+
+  it('prints a readable timeline by default', async () => {
+    const result = await cli('simulate', '--flows', 'examples/4-time-bound/flow.yml', '--scenario', 'examples/4-time-bound/scenarios/silent-approver.yml');
+    expect(result.out).toContain('escalation 1 after 4h: added @backup-oncall as approvers; notified @backup-oncall');
+    expect(result.out).toContain('auto-declined at 2026-11-26 09:00 UTC: no decision within 2d (on_timeout: decline)');
+    expect(result.out).toContain('Outcome: declined');
+    expect(result.code).toBe(5);
+  });
+
+  it('exits 7 while the run is still waiting at the end of the scenario', async () => {
+    const scenario = temp('wait.yml', 'name: w\nstart: 2026-11-24T09:00:00Z\npr: { title: t, author: dev, files: [{ path: billing/a.ts }] }\n');
+    const result = await cli('simulate', '--flows', 'examples/2-payment-thresholds/flow.yml', '--scenario', scenario, '--json');
+    expect(JSON.parse(result.out)).toMatchObject({ outcome: 'waiting', exit_code: 7, runs: [{ run: { waiting_on: [{ step: 'manager', need: 1 }] } }] });
+    expect(result.code).toBe(7);
+  });
+
+  it('a failed merge is reported and exits 6', async () => {
+    const scenario = temp('fault.yml', [
+      'name: head moved',
+      'start: 2026-11-24T09:00:00Z',
+      'pr: { title: t, author: dev, body: "amount: 5", files: [{ path: billing/a.ts }] }',
+      'teams: { acme/managers: [mia] }',
+      'faults: [ { effect: merge, error: "409: head moved" } ]',
+      'events:',
+      '  - { at: +1h, review: { by: mia, state: approved } }',
+    ].join('\n'));
+    const result = await cli('simulate', '--flows', 'examples/2-payment-thresholds/flow.yml', '--scenario', scenario, '--json');
+    expect(JSON.parse(result.out).runs[0].run).toMatchObject({ status: 'failed', reason: 'merge: merge failed: 409: head moved' });
+    expect(result.code).toBe(6);
+  });
+
+  it('reports a located error and exits 4 for an invalid scenario', async () => {
+    const scenario = temp('bad.yml', 'name: w\nstart: 2026-11-24T09:00:00Z\npr: { title: t, author: dev }\nevents:\n  - { at: +2h, comment: { by: mia, body: hi } }\n  - { at: +1h, reviw: { by: mia } }\n');
+    const result = await cli('simulate', '--flows', 'examples/2-payment-thresholds/flow.yml', '--scenario', scenario);
+    expect(result.code).toBe(4);
+    expect(result.err).toContain(`${scenario}:6:5: error: this mapping is none of the allowed kinds; did you mean "review" instead of "reviw"?`);
+  });
+
+  it('refuses events out of time order', async () => {
+    const scenario = temp('order.yml', 'name: w\nstart: 2026-11-24T09:00:00Z\npr: { title: t, author: dev }\nevents:\n  - { at: +2h, comment: { by: mia, body: hi } }\n  - { at: +1h, comment: { by: mia, body: hi } }\n');
+    const result = await cli('simulate', '--flows', 'examples/2-payment-thresholds/flow.yml', '--scenario', scenario);
+    expect(result.err).toContain(':6:11: error: this event is earlier than the one before it (at events[1].at)');
+  });
+
+  it('exits 3 when the flows are invalid', async () => {
+    const flows = temp('f.yml', 'name: x\non: {}\nsteps: []\n');
+    expect((await cli('simulate', '--flows', flows, '--scenario', 'examples/2-payment-thresholds/scenarios/small.yml')).code).toBe(3);
+  });
+});
+
+describe('arguments', () => {
+  it.each([
+    [['frobnicate'], 'unknown command "frobnicate"'],
+    [['simulate', '--flows', 'examples'], 'simulate needs --scenario <file>'],
+    [['validate', '--jsn'], "Unknown option '--jsn'"],
+    [['simulate', '--flows', 'examples/1-publish-content', '--scenario', 'nope.yml'], '--scenario nope.yml: no such file'],
+  ])('%j exits 2 with a clear message', async (args, message) => {
+    const result = await cli(...args);
+    expect(result.code).toBe(2);
+    expect(result.err).toContain(message);
+    expect(result.err).toContain('Usage: flowgate');
+  });
+
+  it('--help prints the exit codes', async () => {
+    const result = await cli('--help');
+    expect(result.code).toBe(0);
+    expect(result.out).toContain('5 run ended declined');
+  });
+});
+
+describe('the installed binary', () => {
+  it('runs validate and reports its exit code', async () => {
+    const run = promisify(execFile);
+    const { stdout } = await run(process.execPath, ['bin/flowgate.js', 'validate', '--json', 'examples/5-chat-decision/flow.yml']);
+    expect(JSON.parse(stdout)).toMatchObject({ ok: true, exit_code: 0 });
+    await expect(run(process.execPath, ['bin/flowgate.js', 'validate', 'nope'])).rejects.toMatchObject({ code: 2 });
+  });
+});
