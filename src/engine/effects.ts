@@ -11,11 +11,27 @@ import type { DecisionRecord, EffectBody, RunState } from './state.js';
 
 export interface EngineContext {
   flow: CompiledFlow;
+  /** Facts with events in time order. */
   facts: Facts;
+  /** Each event's time in epoch milliseconds, parsed once. */
+  times: readonly number[];
   pr: PrContext;
 }
 
-export const iso = (time: number): string => new Date(time).toISOString();
+const isoCache = new Map<number, string>();
+/**
+ * ISO 8601 for an epoch time. Formatting costs more than the rest of an evaluation,
+ * and the same instants recur across evaluations of one PR, so answers are kept.
+ */
+export function iso(time: number): string {
+  let text = isoCache.get(time);
+  if (text === undefined) {
+    if (isoCache.size >= 100_000) isoCache.clear();
+    text = new Date(time).toISOString();
+    isoCache.set(time, text);
+  }
+  return text;
+}
 /** `2026-11-25 09:00 UTC`: how times read in rules and history. */
 export const readableTime = (time: number): string => `${iso(time).slice(0, 16).replace('T', ' ')} UTC`;
 

@@ -14,9 +14,20 @@ import type { Awaiting, Evaluation, RunState } from './state.js';
 
 export type Instant = Date | string | number;
 
+/** The context of one evaluation: the compiled flow, the facts with events in time order, and derived PR views. */
 export function engineContext(flow: Flow | CompiledFlow, facts: Facts): EngineContext {
   const compiled = 'byId' in flow ? flow : compileFlow(flow);
-  return { flow: compiled, facts, pr: prContext(facts.pr) };
+  const times = facts.events.map((event) => Date.parse(event.at));
+  const sorted = times.every((time, index) => index === 0 || times[index - 1]! <= time);
+  if (sorted) return { flow: compiled, facts, times, pr: prContext(facts.pr) };
+  // Events at the same time keep their given order.
+  const order = times.map((_, index) => index).sort((a, b) => times[a]! - times[b]! || a - b);
+  return {
+    flow: compiled,
+    facts: { ...facts, events: order.map((index) => facts.events[index]!) },
+    times: order.map((index) => times[index]!),
+    pr: prContext(facts.pr),
+  };
 }
 
 export function toMillis(instant: Instant): number {
@@ -25,18 +36,9 @@ export function toMillis(instant: Instant): number {
   return value;
 }
 
-/** Events in time order; events at the same time keep their given order. */
-export function orderedEvents(facts: Facts): Facts['events'] {
-  return facts.events
-    .map((event, index) => ({ event, index, at: Date.parse(event.at) }))
-    .sort((a, b) => a.at - b.at || a.index - b.index)
-    .map(({ event }) => event);
-}
-
 export function evaluate(flow: Flow | CompiledFlow, facts: Facts, now: Instant): Evaluation {
-  const context = engineContext(flow, { ...facts, events: orderedEvents(facts) });
-  const state = startRun(context);
-  return resume(context, state, 0, now);
+  const context = engineContext(flow, facts);
+  return resume(context, startRun(context), 0, now);
 }
 
 /**
@@ -47,9 +49,8 @@ export function resume(context: EngineContext, state: RunState, from: number, no
   const until = toMillis(now);
   const { events } = context.facts;
   for (let index = from; index < events.length; index += 1) {
-    const event = events[index]!;
-    if (Date.parse(event.at) > until) break;
-    applyEvent(context, state, event);
+    if (context.times[index]! > until) break;
+    applyEvent(context, state, events[index]!, context.times[index]!);
   }
   advance(context, state, until);
   return report(context, state);
@@ -58,10 +59,11 @@ export function resume(context: EngineContext, state: RunState, from: number, no
 /** Applies the first `count` events only, for callers that store and resume state. */
 export function foldEvents(context: EngineContext, count: number): RunState {
   const state = startRun(context);
-  for (const event of context.facts.events.slice(0, count)) applyEvent(context, state, event);
+  for (let index = 0; index < count; index += 1) applyEvent(context, state, context.facts.events[index]!, context.times[index]!);
   return state;
 }
 
+/** The evaluation of a state. It shares the state's arrays: report once, when done with the state. */
 export function report(context: EngineContext, state: RunState): Evaluation {
   const { flow, facts } = context;
   const timer = nextTimer(context, state);
@@ -114,10 +116,10 @@ export function report(context: EngineContext, state: RunState): Evaluation {
       ...(timer ? { next_deadline: iso(timer.at) } : {}),
       ...(state.approvedSha !== undefined ? { approved_sha: state.approvedSha } : {}),
     },
-    steps: flow.steps.map((step) => ({ id: step.id, name: step.name, kind: step.kind, ...structuredClone(state.steps[step.id]!) })),
-    decisions: structuredClone(state.decisions),
-    effects: structuredClone(state.effects),
-    history: structuredClone(state.history),
+    steps: flow.steps.map((step) => ({ id: step.id, name: step.name, kind: step.kind, ...state.steps[step.id]! })),
+    decisions: state.decisions,
+    effects: state.effects,
+    history: state.history,
   };
 }
 

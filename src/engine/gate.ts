@@ -76,32 +76,47 @@ export interface Tally {
   need: number;
 }
 
-/** Whether the approvals in `state` meet the gate's quorum. */
+/** Whether the approvals in `state` meet the gate's quorum. Runs on every counted decision, so it allocates nothing. */
 export function tally(gate: CompiledGate, state: GateState, context: PrContext): Tally {
-  const approvers = Object.entries(state.votes)
-    .filter(([, vote]) => vote.decision === 'approve')
-    .map(([login]) => login);
+  const approvedBy = (members: ReadonlySet<string>): number => {
+    let count = 0;
+    for (const login in state.votes) if (state.votes[login]!.decision === 'approve' && members.has(login)) count += 1;
+    return count;
+  };
   if (gate.perTeam !== undefined) {
-    const perTeam = gate.perTeam;
     let have = 0;
-    for (const team of gate.from.teams) {
-      const members = context.members(team);
-      have += Math.min(perTeam, approvers.filter((login) => members.has(login)).length);
-    }
-    const need = perTeam * gate.from.teams.length;
+    for (const team of gate.from.teams) have += Math.min(gate.perTeam, approvedBy(context.members(team)));
+    const need = gate.perTeam * gate.from.teams.length;
     return { met: have >= need, have, need };
   }
   if (gate.count === 'all') {
-    const everyone = new Set(gate.from.users.map(lower));
-    for (const team of gate.from.teams) for (const member of context.members(team)) everyone.add(member);
-    for (const login of [...everyone]) {
-      if ((gate.exclude.author && login === context.author) || gate.exclude.users.includes(login)) everyone.delete(login);
-      else if ((gate.exclude.bots && context.isBot(login)) || (gate.exclude.committers && context.isCommitter(login))) everyone.delete(login);
-    }
-    const have = approvers.filter((login) => everyone.has(login)).length;
+    const everyone = everyoneOf(gate, context);
+    const have = approvedBy(everyone);
     return { met: everyone.size > 0 && have >= everyone.size, have, need: everyone.size };
   }
-  return { met: approvers.length >= gate.count, have: approvers.length, need: gate.count };
+  return { met: state.approvals >= gate.count, have: state.approvals, need: gate.count };
+}
+
+const everyoneCache = new WeakMap<PrContext, WeakMap<CompiledGate, ReadonlySet<string>>>();
+
+/** For `count: all`: every listed user and team member the gate does not exclude. */
+function everyoneOf(gate: CompiledGate, context: PrContext): ReadonlySet<string> {
+  let byGate = everyoneCache.get(context);
+  if (!byGate) everyoneCache.set(context, (byGate = new WeakMap()));
+  const cached = byGate.get(gate);
+  if (cached) return cached;
+  const everyone = new Set(gate.from.users.map(lower));
+  for (const team of gate.from.teams) for (const member of context.members(team)) everyone.add(member);
+  for (const login of [...everyone]) {
+    const excluded =
+      (gate.exclude.author && login === context.author) ||
+      gate.exclude.users.includes(login) ||
+      (gate.exclude.bots && context.isBot(login)) ||
+      (gate.exclude.committers && context.isCommitter(login));
+    if (excluded) everyone.delete(login);
+  }
+  byGate.set(gate, everyone);
+  return everyone;
 }
 
 export const short = (sha: string): string => sha.slice(0, 7);

@@ -5,7 +5,7 @@
 import { lower } from '../flow/compile.js';
 import { parseBodyFields } from './body-fields.js';
 import { ownersOf, parseCodeowners } from './codeowners.js';
-import type { PullRequestSnapshot } from './facts.js';
+import type { ChangedFile, PullRequestSnapshot } from './facts.js';
 
 const PERMISSION_RANK: Record<string, number> = { none: 0, read: 1, triage: 2, write: 3, maintain: 4, admin: 5 };
 
@@ -25,6 +25,29 @@ export interface PrContext {
   codeOwners(): ReadonlyMap<string, string>;
 }
 
+/**
+ * Owners of a list of changed files. A commit's files and CODEOWNERS never change,
+ * so the answer is kept for as long as the caller keeps the same files array.
+ */
+const ownersByFiles = new WeakMap<readonly ChangedFile[], Map<string, Map<string, string>>>();
+
+function codeOwnersOf(files: readonly ChangedFile[], codeowners: string): Map<string, string> {
+  let byText = ownersByFiles.get(files);
+  if (!byText) ownersByFiles.set(files, (byText = new Map()));
+  let owners = byText.get(codeowners);
+  if (!owners) {
+    owners = new Map();
+    const parsed = codeowners === '' ? undefined : parseCodeowners(codeowners);
+    if (parsed && parsed.rules.length > 0) {
+      for (const file of files) {
+        for (const owner of ownersOf(file.path, parsed).owners) if (!owners.has(owner)) owners.set(owner, file.path);
+      }
+    }
+    byText.set(codeowners, owners);
+  }
+  return owners;
+}
+
 export function prContext(pr: PullRequestSnapshot): PrContext {
   const bots = new Set((pr.bots ?? []).map(lower));
   const committers = new Set(pr.committers.map(lower));
@@ -33,7 +56,7 @@ export function prContext(pr: PullRequestSnapshot): PrContext {
   let changedLines = 0;
   for (const file of pr.files) changedLines += file.additions + file.deletions;
   let fields: Record<string, string> | undefined;
-  let owners: Map<string, string> | undefined;
+  let owners: ReadonlyMap<string, string> | undefined;
   const author = lower(pr.author);
   const empty: ReadonlySet<string> = new Set();
   return {
@@ -49,17 +72,6 @@ export function prContext(pr: PullRequestSnapshot): PrContext {
     permissionOf: (login) => permissions.get(lower(login)) ?? 'none',
     hasPermission: (login, level) => (PERMISSION_RANK[permissions.get(lower(login)) ?? 'none'] ?? 0) >= (PERMISSION_RANK[level] ?? 99),
     fields: () => (fields ??= parseBodyFields(pr.body)),
-    codeOwners: () => {
-      if (!owners) {
-        owners = new Map();
-        const rules = pr.codeowners ? parseCodeowners(pr.codeowners) : [];
-        if (rules.length > 0) {
-          for (const file of pr.files) {
-            for (const owner of ownersOf(file.path, rules).owners) if (!owners.has(owner)) owners.set(owner, file.path);
-          }
-        }
-      }
-      return owners;
-    },
+    codeOwners: () => (owners ??= codeOwnersOf(pr.files, pr.codeowners ?? '')),
   };
 }

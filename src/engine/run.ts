@@ -10,7 +10,7 @@ import { evaluateCondition } from './conditions.js';
 import { effectsOfAction, iso, readableTime, templateView, type EngineContext } from './effects.js';
 import type { Decision, FactEvent, Facts } from './facts.js';
 import { describeApprovers, judge, short, tally, type Ballot } from './gate.js';
-import type { DecisionRecord, Effect, EffectBody, GateState, RunState, RunStatus, StepStatus } from './state.js';
+import type { DecisionRecord, Effect, EffectBody, GateState, RunState, RunStatus, StepStatus, Vote } from './state.js';
 
 /** A validated flow cannot loop without a wait; this bounds a run all the same. */
 export const MAX_TRANSITIONS = 1000;
@@ -52,8 +52,7 @@ function initialView(facts: Facts): RunState['view'] {
   return { labels: [...labels], headSha };
 }
 
-export function applyEvent(context: EngineContext, state: RunState, event: FactEvent): void {
-  const at = Date.parse(event.at);
+export function applyEvent(context: EngineContext, state: RunState, event: FactEvent, at: number): void {
   if (!state.begun && at < state.startedAt) {
     updateView(state, event, at);
     return;
@@ -196,7 +195,7 @@ function enter(context: EngineContext, state: RunState, step: CompiledStep, at: 
       state.active = { step: step.id, attempt, since: at, gates: {} };
       delete state.lastDeadline;
       for (const gate of step.gates) {
-        state.active.gates[gate.branch] = { status: 'open', votes: {}, addedUsers: [], addedTeams: [], fired: [], deadlinePassed: false };
+        state.active.gates[gate.branch] = { status: 'open', votes: {}, approvals: 0, addedUsers: [], addedTeams: [], fired: [], deadlinePassed: false };
         openGate(context, state, step, gate, attempt, at);
       }
       return undefined;
@@ -283,6 +282,7 @@ interface Candidate {
 
 /** `/approve [note]` or `/decline <reason>` on a line of its own; quoted and fenced lines are skipped. */
 export function parseCommand(body: string): { decision: Decision; reason?: string } | undefined {
+  if (!/\/(approve|decline)/i.test(body)) return undefined; // most comments: no command, no allocation
   let fenced = false;
   for (const line of body.split(/\r?\n/)) {
     if (/^\s*(```|~~~)/.test(line)) fenced = !fenced;
@@ -353,11 +353,25 @@ function decide(context: EngineContext, state: RunState, at: number, candidate: 
   for (const { gate, judgement } of counted) {
     const record = recordDecision(state, { step: step.id, gate: gate.branch, attempt: active.attempt, candidate, at, counted: true, rule: judgement.rule });
     const gateState = active.gates[gate.branch]!;
-    gateState.votes[lower(candidate.actor)] = { decision: candidate.decision, at, ...(candidate.ref ? { ref: candidate.ref } : {}), record };
+    castVote(gateState, lower(candidate.actor), { decision: candidate.decision, at, ...(candidate.ref ? { ref: candidate.ref } : {}), record });
     if (candidate.decision === 'decline') gateState.status = 'declined';
     else if (tally(gate, gateState, context.pr).met) gateState.status = 'approved';
   }
   settleGates(context, state, at);
+}
+
+/** Votes change only here, so the running count of approvals stays right. */
+function castVote(gate: GateState, login: string, vote: Vote): void {
+  dropVote(gate, login);
+  gate.votes[login] = vote;
+  if (vote.decision === 'approve') gate.approvals += 1;
+}
+
+function dropVote(gate: GateState, login: string): void {
+  const vote = gate.votes[login];
+  if (!vote) return;
+  delete gate.votes[login];
+  if (vote.decision === 'approve') gate.approvals -= 1;
 }
 
 function recordDecision(
@@ -432,7 +446,7 @@ function withdraw(state: RunState, ref: string, rule: string): void {
     if (gate.status !== 'open') continue;
     for (const [login, vote] of Object.entries(gate.votes)) {
       if (vote.ref !== ref) continue;
-      delete gate.votes[login];
+      dropVote(gate, login);
       Object.assign(state.decisions[vote.record]!, { counted: false, status: 'withdrawn', rule });
     }
   }
@@ -448,7 +462,7 @@ function invalidateOnPush(context: EngineContext, state: RunState, at: number, s
     if (gateState.status !== 'open' || !gate.invalidateOnPush) continue;
     for (const [login, vote] of Object.entries(gateState.votes)) {
       if (vote.at >= at) continue;
-      delete gateState.votes[login];
+      dropVote(gateState, login);
       Object.assign(state.decisions[vote.record]!, {
         counted: false,
         status: 'invalidated',
@@ -612,7 +626,7 @@ function fireTimer(context: EngineContext, state: RunState, timer: Timer): void 
         rule,
       });
       gateState.status = decision === 'approve' ? 'approved' : 'declined';
-      gateState.votes[APP_ACTOR] = { decision, at, record: state.decisions.length - 1 };
+      castVote(gateState, APP_ACTOR, { decision, at, record: state.decisions.length - 1 });
       state.lastDeadline = { step: step.id, gate: gate.branch, at, rule };
       settleGates(context, state, at);
       return;
@@ -755,5 +769,5 @@ export function describeEffect(effect: EffectBody): string {
 }
 
 function note(state: RunState, at: number, step: string | undefined, text: string): void {
-  state.history.push({ at: iso(at), ...(step !== undefined ? { step } : {}), text });
+  state.history.push(step === undefined ? { at: iso(at), text } : { at: iso(at), step, text });
 }

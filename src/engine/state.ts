@@ -71,6 +71,8 @@ export interface Vote {
 export interface GateState {
   status: 'open' | 'approved' | 'declined';
   votes: Record<string, Vote>;
+  /** How many of `votes` approve; kept by castVote and dropVote. */
+  approvals: number;
   addedUsers: string[];
   addedTeams: string[];
   /** Per escalation rung, how many times it has fired. */

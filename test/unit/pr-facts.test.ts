@@ -49,6 +49,16 @@ describe('CODEOWNERS', () => {
   it('anchors a leading slash to the root', () => {
     expect(ownersOf('lib/billing/x.ts', rules).owners).toEqual(['org/everyone']);
   });
+
+  it('follows GitHub where it differs from gitignore: docs/* owns direct children only', () => {
+    const github = parseCodeowners('* @all\ndocs/* @docs\napps/ @apps\n/build/logs/ @logs\n**/deploy @ops\n');
+    expect(ownersOf('docs/intro.md', github).owners).toEqual(['docs']);
+    expect(ownersOf('docs/guide/intro.md', github).owners).toEqual(['all']);
+    expect(ownersOf('src/apps/web/index.ts', github).owners).toEqual(['apps']);
+    expect(ownersOf('build/logs/2026/a.log', github).owners).toEqual(['logs']);
+    expect(ownersOf('x/build/logs/a.log', github).owners).toEqual(['all']);
+    expect(ownersOf('infra/deploy/main.tf', github).owners).toEqual(['ops']);
+  });
 });
 
 describe('conditions', () => {
