@@ -26,7 +26,6 @@ export function startRun(context: EngineContext): RunState {
   return {
     status: 'waiting',
     startedAt,
-    clock: startedAt,
     begun: false,
     view: initialView(facts),
     steps,
@@ -54,11 +53,11 @@ function initialView(facts: Facts): RunState['view'] {
 
 export function applyEvent(context: EngineContext, state: RunState, event: FactEvent, at: number): void {
   if (!state.begun && at < state.startedAt) {
-    updateView(state, event, at);
+    updateView(state, event);
     return;
   }
   advance(context, state, at);
-  updateView(state, event, at);
+  updateView(state, event);
   if (event.type === 'effect') {
     effectResult(context, state, event, at);
     return;
@@ -116,23 +115,18 @@ export function advance(context: EngineContext, state: RunState, until: number):
   for (let timer = nextTimer(context, state); timer && timer.at <= until && state.status === 'waiting'; timer = nextTimer(context, state)) {
     fireTimer(context, state, timer);
   }
-  if (until > state.clock) state.clock = until;
 }
 
 function begin(context: EngineContext, state: RunState): void {
   state.begun = true;
-  state.clock = state.startedAt;
   note(state, state.startedAt, undefined, `run started (flow ${context.flow.name})`);
   transition(context, state, context.flow.steps[0]!.id, state.startedAt);
 }
 
-function updateView(state: RunState, event: FactEvent, at: number): void {
+function updateView(state: RunState, event: FactEvent): void {
   if (event.type === 'labeled' && !state.view.labels.includes(event.label)) state.view.labels.push(event.label);
   if (event.type === 'unlabeled') state.view.labels = state.view.labels.filter((label) => label !== event.label);
-  if (event.type === 'push') {
-    state.view.headSha = event.sha;
-    state.view.lastPush = { at, sha: event.sha };
-  }
+  if (event.type === 'push') state.view.headSha = event.sha;
 }
 
 // ---------------------------------------------------------------- transitions
@@ -297,12 +291,7 @@ export function parseCommand(body: string): { decision: Decision; reason?: strin
 }
 
 function labelDecision(context: EngineContext, state: RunState, at: number, actor: string, name: string): void {
-  const gates = context.flow.steps.flatMap((step) => step.gates);
-  const decision: Decision | undefined = gates.some((gate) => gate.labels.approve === name)
-    ? 'approve'
-    : gates.some((gate) => gate.labels.decline === name)
-      ? 'decline'
-      : undefined;
+  const decision = context.flow.decisionLabels.get(name);
   if (decision === undefined) return;
   decide(context, state, at, { actor, decision, source: 'label', sha: state.view.headSha, ref: `label:${name}`, label: name });
 }
@@ -599,7 +588,6 @@ export function nextTimer(context: EngineContext, state: RunState): Timer | unde
 function fireTimer(context: EngineContext, state: RunState, timer: Timer): void {
   const active = state.active!;
   const step = context.flow.byId.get(active.step)!;
-  if (timer.at > state.clock) state.clock = timer.at;
   const at = timer.at;
   switch (timer.kind) {
     case 'escalate':

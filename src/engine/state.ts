@@ -100,11 +100,10 @@ export interface RunState {
   reason?: string;
   startedAt: number;
   endedAt?: number;
-  /** The time up to which events and timers have been processed. */
-  clock: number;
   /** Whether the first step has been entered (events before the start only move the view). */
   begun: boolean;
-  view: { labels: string[]; headSha: string; lastPush?: { at: number; sha: string } };
+  /** The PR as it is at the moment being processed. */
+  view: { labels: string[]; headSha: string };
   steps: Record<string, StepState>;
   active: ActiveStep | null;
   decisions: DecisionRecord[];

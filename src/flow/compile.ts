@@ -73,6 +73,8 @@ export interface CompiledFlow {
   name: string;
   steps: CompiledStep[];
   byId: ReadonlyMap<string, CompiledStep>;
+  /** The labels any gate of the flow reads as a decision. */
+  decisionLabels: ReadonlyMap<string, 'approve' | 'decline'>;
   /** Cached glob matchers, keyed by the pattern list. */
   matcher(patterns: readonly string[], kind: 'path' | 'text'): Matcher;
 }
@@ -96,6 +98,9 @@ export function compileFlow(flow: Flow): CompiledFlow {
     name: flow.name,
     steps,
     byId: new Map(steps.map((step) => [step.id, step])),
+    decisionLabels: new Map(
+      steps.flatMap((step) => step.gates).flatMap((gate) => [[gate.labels.decline, 'decline'], [gate.labels.approve, 'approve']] as const),
+    ),
     matcher(patterns, kind) {
       const key = `${kind}\u0000${patterns.join('\u0000')}`;
       let matcher = matchers.get(key);
