@@ -1,0 +1,183 @@
+/**
+ * One GraphQL query gathers what GitHub knows about a pull request: its fields,
+ * labels, changed files, commits, and a timeline of reviews, dismissals, label
+ * changes, comments, force pushes, closes and reopens. Pages of 100 follow for
+ * long timelines and large diffs. A test validates the query against GitHub's
+ * published schema (@octokit/graphql-schema).
+ */
+import type { ChangedFile, FactEvent, PullRequestSnapshot } from '../engine/facts.js';
+
+export const FACTS_QUERY = /* GraphQL */ `
+  query FlowgateFacts($owner: String!, $name: String!, $number: Int!, $timeline: String, $files: String, $withPr: Boolean!) {
+    repository(owner: $owner, name: $name) {
+      pullRequest(number: $number) {
+        ...PullRequestFields @include(if: $withPr)
+        files(first: 100, after: $files) {
+          pageInfo { hasNextPage endCursor }
+          nodes { path additions deletions }
+        }
+        timelineItems(
+          first: 100
+          after: $timeline
+          itemTypes: [PULL_REQUEST_REVIEW, REVIEW_DISMISSED_EVENT, LABELED_EVENT, UNLABELED_EVENT, ISSUE_COMMENT, HEAD_REF_FORCE_PUSHED_EVENT, PULL_REQUEST_COMMIT, CLOSED_EVENT, REOPENED_EVENT, MERGED_EVENT]
+        ) {
+          pageInfo { hasNextPage endCursor }
+          nodes {
+            __typename
+            ... on PullRequestReview { databaseId state submittedAt body author { login } reviewedCommit: commit { oid } }
+            ... on ReviewDismissedEvent { createdAt actor { login } previousReviewState review { databaseId } }
+            ... on LabeledEvent { createdAt actor { login } label { name } }
+            ... on UnlabeledEvent { createdAt actor { login } label { name } }
+            ... on IssueComment { databaseId createdAt body author { login } }
+            ... on HeadRefForcePushedEvent { createdAt actor { login } beforeCommit { oid } afterCommit { oid } }
+            ... on PullRequestCommit { commit { oid author { user { login } } committer { user { login } } } }
+            ... on ClosedEvent { createdAt actor { login } }
+            ... on ReopenedEvent { createdAt actor { login } }
+            ... on MergedEvent { createdAt actor { login } }
+          }
+        }
+      }
+    }
+  }
+
+  fragment PullRequestFields on PullRequest {
+    number
+    title
+    body
+    url
+    isDraft
+    state
+    author { login __typename }
+    baseRefName
+    baseRefOid
+    headRefName
+    headRefOid
+    labels(first: 100) { nodes { name } }
+  }
+`;
+
+type Login = { login: string } | null;
+type Page<T> = { pageInfo: { hasNextPage: boolean; endCursor: string | null }; nodes: T[] };
+type ReviewState = 'APPROVED' | 'CHANGES_REQUESTED' | 'COMMENTED' | 'DISMISSED' | 'PENDING';
+
+export type TimelineItem =
+  | { __typename: 'PullRequestReview'; databaseId: number; state: ReviewState; submittedAt: string | null; body: string; author: Login; reviewedCommit: { oid: string } | null }
+  | { __typename: 'ReviewDismissedEvent'; createdAt: string; actor: Login; previousReviewState: ReviewState; review: { databaseId: number } | null }
+  | { __typename: 'LabeledEvent' | 'UnlabeledEvent'; createdAt: string; actor: Login; label: { name: string } }
+  | { __typename: 'IssueComment'; databaseId: number; createdAt: string; body: string; author: Login }
+  | { __typename: 'HeadRefForcePushedEvent'; createdAt: string; actor: Login; beforeCommit: { oid: string } | null; afterCommit: { oid: string } | null }
+  | { __typename: 'PullRequestCommit'; commit: { oid: string; author: { user: Login } | null; committer: { user: Login } | null } }
+  | { __typename: 'ClosedEvent' | 'ReopenedEvent' | 'MergedEvent'; createdAt: string; actor: Login };
+
+export interface PullRequestFields {
+  number: number;
+  title: string;
+  body: string;
+  url: string;
+  isDraft: boolean;
+  state: 'OPEN' | 'CLOSED' | 'MERGED';
+  author: { login: string; __typename: string } | null;
+  baseRefName: string;
+  baseRefOid: string;
+  headRefName: string;
+  headRefOid: string;
+  labels: { nodes: { name: string }[] };
+}
+
+export interface FactsPage {
+  repository: {
+    pullRequest: (Partial<PullRequestFields> & { files: Page<ChangedFile>; timelineItems: Page<TimelineItem> }) | null;
+  } | null;
+}
+
+/** A deleted account shows as no login; GitHub names it `ghost`. */
+const loginOf = (user: Login | undefined): string => user?.login ?? 'ghost';
+
+export interface PullRequestPages {
+  pr: PullRequestFields;
+  files: ChangedFile[];
+  timeline: TimelineItem[];
+}
+
+/** The snapshot fields GitHub knows; teams, permissions and CODEOWNERS come from other requests. */
+export function snapshotFrom({ pr, files, timeline }: PullRequestPages): Omit<PullRequestSnapshot, 'teams' | 'permissions' | 'codeowners'> {
+  const committers = new Set<string>();
+  for (const item of timeline) {
+    if (item.__typename !== 'PullRequestCommit') continue;
+    for (const user of [item.commit.author?.user, item.commit.committer?.user]) if (user) committers.add(user.login);
+  }
+  return {
+    number: pr.number,
+    title: pr.title,
+    body: pr.body,
+    url: pr.url,
+    author: loginOf(pr.author),
+    author_type: pr.author?.__typename === 'Bot' ? 'Bot' : 'User',
+    base: pr.baseRefName,
+    head: pr.headRefName,
+    head_sha: pr.headRefOid,
+    draft: pr.isDraft,
+    labels: pr.labels.nodes.map((label) => label.name),
+    files,
+    committers: [...committers],
+  };
+}
+
+const REVIEW_STATES: Partial<Record<ReviewState, 'approved' | 'changes_requested' | 'commented'>> = {
+  APPROVED: 'approved',
+  CHANGES_REQUESTED: 'changes_requested',
+  COMMENTED: 'commented',
+};
+
+/**
+ * The timeline as engine events. A dismissed review reports its state as DISMISSED;
+ * what it was before comes from its dismissal event, so it is replayed as the
+ * original review followed by the dismissal.
+ */
+export function eventsFrom(timeline: readonly TimelineItem[]): FactEvent[] {
+  const before = new Map<number, ReviewState>();
+  const mergedAt = new Set<string>();
+  for (const item of timeline) {
+    if (item.__typename === 'ReviewDismissedEvent' && item.review) before.set(item.review.databaseId, item.previousReviewState);
+    if (item.__typename === 'MergedEvent') mergedAt.add(item.createdAt);
+  }
+  const events: FactEvent[] = [];
+  for (const item of timeline) {
+    switch (item.__typename) {
+      case 'PullRequestReview': {
+        const state = REVIEW_STATES[item.state === 'DISMISSED' ? (before.get(item.databaseId) ?? 'COMMENTED') : item.state];
+        if (!state || !item.submittedAt || !item.reviewedCommit) break;
+        events.push({ type: 'review', at: item.submittedAt, actor: loginOf(item.author), id: String(item.databaseId), state, sha: item.reviewedCommit.oid, ...(item.body ? { body: item.body } : {}) });
+        break;
+      }
+      case 'ReviewDismissedEvent':
+        if (item.review) events.push({ type: 'review_dismissed', at: item.createdAt, actor: loginOf(item.actor), review_id: String(item.review.databaseId) });
+        break;
+      case 'LabeledEvent':
+      case 'UnlabeledEvent':
+        events.push({ type: item.__typename === 'LabeledEvent' ? 'labeled' : 'unlabeled', at: item.createdAt, actor: loginOf(item.actor), label: item.label.name });
+        break;
+      case 'IssueComment':
+        events.push({ type: 'comment', at: item.createdAt, actor: loginOf(item.author), id: String(item.databaseId), body: item.body });
+        break;
+      case 'HeadRefForcePushedEvent':
+        if (item.afterCommit) {
+          events.push({ type: 'push', at: item.createdAt, sha: item.afterCommit.oid, ...(item.beforeCommit ? { before: item.beforeCommit.oid } : {}), actor: loginOf(item.actor) });
+        }
+        break;
+      case 'ClosedEvent':
+        // A merge also closes the PR: one event, the merge, stands for both.
+        if (!mergedAt.has(item.createdAt)) events.push({ type: 'closed', at: item.createdAt, actor: loginOf(item.actor), merged: false });
+        break;
+      case 'MergedEvent':
+        events.push({ type: 'closed', at: item.createdAt, actor: loginOf(item.actor), merged: true });
+        break;
+      case 'ReopenedEvent':
+        events.push({ type: 'reopened', at: item.createdAt, actor: loginOf(item.actor) });
+        break;
+      case 'PullRequestCommit':
+        break;
+    }
+  }
+  return events;
+}
