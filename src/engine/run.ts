@@ -650,7 +650,8 @@ function escalate(context: EngineContext, state: RunState, step: CompiledStep, g
   const message =
     rung.message !== undefined
       ? renderTemplate(rung.message, view)
-      : `${mentions.length > 0 ? `${mentions.join(' ')}: ` : ''}**${step.name}** in flow ${context.flow.name} has waited ${waited} for ${variables.waiting_on}.${variables.deadline ? ` It times out at ${variables.deadline}.` : ''}`;
+      : // Delivery puts the mentions in front (notify.users and notify.teams).
+        `**${step.name}** in flow ${context.flow.name} has waited ${waited} for ${variables.waiting_on}.${variables.deadline ? ` It times out at ${variables.deadline}.` : ''}`;
   if (rung.notify || rung.message !== undefined) {
     const body: EffectBody = {
       type: 'notify',

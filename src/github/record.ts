@@ -1,0 +1,117 @@
+/**
+ * What the app must remember between webhooks, and GitHub does not keep for it:
+ * effects already applied, pushes seen (with the time the app saw them, which a
+ * committer cannot backdate), check-run button clicks, and callbacks accepted.
+ *
+ * It lives in the output of the run's own check run, which only the app can
+ * write. Where a copy must live somewhere people can edit (a comment), it is
+ * signed, and an unsigned or altered copy is refused.
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+import type { FactEvent } from '../engine/facts.js';
+
+const Time = z.string().datetime({ offset: true });
+const Decision = z.enum(['approve', 'decline']);
+
+export const AppRecord = z.strictObject({
+  v: z.literal(1),
+  run: z.strictObject({
+    id: z.string(),
+    flow: z.string(),
+    /** The commit of the flow file the run is pinned to. */
+    version: z.string(),
+    started_at: Time,
+  }),
+  pushes: z.array(z.strictObject({ at: Time, sha: z.string(), before: z.string().optional(), actor: z.string().optional() })),
+  buttons: z.array(z.strictObject({ at: Time, actor: z.string(), action: Decision, step: z.string().optional() })),
+  callbacks: z.array(
+    z.strictObject({
+      at: Time,
+      /** The token's id, so a token completes once. */
+      token: z.string(),
+      step: z.string(),
+      attempt: z.int(),
+      actor: z.string().optional(),
+      decision: Decision.optional(),
+      result: z.enum(['success', 'failure']).optional(),
+      reason: z.string().optional(),
+      summary: z.string().optional(),
+      outputs: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+      links: z.array(z.strictObject({ title: z.string(), url: z.string() })).optional(),
+    }),
+  ),
+  effects: z.array(z.strictObject({ at: Time, key: z.string(), ok: z.boolean(), error: z.string().optional() })),
+});
+export type AppRecord = z.infer<typeof AppRecord>;
+
+export function newRecord(run: AppRecord['run']): AppRecord {
+  return { v: 1, run, pushes: [], buttons: [], callbacks: [], effects: [] };
+}
+
+/** The record's entries as engine events. */
+export function recordEvents(record: AppRecord): FactEvent[] {
+  return [
+    ...record.pushes.map((push): FactEvent => ({ type: 'push', ...push })),
+    ...record.buttons.map((button): FactEvent => ({ type: 'button', ...button })),
+    ...record.callbacks.map(({ token: _token, ...callback }): FactEvent => ({ type: 'callback', ...callback })),
+    ...record.effects.map((effect): FactEvent => ({ type: 'effect', ...effect })),
+  ];
+}
+
+const OPEN = '<!-- flowgate:record ';
+const CLOSE = ' -->';
+
+/** The record as it is embedded in Markdown: an HTML comment GitHub does not render. */
+export function encodeRecord(record: AppRecord, secret?: string): string {
+  const json = JSON.stringify(record);
+  const body = Buffer.from(json, 'utf8').toString('base64');
+  return `${OPEN}${body}${secret === undefined ? '' : `.${sign(body, secret)}`}${CLOSE}`;
+}
+
+export type DecodeResult = { ok: true; record: AppRecord } | { ok: false; error: string };
+
+/** Finds and checks the record in a check run's text or a comment. With a secret, the signature must match. */
+export function decodeRecord(text: string, secret?: string): DecodeResult {
+  const start = text.lastIndexOf(OPEN);
+  if (start === -1) return { ok: false, error: 'no record' };
+  const end = text.indexOf(CLOSE, start + OPEN.length);
+  if (end === -1) return { ok: false, error: 'the record is cut off' };
+  const [body = '', signature] = text.slice(start + OPEN.length, end).split('.');
+  if (secret !== undefined) {
+    if (signature === undefined) return { ok: false, error: 'the record is not signed' };
+    const expected = Buffer.from(sign(body, secret));
+    const given = Buffer.from(signature);
+    if (expected.length !== given.length || !timingSafeEqual(expected, given)) return { ok: false, error: 'the record\'s signature does not match' };
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(Buffer.from(body, 'base64').toString('utf8'));
+  } catch {
+    return { ok: false, error: 'the record is not valid JSON' };
+  }
+  const parsed = AppRecord.safeParse(json);
+  return parsed.success ? { ok: true, record: parsed.data } : { ok: false, error: `the record is malformed: ${parsed.error.issues[0]?.message ?? ''}` };
+}
+
+function sign(body: string, secret: string): string {
+  return createHmac('sha256', secret).update(`flowgate-record:${body}`).digest('base64url');
+}
+
+/** GitHub's limit on a check run's text. */
+export const OUTPUT_LIMIT = 65_535;
+
+/**
+ * The check run's `text`: the record first (it must never be cut), then as much
+ * of the human-readable history as still fits.
+ */
+export function outputText(record: AppRecord, history: string, fitHistory: (text: string, limit: number) => string): string {
+  const encoded = encodeRecord(record);
+  if (encoded.length > OUTPUT_LIMIT - 200) {
+    throw new RecordTooLarge(`the run's record is ${encoded.length} characters; a check run holds ${OUTPUT_LIMIT}`);
+  }
+  return `${fitHistory(history, OUTPUT_LIMIT - encoded.length - 2)}\n\n${encoded}`;
+}
+
+/** A run whose record outgrows its check run; the shell ends the run rather than lose what it applied. */
+export class RecordTooLarge extends Error {}
