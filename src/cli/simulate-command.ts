@@ -30,6 +30,11 @@ export async function simulateCommand(options: SimulateOptions, io: CliIO): Prom
     for (const problem of parsed.problems) io.err(formatProblem(problem));
     return ExitCode.invalidScenario;
   }
+  const names = files.map((file) => file.flow!.name);
+  if (parsed.scenario.flow !== undefined && !names.includes(parsed.scenario.flow)) {
+    io.err(formatProblem(parsed.problemAt(['flow'], `no flow named "${parsed.scenario.flow}" in ${options.flows}`, { expected: `one of ${names.join(', ')}` })));
+    return ExitCode.invalidScenario;
+  }
   const simulation = simulate(
     files.map((file) => ({ file: file.file, flow: file.flow! })),
     parsed.scenario,

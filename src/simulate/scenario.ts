@@ -96,7 +96,9 @@ export const Scenario = z
 
 export type Scenario = Omit<z.infer<typeof Scenario>, 'events'> & { events?: ScenarioEntry[] };
 
-export type ScenarioResult = { ok: true; scenario: Scenario; times: number[] } | { ok: false; problems: Problem[] };
+export type ScenarioResult =
+  | { ok: true; scenario: Scenario; times: number[]; /** A located problem about a field of the scenario. */ problemAt: (path: (string | number)[], message: string, extra?: Partial<Problem>) => Problem }
+  | { ok: false; problems: Problem[] };
 
 /** Parses and checks a scenario file, resolving every entry's time. */
 export function parseScenario(text: string, file: string): ScenarioResult {
@@ -142,7 +144,7 @@ export function parseScenario(text: string, file: string): ScenarioResult {
     if (time !== undefined) clock = Math.max(clock, time);
     times.push(clock);
   });
-  return problems.length > 0 ? { ok: false, problems } : { ok: true, scenario, times };
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, scenario, times, problemAt: located };
 }
 
 function offset(start: number, text: string): number | undefined {

@@ -132,6 +132,23 @@ describe('flowgate simulate', () => {
     expect(result.err).toContain(':6:11: error: this event is earlier than the one before it (at events[1].at)');
   });
 
+  it('takes JSON scenarios, and refuses one that names a flow that is not there', async () => {
+    const scenario = temp('s.json', JSON.stringify({ name: 'j', flow: 'payment-chnage', start: '2026-11-24T09:00:00Z', pr: { title: 't', author: 'dev' } }));
+    const result = await cli('simulate', '--flows', 'examples/2-payment-thresholds', '--scenario', scenario);
+    expect(result.code).toBe(4);
+    expect(result.err).toContain('error: no flow named "payment-chnage" in examples/2-payment-thresholds (at flow)');
+    expect(result.err).toContain('expected one of payment-change');
+    const ok = temp('ok.json', JSON.stringify({ name: 'j', flow: 'payment-change', start: '2026-11-24T09:00:00Z', pr: { title: 't', author: 'dev', body: 'amount: 5', files: [{ path: 'billing/a.ts' }] }, teams: { 'acme/managers': ['mia'] }, events: [{ at: '+1h', review: { by: 'mia', state: 'approved' } }] }));
+    expect((await cli('simulate', '--flows', 'examples/2-payment-thresholds', '--scenario', ok)).code).toBe(0);
+  });
+
+  it('says so, and exits 0, when no flow starts for the PR', async () => {
+    const scenario = temp('s.yml', 'name: n\nstart: 2026-11-24T09:00:00Z\npr: { title: t, author: dev, files: [{ path: src/a.ts }] }\n');
+    const result = await cli('simulate', '--flows', 'examples/1-publish-content', '--scenario', scenario, '--json');
+    expect(JSON.parse(result.out)).toMatchObject({ outcome: 'no-run', runs: [], flows: [{ matched: false, reason: 'no changed file matches content/**' }] });
+    expect(result.code).toBe(0);
+  });
+
   it('exits 3 when the flows are invalid', async () => {
     const flows = temp('f.yml', 'name: x\non: {}\nsteps: []\n');
     expect((await cli('simulate', '--flows', flows, '--scenario', 'examples/2-payment-thresholds/scenarios/small.yml')).code).toBe(3);
