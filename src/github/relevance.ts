@@ -1,0 +1,60 @@
+/**
+ * Which webhooks can change a run, decided from the payload alone, before any
+ * API call: most deliveries (comments without commands, our own check runs,
+ * review edits, assignment changes) cannot, and cost nothing.
+ */
+export type Relevance = { relevant: true; reason: string } | { relevant: false; reason: string };
+
+export interface AppIdentity {
+  id: number;
+  /** The app's bot login, e.g. `flowgate[bot]`. */
+  login: string;
+}
+
+const COMMAND = /^\s*\/(approve|decline|flowgate)\b/im;
+const PR_ACTIONS = new Set(['opened', 'reopened', 'synchronize', 'ready_for_review', 'labeled', 'unlabeled', 'closed', 'converted_to_draft']);
+
+interface Payload {
+  action?: string;
+  sender?: { login?: string; type?: string };
+  changes?: Record<string, unknown>;
+  review?: { state?: string; body?: string | null };
+  issue?: { pull_request?: unknown };
+  comment?: { body?: string };
+  check_run?: { app?: { id?: number } | null };
+}
+
+const yes = (reason: string): Relevance => ({ relevant: true, reason });
+const no = (reason: string): Relevance => ({ relevant: false, reason });
+
+export function relevance(name: string, raw: unknown, app: AppIdentity): Relevance {
+  const payload = (raw ?? {}) as Payload;
+  const action = payload.action ?? '';
+  switch (name) {
+    case 'pull_request':
+      if (PR_ACTIONS.has(action)) return yes(`pull_request.${action}`);
+      if (action === 'edited') {
+        const changed = Object.keys(payload.changes ?? {}).filter((field) => ['title', 'body', 'base'].includes(field));
+        return changed.length > 0 ? yes(`the ${changed.join(' and ')} changed`) : no('an edit that flows do not read');
+      }
+      return no(`pull_request.${action} does not affect flows`);
+    case 'pull_request_review':
+      if (action === 'dismissed') return yes('a review was dismissed');
+      if (action !== 'submitted') return no(`pull_request_review.${action} does not affect flows`);
+      if (payload.review?.state?.toLowerCase() === 'commented' && !COMMAND.test(payload.review.body ?? '')) return no('a comment-only review without a command');
+      return yes(`a review: ${payload.review?.state ?? 'unknown'}`);
+    case 'issue_comment':
+      if (action !== 'created') return no(`issue_comment.${action}: only new comments are decisions`);
+      if (!payload.issue?.pull_request) return no('a comment on an issue, not a pull request');
+      if (payload.sender?.login === app.login) return no('our own comment');
+      return COMMAND.test(payload.comment?.body ?? '') ? yes('a comment with a command') : no('a comment without a command');
+    case 'check_run': {
+      const ours = payload.check_run?.app?.id === app.id;
+      if (action === 'requested_action' || action === 'rerequested') return ours ? yes(`check_run.${action} on our check run`) : no("another app's check run");
+      if (action === 'completed') return ours ? no('our own check run') : yes('a check run completed');
+      return no(`check_run.${action} does not affect flows`);
+    }
+    default:
+      return no(`${name} events do not affect flows`);
+  }
+}
