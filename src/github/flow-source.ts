@@ -1,0 +1,81 @@
+/**
+ * Flows come from a commit of the repository, never from a PR's head: the
+ * default branch for new runs (the promoted tag, once releases exist), and the
+ * commit a run started on for runs in progress. One GraphQL query reads every
+ * file in .github/flows; what a commit holds never changes, so the parsed and
+ * validated result is kept per commit.
+ */
+import { DEFAULT_FLOWS_DIR } from '../flow/files.js';
+import { crossFileProblems, validateFlowText, type FlowFile } from '../flow/validate.js';
+import type { GitHubClient, RepoRef } from './client.js';
+
+export const FLOWS_QUERY = /* GraphQL */ `
+  query FlowgateFlows($owner: String!, $name: String!, $expression: String!, $path: String!) {
+    repository(owner: $owner, name: $name) {
+      object(expression: $expression) {
+        ... on Commit {
+          oid
+          file(path: $path) {
+            object {
+              ... on Tree {
+                entries { name type object { ... on Blob { text isTruncated isBinary } } }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+`;
+
+interface FlowsAnswer {
+  repository: {
+    object: {
+      oid?: string;
+      file?: { object: { entries?: { name: string; type: string; object: { text: string | null; isTruncated: boolean; isBinary: boolean | null } | null }[] } | null } | null;
+    } | null;
+  } | null;
+}
+
+export interface FlowSet {
+  /** The commit the flows were read at: what runs pin to. */
+  commit: string;
+  files: FlowFile[];
+}
+
+const byCommit = new Map<string, FlowSet>();
+const MAX_CACHED = 256;
+
+/** The flows at a branch, tag or commit. An expression naming a branch is resolved each time; a commit SHA is cached. */
+export async function readFlows(gh: GitHubClient, repo: RepoRef, expression: string): Promise<FlowSet | undefined> {
+  const cached = byCommit.get(`${repo.owner}/${repo.name}@${expression}`);
+  if (cached) return cached;
+  const answer = await gh.graphql<FlowsAnswer>(FLOWS_QUERY, { owner: repo.owner, name: repo.name, expression, path: DEFAULT_FLOWS_DIR });
+  const commit = answer.repository?.object?.oid;
+  if (!commit) return undefined;
+  const key = `${repo.owner}/${repo.name}@${commit}`;
+  const known = byCommit.get(key);
+  if (known) return known;
+  const files = (answer.repository?.object?.file?.object?.entries ?? [])
+    .filter((entry) => entry.type === 'blob' && /\.ya?ml$/i.test(entry.name))
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .map((entry): FlowFile => {
+      const file = `${DEFAULT_FLOWS_DIR}/${entry.name}`;
+      const blob = entry.object;
+      if (!blob || blob.isBinary || blob.text === null || blob.isTruncated) {
+        return { file, problems: [{ code: 'file-unreadable', severity: 'error', file, line: 1, col: 1, path: '', message: 'the file is binary or too large to read', expected: 'a YAML flow of at most 256 KiB' }] };
+      }
+      return validateFlowText(blob.text, file);
+    });
+  for (const problem of crossFileProblems(files)) {
+    const owner = files.find((entry) => entry.file === problem.file);
+    if (owner) {
+      owner.problems.push(problem);
+      delete owner.flow;
+    }
+  }
+  const set = { commit, files };
+  if (byCommit.size >= MAX_CACHED) byCommit.delete(byCommit.keys().next().value!);
+  byCommit.set(key, set);
+  return set;
+}
