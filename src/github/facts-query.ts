@@ -8,11 +8,11 @@
 import type { ChangedFile, FactEvent, PullRequestSnapshot } from '../engine/facts.js';
 
 export const FACTS_QUERY = /* GraphQL */ `
-  query FlowgateFacts($owner: String!, $name: String!, $number: Int!, $timeline: String, $files: String, $withPr: Boolean!) {
+  query FlowgateFacts($owner: String!, $name: String!, $number: Int!, $timeline: String, $files: String, $withPr: Boolean!, $withFiles: Boolean!) {
     repository(owner: $owner, name: $name) {
       pullRequest(number: $number) {
         ...PullRequestFields @include(if: $withPr)
-        files(first: 100, after: $files) {
+        files(first: 100, after: $files) @include(if: $withFiles) {
           pageInfo { hasNextPage endCursor }
           nodes { path additions deletions }
         }
@@ -86,7 +86,7 @@ export interface PullRequestFields {
 
 export interface FactsPage {
   repository: {
-    pullRequest: (Partial<PullRequestFields> & { files: Page<ChangedFile>; timelineItems: Page<TimelineItem> }) | null;
+    pullRequest: (Partial<PullRequestFields> & { files?: Page<ChangedFile>; timelineItems: Page<TimelineItem> }) | null;
   } | null;
 }
 

@@ -23,10 +23,17 @@ const PERMISSIONS: Record<string, PullRequestSnapshot['permissions'][string]> = 
   ADMIN: 'admin',
 };
 
+/** More fields for the same request, with their variables. */
+export interface ExtraFields {
+  definitions: string[];
+  fields: string[];
+  variables: Record<string, string>;
+}
+
 /** Teams as `org/slug` (each org's teams are asked of that org); logins for repository permission. */
-export function peopleQuery(repo: { owner: string; name: string }, teams: readonly string[], logins: readonly string[]): PeopleQuery {
-  const variables: Record<string, string> = { owner: repo.owner, name: repo.name };
-  const definitions = ['$owner: String!', '$name: String!'];
+export function peopleQuery(repo: { owner: string; name: string }, teams: readonly string[], logins: readonly string[], extra?: ExtraFields): PeopleQuery {
+  const variables: Record<string, string> = { owner: repo.owner, name: repo.name, ...extra?.variables };
+  const definitions = ['$owner: String!', '$name: String!', ...(extra?.definitions ?? [])];
   const byOrg = new Map<string, string[]>();
   for (const team of new Set(teams.map((team) => team.toLowerCase()))) {
     const [org, slug] = team.split('/') as [string, string];
@@ -56,6 +63,7 @@ export function peopleQuery(repo: { owner: string; name: string }, teams: readon
     return `${alias}: collaborators(login: $${alias}, first: 1) { edges { permission node { login } } }`;
   });
   if (collaborators.length > 0) parts.push(`repository(owner: $owner, name: $name) { ${collaborators.join(' ')} }`);
+  parts.push(...(extra?.fields ?? []));
   const query = parts.length === 0 ? '' : `query FlowgatePeople(${definitions.join(', ')}) { ${parts.join(' ')} }`;
 
   return {

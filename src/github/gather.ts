@@ -1,0 +1,226 @@
+/**
+ * Gathering the facts of a pull request in as few requests as possible:
+ *
+ *  1. the facts query, paged by 100 while the timeline or the diff goes on
+ *     (the diff is skipped when the head commit's files are already known);
+ *  2. one request for what the flows need beyond that: team members, the
+ *     permission of everyone involved, and CODEOWNERS at the base commit.
+ *
+ * A commit's files and CODEOWNERS never change and are kept per commit; team
+ * membership and permissions are kept for a minute.
+ */
+import type { CompiledFlow } from '../flow/compile.js';
+import { lower } from '../flow/compile.js';
+import type { ChangedFile, FactEvent, PullRequestSnapshot } from '../engine/facts.js';
+import { parseCommand } from '../engine/run.js';
+import type { GitHubClient, RepoRef } from './client.js';
+import { eventsFrom, FACTS_QUERY, snapshotFrom, type FactsPage, type PullRequestFields, type TimelineItem } from './facts-query.js';
+import { peopleQuery, type ExtraFields } from './people-query.js';
+
+/** What the flows of a repository need to know about people and code owners. */
+export interface Needs {
+  teams: string[];
+  permissions: boolean;
+  codeowners: boolean;
+}
+
+export function needsOf(flows: readonly CompiledFlow[]): Needs {
+  const teams = new Set<string>();
+  let permissions = false;
+  let codeowners = false;
+  const visit = (condition: unknown): void => {
+    if (condition === null || typeof condition !== 'object') return;
+    const record = condition as Record<string, unknown>;
+    if (Array.isArray(record.author_team)) for (const team of record.author_team as string[]) teams.add(lower(team));
+    for (const child of [...((record.all as unknown[]) ?? []), ...((record.any as unknown[]) ?? []), record.not]) visit(child);
+  };
+  for (const flow of flows) {
+    for (const step of flow.steps) {
+      visit(step.condition);
+      for (const gate of step.gates) {
+        for (const team of gate.from.teams) teams.add(team);
+        for (const rung of gate.escalate) for (const team of rung.addApprovers?.teams ?? []) teams.add(team);
+        permissions ||= gate.from.permission !== undefined;
+        codeowners ||= gate.from.codeowners;
+      }
+    }
+  }
+  return { teams: [...teams].sort(), permissions, codeowners };
+}
+
+export const CODEOWNERS_PATHS = ['.github/CODEOWNERS', 'CODEOWNERS', 'docs/CODEOWNERS'] as const;
+
+export interface GatheredFacts {
+  pr: PullRequestSnapshot;
+  state: PullRequestFields['state'];
+  baseSha: string;
+  events: FactEvent[];
+  /** How many API requests this took, for tests and logs. */
+  requests: number;
+}
+
+const filesByHead = new Map<string, ChangedFile[]>();
+const codeownersByBase = new Map<string, string | null>();
+const people = new Map<string, { at: number; value: Pick<PullRequestSnapshot, 'teams' | 'permissions'> }>();
+const PEOPLE_TTL_MS = 60_000;
+const MAX_CACHED = 512;
+
+function remember<K, V>(cache: Map<K, V>, key: K, value: V): V {
+  if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value!);
+  cache.set(key, value);
+  return value;
+}
+
+/** For tests: start from cold caches. */
+export function forgetCaches(): void {
+  filesByHead.clear();
+  codeownersByBase.clear();
+  people.clear();
+}
+
+export interface GatherOptions {
+  now?: number;
+  /** The head commit, when the webhook says it: its files may already be known, saving the diff pages. */
+  headSha?: string;
+}
+
+export async function gatherFacts(gh: GitHubClient, repo: RepoRef, number: number, needs: Needs, options: GatherOptions = {}): Promise<GatheredFacts> {
+  const now = options.now ?? Date.now();
+  let requests = 0;
+  let pr: PullRequestFields | undefined;
+  const timeline: TimelineItem[] = [];
+  const files: ChangedFile[] = [];
+  let timelineCursor: string | null = null;
+  let filesCursor: string | null = null;
+  let knownFiles = options.headSha === undefined ? undefined : filesByHead.get(options.headSha);
+  let moreTimeline = true;
+  let moreFiles = knownFiles === undefined;
+  while (moreTimeline || moreFiles) {
+    const page: FactsPage = await gh.graphql<FactsPage>(FACTS_QUERY, {
+      owner: repo.owner,
+      name: repo.name,
+      number,
+      timeline: timelineCursor,
+      files: filesCursor,
+      withPr: pr === undefined,
+      withFiles: moreFiles && knownFiles === undefined,
+    });
+    requests += 1;
+    const pull = page.repository?.pullRequest;
+    if (!pull) throw new Error(`pull request ${repo.owner}/${repo.name}#${number} not found`);
+    if (pr === undefined) {
+      pr = pull as PullRequestFields;
+      // The head may have moved since the webhook: files are only reused for the head GitHub reports.
+      if (knownFiles && options.headSha !== pr.headRefOid) knownFiles = undefined;
+      knownFiles ??= filesByHead.get(pr.headRefOid);
+      if (knownFiles) moreFiles = false;
+      else if (!pull.files) moreFiles = true;
+    }
+    if (moreTimeline) {
+      timeline.push(...pull.timelineItems.nodes);
+      moreTimeline = pull.timelineItems.pageInfo.hasNextPage;
+      timelineCursor = pull.timelineItems.pageInfo.endCursor;
+    }
+    if (pull.files && knownFiles === undefined) {
+      files.push(...pull.files.nodes);
+      moreFiles = pull.files.pageInfo.hasNextPage;
+      filesCursor = pull.files.pageInfo.endCursor;
+    } else {
+      moreFiles = false;
+    }
+  }
+  const changed = knownFiles ?? remember(filesByHead, pr!.headRefOid, files);
+  const snapshot = snapshotFrom({ pr: pr!, files: changed, timeline });
+  const events = eventsFrom(timeline);
+
+  const extra = await gatherPeople(gh, repo, pr!, snapshot, events, needs, now);
+  requests += extra.requests;
+  return {
+    pr: { ...snapshot, teams: extra.teams, permissions: extra.permissions, codeowners: extra.codeowners },
+    state: pr!.state,
+    baseSha: pr!.baseRefOid,
+    events,
+    requests,
+  };
+}
+
+/** Everyone whose decision may need judging: the author, and whoever reviewed, labelled or commented a command. */
+function involved(snapshot: Omit<PullRequestSnapshot, 'teams' | 'permissions' | 'codeowners'>, events: readonly FactEvent[]): string[] {
+  const logins = new Set([lower(snapshot.author)]);
+  for (const event of events) {
+    if (event.type === 'review' || event.type === 'labeled' || (event.type === 'comment' && parseCommand(event.body))) logins.add(lower(event.actor));
+  }
+  return [...logins].sort();
+}
+
+async function gatherPeople(
+  gh: GitHubClient,
+  repo: RepoRef,
+  pr: PullRequestFields,
+  snapshot: Omit<PullRequestSnapshot, 'teams' | 'permissions' | 'codeowners'>,
+  events: readonly FactEvent[],
+  needs: Needs,
+  now: number,
+): Promise<Pick<PullRequestSnapshot, 'teams' | 'permissions' | 'codeowners'> & { requests: number }> {
+  const logins = needs.permissions ? involved(snapshot, events) : [];
+  const peopleKey = `${repo.owner}/${repo.name}|${needs.teams.join(',')}|${logins.join(',')}`;
+  const ownersKey = `${repo.owner}/${repo.name}@${pr.baseRefOid}`;
+  const cached = people.get(peopleKey);
+  const knownPeople = cached && now - cached.at < PEOPLE_TTL_MS ? cached.value : undefined;
+  const knownOwners = codeownersByBase.get(ownersKey);
+  const wantOwners = needs.codeowners && knownOwners === undefined;
+  const owners: ExtraFields | undefined = wantOwners
+    ? {
+        definitions: ['$base: String!'],
+        variables: { base: pr.baseRefOid },
+        fields: [
+          `codeowners: repository(owner: $owner, name: $name) { object(expression: $base) { ... on Commit { ${CODEOWNERS_PATHS.map((path, index) => `f${index}: file(path: "${path}") { object { ... on Blob { text } } }`).join(' ')} } } }`,
+        ],
+      }
+    : undefined;
+  const query = peopleQuery(repo, knownPeople ? [] : needs.teams, knownPeople ? [] : logins, owners);
+  if (query.query === '') {
+    return { ...(knownPeople ?? { teams: {}, permissions: {} }), codeowners: needs.codeowners ? (knownOwners ?? null) : null, requests: 0 };
+  }
+  const data = await gh.graphql<Record<string, unknown>>(query.query, query.variables);
+  let requests = 1;
+  let found = knownPeople;
+  if (!found) {
+    const read = query.read(data);
+    // Teams over 100 members: the rest, a request per further page.
+    for (const { team, cursor } of read.morePages) requests += await pageTeam(gh, team, cursor, read.teams);
+    found = remember(people, peopleKey, { at: now, value: { teams: read.teams, permissions: read.permissions } }).value;
+  }
+  let codeowners = needs.codeowners ? (knownOwners ?? null) : null;
+  if (wantOwners) {
+    const commit = (data.codeowners as { object: Record<string, { object: { text: string | null } | null } | null> | null } | undefined)?.object;
+    const text = CODEOWNERS_PATHS.map((_, index) => commit?.[`f${index}`]?.object?.text ?? null).find((value) => value !== null) ?? null;
+    codeowners = remember(codeownersByBase, ownersKey, text);
+  }
+  return { ...found, codeowners, requests };
+}
+
+export const TEAM_PAGE_QUERY = /* GraphQL */ `
+  query FlowgateTeamPage($org: String!, $slug: String!, $after: String!) {
+    organization(login: $org) { team(slug: $slug) { members(first: 100, after: $after, membership: ALL) { nodes { login } pageInfo { hasNextPage endCursor } } } }
+  }
+`;
+
+type TeamPage = { organization: { team: { members: { nodes: { login: string }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } } | null } | null };
+/** Teams larger than this many pages are cut, and the cut is logged by the caller's request count. */
+const MAX_TEAM_PAGES = 50;
+
+async function pageTeam(gh: GitHubClient, team: string, cursor: string, teams: Record<string, string[]>): Promise<number> {
+  const [org, slug] = team.split('/') as [string, string];
+  let after: string | null = cursor;
+  let requests = 0;
+  while (after !== null && requests < MAX_TEAM_PAGES) {
+    const data: TeamPage = await gh.graphql<TeamPage>(TEAM_PAGE_QUERY, { org, slug, after });
+    requests += 1;
+    const members = data.organization?.team?.members;
+    if (!members) break;
+    teams[team] = [...(teams[team] ?? []), ...members.nodes.map((node) => node.login)];
+    after = members.pageInfo.hasNextPage ? members.pageInfo.endCursor : null;
+  }
+  return requests;
+}
