@@ -1,0 +1,135 @@
+/**
+ * Runs live on GitHub as the app's check runs: one per flow run, on the PR's
+ * head commit, carrying the history people read and the record the app reads
+ * back. A push moves a waiting run to the new head.
+ */
+import type { Evaluation } from '../engine/state.js';
+import type { GitHubClient, RepoRef } from './client.js';
+import { checkRunOutput, fit, type HistoryLinks } from './history.js';
+import { decodeRecord, outputText, type AppRecord } from './record.js';
+
+export interface StoredRun {
+  checkRunId: number;
+  /** The commit the check run is on. */
+  sha: string;
+  status: string;
+  record: AppRecord;
+  url?: string;
+}
+
+interface CheckRunData {
+  id: number;
+  name: string;
+  head_sha: string;
+  status: string;
+  external_id: string | null;
+  html_url: string | null;
+  output: { text: string | null };
+  app: { id: number } | null;
+}
+
+export const FLOWGATE_PREFIX = 'Flowgate: ';
+
+/**
+ * The app's runs on the first of `shas` that has any: the head, then earlier
+ * commits of the PR, in case a push arrived while the app was not listening.
+ */
+export async function findRuns(gh: GitHubClient, repo: RepoRef, shas: readonly string[], appId: number | undefined, log: (message: string) => void = () => {}): Promise<StoredRun[]> {
+  for (const sha of shas) {
+    const { data } = await gh.request('GET /repos/{owner}/{repo}/commits/{ref}/check-runs', {
+      owner: repo.owner,
+      repo: repo.name,
+      ref: sha,
+      per_page: 100,
+      filter: 'latest',
+      ...(appId !== undefined ? { app_id: appId } : {}),
+    });
+    const runs: StoredRun[] = [];
+    for (const checkRun of (data as { check_runs: CheckRunData[] }).check_runs) {
+      if (!checkRun.name.startsWith(FLOWGATE_PREFIX) || (appId !== undefined && checkRun.app?.id !== appId)) continue;
+      const decoded = decodeRecord(checkRun.output.text ?? '');
+      if (!decoded.ok) {
+        log(`check run ${checkRun.id} (${checkRun.name}) has no readable record: ${decoded.error}`);
+        continue;
+      }
+      runs.push({ checkRunId: checkRun.id, sha: checkRun.head_sha, status: checkRun.status, record: decoded.record, ...(checkRun.html_url ? { url: checkRun.html_url } : {}) });
+    }
+    if (runs.length > 0) return runs;
+  }
+  return [];
+}
+
+/** GitHub's limits on check run buttons. */
+export const MAX_ACTIONS = 3;
+export const MAX_LABEL = 20;
+export const MAX_DESCRIPTION = 40;
+export const MAX_IDENTIFIER = 20;
+
+export interface CheckRunAction {
+  label: string;
+  description: string;
+  identifier: string;
+}
+
+/** Approve and Decline, while a gate is open. Which gate is known from the run's state when the click arrives. */
+export function buttonsFor(evaluation: Evaluation): CheckRunAction[] {
+  const gate = evaluation.run.waiting_on.find((waiting) => waiting.kind === 'approval');
+  if (!gate || evaluation.run.status !== 'waiting') return [];
+  const where = (gate.gate ? `${gate.step}/${gate.gate}` : gate.step).slice(0, MAX_DESCRIPTION - 8);
+  return [
+    { label: 'Approve', description: `Approve ${where}`, identifier: 'approve' },
+    { label: 'Decline', description: `Decline ${where}`, identifier: 'decline' },
+  ];
+}
+
+export interface WriteCheckRun {
+  repo: RepoRef;
+  sha: string;
+  evaluation: Evaluation;
+  record: AppRecord;
+  links: HistoryLinks;
+  /** Update this check run; create one when absent. */
+  checkRunId?: number;
+  detailsUrl?: string;
+}
+
+/** The request that writes a run's check run; pure, so tests can read it. */
+export function checkRunRequest(write: WriteCheckRun): { route: string; params: Record<string, unknown> } {
+  const output = checkRunOutput(write.evaluation, write.links);
+  const historyText = output.text;
+  const text = outputText(write.record, historyText, (body, limit) => fit([body], write.links, limit));
+  const common = {
+    owner: write.repo.owner,
+    repo: write.repo.name,
+    name: output.name,
+    external_id: write.record.run.id,
+    status: output.status,
+    ...(output.conclusion ? { conclusion: output.conclusion, completed_at: write.evaluation.run.ended_at } : {}),
+    ...(write.detailsUrl ? { details_url: write.detailsUrl } : {}),
+    output: { title: output.title.slice(0, 255), summary: output.summary, text },
+    actions: buttonsFor(write.evaluation),
+  };
+  return write.checkRunId === undefined
+    ? { route: 'POST /repos/{owner}/{repo}/check-runs', params: { ...common, head_sha: write.sha, started_at: write.evaluation.run.started_at } }
+    : { route: 'PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}', params: { ...common, check_run_id: write.checkRunId } };
+}
+
+export async function writeCheckRun(gh: GitHubClient, write: WriteCheckRun): Promise<{ id: number; url?: string }> {
+  const { route, params } = checkRunRequest(write);
+  const { data } = await gh.request(route, params);
+  const created = data as { id: number; html_url?: string | null };
+  return { id: created.id, ...(created.html_url ? { url: created.html_url } : {}) };
+}
+
+/** Closes a run's check run on a commit the PR has moved past; the run goes on in a new one on the head. */
+export async function supersede(gh: GitHubClient, repo: RepoRef, run: StoredRun, head: string): Promise<void> {
+  await gh.request('PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}', {
+    owner: repo.owner,
+    repo: repo.name,
+    check_run_id: run.checkRunId,
+    status: 'completed',
+    conclusion: 'neutral',
+    output: { title: `Moved to ${head.slice(0, 7)}`, summary: `A push moved this run to ${head}; it goes on there.`, text: '' },
+    actions: [],
+  });
+}
