@@ -32,8 +32,8 @@ export interface ExtraFields {
 
 /** Teams as `org/slug` (each org's teams are asked of that org); logins for repository permission. */
 export function peopleQuery(repo: { owner: string; name: string }, teams: readonly string[], logins: readonly string[], extra?: ExtraFields): PeopleQuery {
-  const variables: Record<string, string> = { owner: repo.owner, name: repo.name, ...extra?.variables };
-  const definitions = ['$owner: String!', '$name: String!', ...(extra?.definitions ?? [])];
+  const variables: Record<string, string> = { ...extra?.variables };
+  const definitions = [...(extra?.definitions ?? [])];
   const byOrg = new Map<string, string[]>();
   for (const team of new Set(teams.map((team) => team.toLowerCase()))) {
     const [org, slug] = team.split('/') as [string, string];
@@ -64,6 +64,11 @@ export function peopleQuery(repo: { owner: string; name: string }, teams: readon
   });
   if (collaborators.length > 0) parts.push(`repository(owner: $owner, name: $name) { ${collaborators.join(' ')} }`);
   parts.push(...(extra?.fields ?? []));
+  // GitHub refuses a declared variable that no field uses.
+  if (parts.some((part) => part.includes('$owner'))) {
+    Object.assign(variables, { owner: repo.owner, name: repo.name });
+    definitions.unshift('$owner: String!', '$name: String!');
+  }
   const query = parts.length === 0 ? '' : `query FlowgatePeople(${definitions.join(', ')}) { ${parts.join(' ')} }`;
 
   return {

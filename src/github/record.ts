@@ -42,6 +42,8 @@ export const AppRecord = z.strictObject({
     }),
   ),
   effects: z.array(z.strictObject({ at: Time, key: z.string(), ok: z.boolean(), error: z.string().optional() })),
+  /** A digest of what the check run last showed, so an unchanged run is not written again. */
+  written: z.string().optional(),
 });
 export type AppRecord = z.infer<typeof AppRecord>;
 

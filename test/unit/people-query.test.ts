@@ -11,6 +11,12 @@ describe('the people query', () => {
     expect(variables).toEqual({ owner: 'acme', name: 'widgets', org0: 'acme', t0_0: 'managers', t0_1: 'security', org1: 'partner', t1_0: 'legal', p0: 'mia', p1: 'rob' });
   });
 
+  it('declares only the variables it uses: GitHub refuses unused ones', () => {
+    const { query, variables } = peopleQuery(repo, ['acme/managers'], []);
+    expect(query).not.toContain('$owner');
+    expect(variables).toEqual({ org0: 'acme', t0_0: 'managers' });
+  });
+
   it('keeps logins out of the query text', () => {
     const { query, variables } = peopleQuery(repo, [], ['a") { evil }']);
     expect(query).not.toContain('evil');

@@ -1,0 +1,176 @@
+/**
+ * One webhook, end to end: skip it if it cannot matter; otherwise read the live
+ * flows and the PR's runs, gather facts, start the runs the event triggers,
+ * evaluate, apply effects, and write each run's check run and the sticky comment.
+ * Every adapter (Probot server, Action) calls this; none has logic of its own.
+ */
+import { createHash } from 'node:crypto';
+import { compileFlow, type CompiledFlow } from '../flow/compile.js';
+import { evaluate } from '../engine/evaluate.js';
+import type { Facts } from '../engine/facts.js';
+import type { Evaluation } from '../engine/state.js';
+import { matchTrigger, type PullRequestAction } from '../engine/triggers.js';
+import { applyEffects } from './apply.js';
+import { buttonsFor, findRuns, supersede, writeCheckRun, type StoredRun } from './check-runs.js';
+import { checkRunOutput, type HistoryLinks } from './history.js';
+import type { GitHubClient, RepoRef } from './client.js';
+import type { Connections } from './connections.js';
+import { readFlows, type FlowSet } from './flow-source.js';
+import { gatherFacts, needsOf, type GatheredFacts } from './gather.js';
+import { newRecord, recordEvents, type AppRecord } from './record.js';
+import { relevance, type AppIdentity } from './relevance.js';
+import { upsertSticky } from './sticky.js';
+
+export interface HandlerDeps {
+  gh: GitHubClient;
+  app: AppIdentity;
+  connections: Connections;
+  now: () => number;
+  log: (message: string) => void;
+}
+
+export interface Outcome {
+  skipped?: string;
+  runs: { flow: string; id: string; status: Evaluation['run']['status']; started: boolean }[];
+}
+
+interface Payload {
+  action?: string;
+  sender?: { login: string };
+  repository?: { name: string; owner: { login: string }; default_branch: string; html_url?: string };
+  pull_request?: { number: number; html_url?: string; head: { sha: string }; state?: string };
+  issue?: { number: number; pull_request?: unknown };
+  comment?: { body: string };
+  before?: string;
+  after?: string;
+  check_run?: { id: number; head_sha: string; pull_requests?: { number: number }[] };
+  requested_action?: { identifier: string };
+}
+
+/** Runs on one PR are handled one event at a time, so two racing webhooks cannot both apply an effect. */
+const queues = new Map<string, Promise<unknown>>();
+
+function serialized<T>(key: string, work: () => Promise<T>): Promise<T> {
+  const previous = queues.get(key) ?? Promise.resolve();
+  const next = previous.then(work, work);
+  const settled = next.catch(() => undefined);
+  queues.set(key, settled);
+  void settled.then(() => queues.get(key) === settled && queues.delete(key));
+  return next;
+}
+
+export async function handleWebhook(deps: HandlerDeps, name: string, raw: unknown): Promise<Outcome> {
+  const verdict = relevance(name, raw, deps.app);
+  if (!verdict.relevant) return { skipped: verdict.reason, runs: [] };
+  const payload = raw as Payload;
+  const number = payload.pull_request?.number ?? payload.issue?.number ?? payload.check_run?.pull_requests?.[0]?.number;
+  if (!payload.repository || number === undefined) return { skipped: 'no pull request in the payload', runs: [] };
+  const repo: RepoRef = { owner: payload.repository.owner.login, name: payload.repository.name };
+  return serialized(`${repo.owner}/${repo.name}#${number}`, () => handlePullRequest(deps, name, payload, repo, number));
+}
+
+async function handlePullRequest(deps: HandlerDeps, name: string, payload: Payload, repo: RepoRef, number: number): Promise<Outcome> {
+  const { gh } = deps;
+  const now = deps.now();
+  const live = await readFlows(gh, repo, payload.repository!.default_branch);
+  const liveFlows = validFlows(live, deps.log);
+  const hint = payload.pull_request?.head.sha ?? payload.check_run?.head_sha;
+  const stored = await findRuns(gh, repo, [hint, payload.before].filter((sha): sha is string => Boolean(sha)), deps.app.id, deps.log);
+  const pinned = new Map<string, CompiledFlow[]>();
+  for (const run of stored) {
+    if (!pinned.has(run.record.run.version)) pinned.set(run.record.run.version, validFlows(await readFlows(gh, repo, run.record.run.version), deps.log));
+  }
+  const needs = needsOf([...liveFlows, ...[...pinned.values()].flat()]);
+  const facts = await gatherFacts(gh, repo, number, needs, { now, ...(hint ? { headSha: hint } : {}) });
+  const head = facts.pr.head_sha;
+
+  // What only webhooks tell: the time of a push, and a click on a check run's button.
+  const at = new Date(now).toISOString();
+  for (const run of stored) {
+    if (name === 'pull_request' && payload.action === 'synchronize' && payload.after && !run.record.pushes.some((push) => push.sha === payload.after)) {
+      run.record.pushes.push({ at, sha: payload.after, ...(payload.before ? { before: payload.before } : {}), ...(payload.sender ? { actor: payload.sender.login } : {}) });
+    }
+    if (name === 'check_run' && payload.action === 'requested_action' && payload.check_run?.id === run.checkRunId && payload.sender) {
+      const action = payload.requested_action?.identifier;
+      if (action === 'approve' || action === 'decline') run.record.buttons.push({ at, actor: payload.sender.login, action });
+    }
+  }
+
+  const started = startRuns(name, payload, facts, liveFlows, stored, live?.commit, number, now);
+  const runs = [...stored.map((run) => ({ run, isNew: false })), ...started.map((run) => ({ run, isNew: true }))];
+  const outcome: Outcome = { runs: [] };
+  const sticky: { flow: CompiledFlow; evaluation: Evaluation; checkRunUrl?: string }[] = [];
+  for (const { run, isNew } of runs) {
+    const flow = (isNew ? liveFlows : (pinned.get(run.record.run.version) ?? [])).find((candidate) => candidate.name === run.record.run.flow);
+    if (!flow) {
+      deps.log(`run ${run.record.run.id}: flow ${run.record.run.flow} is gone from ${run.record.run.version}; leaving the run as it is`);
+      continue;
+    }
+    const evaluation = await settle(deps, repo, number, flow, facts, run.record);
+    const links = { pr: payload.pull_request?.html_url ?? `https://github.com/${repo.owner}/${repo.name}/pull/${number}` };
+    const inPlace = run.checkRunId > 0 && run.sha === head;
+    const digest = digestOf(evaluation, run.record, links);
+    let url = run.url;
+    if (!inPlace || run.record.written !== digest) {
+      run.record.written = digest;
+      const written = await writeCheckRun(gh, { repo, sha: head, evaluation, record: run.record, links, ...(inPlace ? { checkRunId: run.checkRunId } : {}) });
+      url = written.url;
+      if (run.checkRunId > 0 && !inPlace) await supersede(gh, repo, run, head);
+    }
+    sticky.push({ flow, evaluation, ...(url ? { checkRunUrl: url } : {}) });
+    outcome.runs.push({ flow: flow.name, id: run.record.run.id, status: evaluation.run.status, started: isNew });
+  }
+  if (sticky.length > 0) await upsertSticky(gh, repo, number, deps.app.login, sticky);
+  return outcome;
+}
+
+/** What a run's check run shows, hashed: equal digests, nothing to write. */
+function digestOf(evaluation: Evaluation, record: AppRecord, links: HistoryLinks): string {
+  const { written: _written, ...rest } = record;
+  return createHash('sha256').update(JSON.stringify([checkRunOutput(evaluation, links), buttonsFor(evaluation), rest])).digest('base64url').slice(0, 22);
+}
+
+function validFlows(set: FlowSet | undefined, log: (message: string) => void): CompiledFlow[] {
+  const flows: CompiledFlow[] = [];
+  for (const file of set?.files ?? []) {
+    if (file.flow) flows.push(compileFlow(file.flow));
+    else log(`${file.file} at ${set!.commit.slice(0, 7)} is invalid and will not run: ${file.problems[0]?.message ?? ''}`);
+  }
+  return flows;
+}
+
+const STARTING_ACTIONS = new Set<string>(['opened', 'reopened', 'synchronize', 'ready_for_review', 'labeled', 'unlabeled', 'edited']);
+
+/** New runs: each live flow this PR event triggers, unless that flow already has a run waiting on the PR. */
+function startRuns(name: string, payload: Payload, facts: GatheredFacts, flows: readonly CompiledFlow[], stored: readonly StoredRun[], version: string | undefined, number: number, now: number): StoredRun[] {
+  if (name !== 'pull_request' || !STARTING_ACTIONS.has(payload.action ?? '') || facts.state !== 'OPEN' || version === undefined) return [];
+  const waiting = new Set(stored.filter((run) => run.status !== 'completed').map((run) => run.record.run.flow));
+  return flows
+    .filter((flow) => !waiting.has(flow.name) && matchTrigger(flow, facts.pr, payload.action as PullRequestAction).matched)
+    .map((flow) => {
+      const record: AppRecord = newRecord({
+        id: `${number}-${flow.name.toLowerCase().replace(/[^a-z0-9]+/g, '-')}-${now.toString(36)}`,
+        flow: flow.name,
+        version,
+        started_at: new Date(now).toISOString(),
+      });
+      return { checkRunId: 0, sha: facts.pr.head_sha, status: 'queued', record };
+    });
+}
+
+/** Evaluates, applies what is pending, and evaluates again until nothing is (effects can trigger more effects). */
+async function settle(deps: HandlerDeps, repo: RepoRef, number: number, flow: CompiledFlow, gathered: GatheredFacts, record: AppRecord): Promise<Evaluation> {
+  const factsOf = (): Facts => ({
+    repo: { owner: repo.owner, name: repo.name },
+    run: { id: record.run.id, started_at: record.run.started_at },
+    pr: gathered.pr,
+    events: [...gathered.events, ...recordEvents(record)],
+  });
+  let evaluation = evaluate(flow, factsOf(), deps.now());
+  for (let round = 0; round < 10; round += 1) {
+    const applied = await applyEffects(deps.gh, repo, number, evaluation, record, deps.connections, deps.now);
+    if (applied === 0) break;
+    evaluation = evaluate(flow, factsOf(), deps.now());
+  }
+  return evaluation;
+}

@@ -1,0 +1,140 @@
+/**
+ * The sandbox's GraphQL endpoint executes queries against GitHub's own published
+ * schema (@octokit/graphql-schema) with graphql-js. A query GitHub would refuse
+ * is refused here, and answers have GitHub's shape or fail. Only the fields
+ * Flowgate reads have resolvers; anything else resolves to null.
+ */
+import { schema as published } from '@octokit/graphql-schema';
+import { buildSchema, graphql, type GraphQLSchema } from 'graphql';
+import { diffTrees, type Commit, type GitHubState, type PullRequest, type Repository } from './state.js';
+
+let built: GraphQLSchema | undefined;
+const githubSchema = (): GraphQLSchema => (built ??= buildSchema(published.idl, { assumeValidSDL: true }));
+
+interface PageArgs {
+  first?: number;
+  after?: string | null;
+}
+
+function page<T>(items: readonly T[], { first = 100, after }: PageArgs) {
+  const start = after ? Number(Buffer.from(after, 'base64').toString('utf8')) : 0;
+  const end = Math.min(items.length, start + Math.min(first, 100));
+  return {
+    nodes: items.slice(start, end),
+    totalCount: items.length,
+    pageInfo: { hasNextPage: end < items.length, endCursor: end > start ? Buffer.from(String(end)).toString('base64') : null },
+  };
+}
+
+const TIMELINE_TYPES: Record<string, string> = {
+  PULL_REQUEST_REVIEW: 'PullRequestReview',
+  REVIEW_DISMISSED_EVENT: 'ReviewDismissedEvent',
+  LABELED_EVENT: 'LabeledEvent',
+  UNLABELED_EVENT: 'UnlabeledEvent',
+  ISSUE_COMMENT: 'IssueComment',
+  HEAD_REF_FORCE_PUSHED_EVENT: 'HeadRefForcePushedEvent',
+  PULL_REQUEST_COMMIT: 'PullRequestCommit',
+  CLOSED_EVENT: 'ClosedEvent',
+  REOPENED_EVENT: 'ReopenedEvent',
+  MERGED_EVENT: 'MergedEvent',
+};
+
+export function createGraphQL(state: GitHubState) {
+  const actor = (login: string) => {
+    const user = state.user(login);
+    return { __typename: user.type, login: user.login };
+  };
+
+  const commitNode = (repo: Repository, commit: Commit) => ({
+    __typename: 'Commit',
+    oid: commit.oid,
+    file: ({ path }: { path: string }) => {
+      if (commit.tree[path] !== undefined) return { object: { __typename: 'Blob', text: commit.tree[path], isTruncated: false, isBinary: false } };
+      const prefix = `${path.replace(/\/$/, '')}/`;
+      const names = [...new Set(Object.keys(commit.tree).filter((file) => file.startsWith(prefix)).map((file) => file.slice(prefix.length).split('/')[0]!))];
+      if (names.length === 0) return null;
+      return {
+        object: {
+          __typename: 'Tree',
+          entries: names.sort().map((name) => {
+            const full = `${prefix}${name}`;
+            const isBlob = commit.tree[full] !== undefined;
+            return { name, path: full, type: isBlob ? 'blob' : 'tree', object: isBlob ? { __typename: 'Blob', text: commit.tree[full], isTruncated: false, isBinary: false } : { __typename: 'Tree' } };
+          }),
+        },
+      };
+    },
+    author: { user: actor(commit.author) },
+    committer: { user: actor(commit.author) },
+    repo,
+  });
+
+  const pullNode = (repo: Repository, pull: PullRequest) => ({
+    number: pull.number,
+    title: pull.title,
+    body: pull.body,
+    url: `https://github.com/${repo.owner}/${repo.name}/pull/${pull.number}`,
+    isDraft: pull.draft,
+    state: pull.merged ? 'MERGED' : pull.state === 'open' ? 'OPEN' : 'CLOSED',
+    author: actor(pull.author),
+    baseRefName: pull.base,
+    baseRefOid: pull.baseSha,
+    headRefName: pull.head,
+    headRefOid: pull.headSha,
+    labels: (args: PageArgs) => page(pull.labels.map((name) => ({ name })), args),
+    files: (args: PageArgs) => page(diffTrees(repo.commits.get(pull.baseSha)?.tree ?? {}, repo.commits.get(pull.headSha)?.tree ?? {}), args),
+    timelineItems: (args: PageArgs & { itemTypes?: string[] }) => {
+      const wanted = args.itemTypes ? new Set(args.itemTypes.map((type) => TIMELINE_TYPES[type])) : undefined;
+      const items = pull.timeline.filter((item) => !wanted || wanted.has(item.__typename)).map((item) => withActors(item));
+      return page(items, args);
+    },
+  });
+
+  /** Timeline items are stored with logins; GraphQL wants actors with a type. */
+  const withActors = (item: PullRequest['timeline'][number]): unknown => {
+    const copy: Record<string, unknown> = { ...item };
+    for (const field of ['author', 'actor'] as const) {
+      const value = copy[field] as { login: string } | null | undefined;
+      if (value) copy[field] = actor(value.login);
+    }
+    if (item.__typename === 'PullRequestCommit') {
+      const commit = item.commit as { oid: string; author?: { user?: { login: string } }; committer?: { user?: { login: string } } };
+      const user = (person?: { user?: { login: string } }) => ({ user: person?.user ? actor(person.user.login) : null });
+      copy.commit = { oid: commit.oid, author: user(commit.author), committer: user(commit.committer) };
+    }
+    return copy;
+  };
+
+  const rootValue = {
+    repository: ({ owner, name }: { owner: string; name: string }) => {
+      const repo = state.repos.get(`${owner}/${name}`.toLowerCase());
+      if (!repo) return null;
+      return {
+        name: repo.name,
+        nameWithOwner: `${repo.owner}/${repo.name}`,
+        pullRequest: ({ number }: { number: number }) => {
+          const pull = state.pulls.get(`${owner}/${name}`.toLowerCase() + `#${number}`);
+          return pull ? pullNode(repo, pull) : null;
+        },
+        object: ({ expression }: { expression: string }) => {
+          const commit = state.resolve(repo, expression);
+          return commit ? commitNode(repo, commit) : null;
+        },
+        collaborators: ({ login }: { login?: string }) => {
+          const found = Object.entries(repo.permissions).filter(([user]) => login === undefined || user.toLowerCase() === login.toLowerCase());
+          return { edges: found.map(([user, permission]) => ({ permission: permission.toUpperCase(), node: { login: state.user(user).login } })), nodes: [] };
+        },
+      };
+    },
+    organization: ({ login }: { login: string }) => ({
+      login,
+      team: ({ slug }: { slug: string }) => {
+        const members = state.teams.get(`${login}/${slug}`.toLowerCase());
+        return members ? { slug, members: (args: PageArgs) => page(members.map((member) => ({ login: member })), args) } : null;
+      },
+    }),
+  };
+
+  return async (query: string, variables: Record<string, unknown> | undefined) =>
+    graphql({ schema: githubSchema(), source: query, rootValue, variableValues: variables ?? {} });
+}

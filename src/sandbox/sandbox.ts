@@ -1,0 +1,439 @@
+/**
+ * A local GitHub for the demo and the end-to-end tests: a stateful, in-memory
+ * GitHub served over HTTP on loopback. The app reaches it through its normal
+ * Octokit with a base URL; people's actions (open a PR, review, label, comment,
+ * push, click a check run button) change its state and send signed webhooks.
+ */
+import { createHmac, randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createGraphQL } from './graphql.js';
+import { Clock, diffTrees, GitHubState, NotFound, Refused, type CheckRun, type Permission, type PullRequest, type Repository } from './state.js';
+
+export interface SandboxOptions {
+  /** Where webhooks go, and the secret they are signed with. */
+  webhookUrl?: string;
+  webhookSecret?: string;
+  appId?: number;
+  appSlug?: string;
+  start?: string;
+}
+
+export interface Delivery {
+  id: string;
+  name: string;
+  payload: Record<string, unknown>;
+  status?: number;
+}
+
+type Handler = (params: Record<string, string>, body: Record<string, unknown>, query: URLSearchParams) => { status: number; body?: unknown } | Promise<{ status: number; body?: unknown }>;
+
+export class Sandbox {
+  readonly clock: Clock;
+  readonly state: GitHubState;
+  readonly deliveries: Delivery[] = [];
+  readonly appId: number;
+  readonly appLogin: string;
+  url = '';
+  webhookUrl: string | undefined;
+  readonly webhookSecret: string;
+  #server: Server | undefined;
+  #queue: Delivery[] = [];
+  #draining: Promise<void> | undefined;
+  #graphql: ReturnType<typeof createGraphQL>;
+  #routes: [method: string, pattern: RegExp, keys: string[], handler: Handler][] = [];
+
+  constructor(options: SandboxOptions = {}) {
+    this.clock = new Clock(options.start ?? '2026-11-24T09:00:00Z');
+    this.state = new GitHubState(this.clock);
+    this.appId = options.appId ?? 4242;
+    this.appLogin = `${options.appSlug ?? 'flowgate'}[bot]`;
+    this.state.user(this.appLogin, 'Bot');
+    this.webhookUrl = options.webhookUrl;
+    this.webhookSecret = options.webhookSecret ?? 'sandbox-secret';
+    this.#graphql = createGraphQL(this.state);
+    this.#defineRoutes();
+  }
+
+  async start(): Promise<string> {
+    this.#server = createServer((request, response) => void this.#serve(request, response));
+    await new Promise<void>((resolve) => this.#server!.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
+    return this.url;
+  }
+
+  async stop(): Promise<void> {
+    await this.settle();
+    await new Promise<void>((resolve, reject) => (this.#server ? this.#server.close((error) => (error ? reject(error) : resolve())) : resolve()));
+  }
+
+  // ------------------------------------------------------------ what people do
+
+  createRepo(fullName: string, files: Record<string, string>, options: { permissions?: Record<string, Permission>; teams?: Record<string, string[]> } = {}): Repository {
+    const [owner, name] = fullName.split('/') as [string, string];
+    const repo = this.state.createRepo(owner, name, files);
+    Object.assign(repo.permissions, options.permissions ?? {});
+    for (const [team, members] of Object.entries(options.teams ?? {})) this.state.teams.set(team.toLowerCase(), members);
+    return repo;
+  }
+
+  /** A branch from the default branch with these changes, and a pull request for it. */
+  async openPullRequest(fullName: string, pr: { author: string; title: string; body?: string; branch: string; changes: Record<string, string | null>; labels?: string[]; draft?: boolean }): Promise<PullRequest> {
+    const repo = this.state.repo(fullName);
+    const base = repo.branches[repo.defaultBranch]!;
+    this.clock.tick();
+    const commit = this.state.commit(repo, pr.changes, base, pr.author, pr.title);
+    repo.branches[pr.branch] = commit.oid;
+    const number = [...this.state.pulls.keys()].filter((key) => key.startsWith(`${fullName.toLowerCase()}#`)).length + 1;
+    const pull: PullRequest = {
+      id: this.state.nextId(),
+      number,
+      title: pr.title,
+      body: pr.body ?? '',
+      author: pr.author,
+      base: repo.defaultBranch,
+      head: pr.branch,
+      baseSha: base,
+      headSha: commit.oid,
+      draft: pr.draft ?? false,
+      state: 'open',
+      merged: false,
+      labels: [...(pr.labels ?? [])],
+      commits: [commit.oid],
+      timeline: [{ __typename: 'PullRequestCommit', at: commit.at, commit: { oid: commit.oid, author: { user: { login: pr.author } }, committer: { user: { login: pr.author } } } }],
+      comments: [],
+      requestedReviewers: { users: [], teams: [] },
+      createdAt: this.clock.iso(),
+    };
+    this.state.pulls.set(`${fullName.toLowerCase()}#${number}`, pull);
+    await this.#emit('pull_request', { action: 'opened', number, pull_request: this.#pullPayload(repo, pull) }, repo, pr.author);
+    return pull;
+  }
+
+  async review(fullName: string, number: number, by: string, state: 'approved' | 'changes_requested' | 'commented', body = ''): Promise<void> {
+    const { repo, pull } = this.#find(fullName, number);
+    const at = this.clock.tick();
+    const id = this.state.nextId();
+    pull.timeline.push({ __typename: 'PullRequestReview', at, databaseId: id, state: state.toUpperCase(), submittedAt: at, body, author: { login: by }, commit: { oid: pull.headSha } });
+    await this.#emit('pull_request_review', { action: 'submitted', review: { id, state, body, commit_id: pull.headSha, user: this.#userPayload(by), submitted_at: at }, pull_request: this.#pullPayload(repo, pull) }, repo, by);
+  }
+
+  async comment(fullName: string, number: number, by: string, body: string): Promise<void> {
+    const { repo, pull } = this.#find(fullName, number);
+    const comment = this.#addComment(pull, by, body);
+    await this.#emit('issue_comment', { action: 'created', issue: this.#issuePayload(repo, pull), comment: this.#commentPayload(comment) }, repo, by);
+  }
+
+  async label(fullName: string, number: number, by: string, name: string): Promise<void> {
+    const { repo, pull } = this.#find(fullName, number);
+    if (pull.labels.includes(name)) return;
+    this.#addLabel(pull, by, name);
+    await this.#emit('pull_request', { action: 'labeled', number, label: { name }, pull_request: this.#pullPayload(repo, pull) }, repo, by);
+  }
+
+  async push(fullName: string, number: number, by: string, changes: Record<string, string | null>): Promise<string> {
+    const { repo, pull } = this.#find(fullName, number);
+    this.clock.tick();
+    const before = pull.headSha;
+    const commit = this.state.commit(repo, changes, before, by, `Update from ${by}`);
+    repo.branches[pull.head] = commit.oid;
+    pull.headSha = commit.oid;
+    pull.commits.push(commit.oid);
+    pull.timeline.push({ __typename: 'PullRequestCommit', at: commit.at, commit: { oid: commit.oid, author: { user: { login: by } }, committer: { user: { login: by } } } });
+    await this.#emit('pull_request', { action: 'synchronize', number, before, after: commit.oid, pull_request: this.#pullPayload(repo, pull) }, repo, by);
+    return commit.oid;
+  }
+
+  /** A click on one of a check run's buttons. */
+  async clickButton(fullName: string, checkRunId: number, by: string, identifier: string): Promise<void> {
+    const run = this.state.checkRuns.get(checkRunId);
+    if (!run) throw new NotFound(`check run ${checkRunId}`);
+    const repo = this.state.repo(fullName);
+    const pulls = [...this.state.pulls.values()].filter((pull) => pull.headSha === run.head_sha && pull.state === 'open');
+    await this.#emit('check_run', { action: 'requested_action', check_run: this.#checkRunPayload(run, pulls), requested_action: { identifier } }, repo, by);
+  }
+
+  /** Waits until every webhook sent so far, and those they caused, has been delivered. */
+  async settle(): Promise<void> {
+    while (this.#draining) await this.#draining;
+  }
+
+  pullRequest(fullName: string, number: number): PullRequest {
+    return this.state.pull(fullName, number);
+  }
+
+  checkRunsFor(sha: string): CheckRun[] {
+    return [...this.state.checkRuns.values()].filter((run) => run.head_sha === sha);
+  }
+
+  // ------------------------------------------------------------ webhooks
+
+  async #emit(name: string, payload: Record<string, unknown>, repo: Repository, sender: string): Promise<void> {
+    this.#queueEmit(name, payload, repo, sender);
+    await this.settle();
+  }
+
+  /** Deliveries go one at a time, in order; one caused by the app's own API call waits for the delivery in flight. */
+  async #drain(): Promise<void> {
+    try {
+      for (let next = this.#queue.shift(); next; next = this.#queue.shift()) {
+        if (!this.webhookUrl) continue;
+        const body = JSON.stringify(next.payload);
+        const signature = `sha256=${createHmac('sha256', this.webhookSecret).update(body).digest('hex')}`;
+        const response = await fetch(this.webhookUrl, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-github-event': next.name, 'x-github-delivery': next.id, 'x-hub-signature-256': signature, 'user-agent': 'GitHub-Hookshot/sandbox' },
+          body,
+        });
+        next.status = response.status;
+        await response.arrayBuffer();
+      }
+    } finally {
+      this.#draining = undefined;
+    }
+  }
+
+  #queueEmit(name: string, payload: Record<string, unknown>, repo: Repository, sender: string): void {
+    const delivery: Delivery = {
+      id: randomUUID(),
+      name,
+      payload: { ...payload, repository: this.#repoPayload(repo), sender: this.#userPayload(sender), installation: { id: repo.installationId } },
+    };
+    this.deliveries.push(delivery);
+    this.#queue.push(delivery);
+    this.#draining ??= this.#drain();
+  }
+
+  // ------------------------------------------------------------ payloads
+
+  #userPayload(login: string) {
+    const user = this.state.user(login);
+    return { login: user.login, id: user.id, type: user.type, node_id: `U_${user.id}`, html_url: `https://github.com/${user.login}` };
+  }
+
+  #repoPayload(repo: Repository) {
+    return {
+      id: repo.id,
+      node_id: `R_${repo.id}`,
+      name: repo.name,
+      full_name: `${repo.owner}/${repo.name}`,
+      private: false,
+      owner: this.#userPayload(repo.owner),
+      html_url: `https://github.com/${repo.owner}/${repo.name}`,
+      default_branch: repo.defaultBranch,
+    };
+  }
+
+  #pullPayload(repo: Repository, pull: PullRequest) {
+    return {
+      id: pull.id,
+      number: pull.number,
+      html_url: `https://github.com/${repo.owner}/${repo.name}/pull/${pull.number}`,
+      state: pull.state,
+      title: pull.title,
+      body: pull.body,
+      draft: pull.draft,
+      merged: pull.merged,
+      user: this.#userPayload(pull.author),
+      labels: pull.labels.map((name) => ({ name })),
+      head: { ref: pull.head, sha: pull.headSha, repo: this.#repoPayload(repo) },
+      base: { ref: pull.base, sha: pull.baseSha, repo: this.#repoPayload(repo) },
+      created_at: pull.createdAt,
+      updated_at: this.clock.iso(),
+    };
+  }
+
+  #issuePayload(repo: Repository, pull: PullRequest) {
+    return { number: pull.number, title: pull.title, state: pull.state, user: this.#userPayload(pull.author), pull_request: { url: `${this.url}/repos/${repo.owner}/${repo.name}/pulls/${pull.number}`, html_url: `https://github.com/${repo.owner}/${repo.name}/pull/${pull.number}` } };
+  }
+
+  #commentPayload(comment: PullRequest['comments'][number]) {
+    return { id: comment.id, body: comment.body, user: this.#userPayload(comment.user), created_at: comment.created_at, updated_at: comment.updated_at };
+  }
+
+  #checkRunPayload(run: CheckRun, pulls: PullRequest[]) {
+    return { ...run, app: { id: run.app_id, slug: this.appLogin.replace('[bot]', '') }, pull_requests: pulls.map((pull) => ({ number: pull.number, id: pull.id })) };
+  }
+
+  // ------------------------------------------------------------ state changes shared by people and the app
+
+  #find(fullName: string, number: number) {
+    return { repo: this.state.repo(fullName), pull: this.state.pull(fullName, number) };
+  }
+
+  #addComment(pull: PullRequest, by: string, body: string) {
+    const at = this.clock.tick();
+    const comment = { id: this.state.nextId(), body, user: by, created_at: at, updated_at: at };
+    pull.comments.push(comment);
+    pull.timeline.push({ __typename: 'IssueComment', at, databaseId: comment.id, createdAt: at, body, author: { login: by } });
+    return comment;
+  }
+
+  #addLabel(pull: PullRequest, by: string, name: string): void {
+    pull.labels.push(name);
+    pull.timeline.push({ __typename: 'LabeledEvent', at: this.clock.tick(), createdAt: this.clock.iso(), actor: { login: by }, label: { name } });
+  }
+
+  // ------------------------------------------------------------ HTTP
+
+  #route(method: string, path: string, handler: Handler): void {
+    const keys: string[] = [];
+    const pattern = new RegExp(`^${path.replace(/\{(\w+)\}/g, (_, key: string) => (keys.push(key), '([^/]+)'))}$`);
+    this.#routes.push([method, pattern, keys, handler]);
+  }
+
+  async #serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const url = new URL(request.url ?? '/', 'http://sandbox');
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    const text = Buffer.concat(chunks).toString('utf8');
+    const reply = (status: number, body?: unknown) => {
+      response.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
+      response.end(body === undefined ? '' : JSON.stringify(body));
+    };
+    if (!request.headers.authorization) return reply(401, { message: 'Requires authentication' });
+    let body: Record<string, unknown> = {};
+    try {
+      body = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+    } catch {
+      return reply(400, { message: 'Problems parsing JSON' });
+    }
+    const path = url.pathname.replace(/\/+$/, '') || '/';
+    for (const [method, pattern, keys, handler] of this.#routes) {
+      const match = method === request.method ? pattern.exec(path) : null;
+      if (!match) continue;
+      const params = Object.fromEntries(keys.map((key, index) => [key, decodeURIComponent(match[index + 1]!)]));
+      try {
+        const result = await handler(params, body, url.searchParams);
+        return reply(result.status, result.body);
+      } catch (error) {
+        if (error instanceof NotFound) return reply(404, { message: 'Not Found', detail: error.message });
+        if (error instanceof Refused) return reply(error.status, { message: error.message });
+        return reply(500, { message: (error as Error).message });
+      }
+    }
+    return reply(404, { message: `Not Found: ${request.method} ${path}` });
+  }
+
+  #defineRoutes(): void {
+    const repoOf = (params: Record<string, string>) => this.state.repo(`${params.owner}/${params.repo}`);
+    const pullOf = (params: Record<string, string>) => this.state.pull(`${params.owner}/${params.repo}`, Number(params.number));
+
+    this.#route('POST', '/graphql', async (_, body) => {
+      const result = await this.#graphql(String(body.query ?? ''), body.variables as Record<string, unknown> | undefined);
+      return { status: 200, body: result };
+    });
+    this.#route('GET', '/repos/{owner}/{repo}/installation', (params) => ({ status: 200, body: { id: repoOf(params).installationId, app_id: this.appId } }));
+    this.#route('POST', '/app/installations/{id}/access_tokens', () => ({ status: 201, body: { token: `ghs_sandbox_${randomUUID()}`, expires_at: new Date(this.clock.now() + 3600_000).toISOString(), permissions: {}, repository_selection: 'all' } }));
+
+    this.#route('GET', '/repos/{owner}/{repo}/commits/{ref}/check-runs', (params, _, query) => {
+      const appId = query.get('app_id');
+      const runs = [...this.state.checkRuns.values()].filter((run) => run.repo === `${params.owner}/${params.repo}`.toLowerCase() && run.head_sha === params.ref && (!appId || String(run.app_id) === appId));
+      return { status: 200, body: { total_count: runs.length, check_runs: runs.map((run) => this.#checkRunPayload(run, [])) } };
+    });
+    this.#route('POST', '/repos/{owner}/{repo}/check-runs', (params, body) => {
+      repoOf(params);
+      const id = this.state.nextId();
+      const run = { ...this.#checkRunFields(body), id, repo: `${params.owner}/${params.repo}`.toLowerCase(), app_id: this.appId, head_sha: String(body.head_sha), started_at: String(body.started_at ?? this.clock.iso()) };
+      this.state.checkRuns.set(id, run);
+      return { status: 201, body: { ...this.#checkRunPayload(run, []), html_url: `https://github.com/${params.owner}/${params.repo}/runs/${id}` } };
+    });
+    this.#route('PATCH', '/repos/{owner}/{repo}/check-runs/{id}', (params, body) => {
+      const run = this.state.checkRuns.get(Number(params.id));
+      if (!run || run.app_id !== this.appId) throw new NotFound(`check run ${params.id}`);
+      Object.assign(run, this.#checkRunFields(body, run));
+      return { status: 200, body: { ...this.#checkRunPayload(run, []), html_url: `https://github.com/${params.owner}/${params.repo}/runs/${run.id}` } };
+    });
+
+    this.#route('GET', '/repos/{owner}/{repo}/issues/{number}/comments', (params, _, query) => {
+      const perPage = Number(query.get('per_page') ?? 30);
+      const pageNumber = Number(query.get('page') ?? 1);
+      const comments = pullOf(params).comments.slice((pageNumber - 1) * perPage, pageNumber * perPage);
+      return { status: 200, body: comments.map((comment) => this.#commentPayload(comment)) };
+    });
+    this.#route('POST', '/repos/{owner}/{repo}/issues/{number}/comments', (params, body) => {
+      const pull = pullOf(params);
+      const comment = this.#addComment(pull, this.appLogin, String(body.body ?? ''));
+      this.#queueEmit('issue_comment', { action: 'created', issue: this.#issuePayload(repoOf(params), pull), comment: this.#commentPayload(comment) }, repoOf(params), this.appLogin);
+      return { status: 201, body: this.#commentPayload(comment) };
+    });
+    this.#route('PATCH', '/repos/{owner}/{repo}/issues/comments/{id}', (params, body) => {
+      const comment = [...this.state.pulls.values()].flatMap((pull) => pull.comments).find((candidate) => candidate.id === Number(params.id));
+      if (!comment) throw new NotFound(`comment ${params.id}`);
+      comment.body = String(body.body ?? '');
+      comment.updated_at = this.clock.iso();
+      return { status: 200, body: this.#commentPayload(comment) };
+    });
+    this.#route('POST', '/repos/{owner}/{repo}/issues/{number}/labels', (params, body) => {
+      const pull = pullOf(params);
+      for (const name of (body.labels as string[] | undefined) ?? []) {
+        if (pull.labels.includes(name)) continue;
+        this.#addLabel(pull, this.appLogin, name);
+        this.#queueEmit('pull_request', { action: 'labeled', number: pull.number, label: { name }, pull_request: this.#pullPayload(repoOf(params), pull) }, repoOf(params), this.appLogin);
+      }
+      return { status: 200, body: pull.labels.map((name) => ({ name })) };
+    });
+    this.#route('DELETE', '/repos/{owner}/{repo}/issues/{number}/labels/{name}', (params) => {
+      const pull = pullOf(params);
+      if (!pull.labels.includes(params.name!)) throw new NotFound(`label ${params.name}`);
+      pull.labels = pull.labels.filter((name) => name !== params.name);
+      pull.timeline.push({ __typename: 'UnlabeledEvent', at: this.clock.tick(), createdAt: this.clock.iso(), actor: { login: this.appLogin }, label: { name: params.name! } });
+      this.#queueEmit('pull_request', { action: 'unlabeled', number: pull.number, label: { name: params.name }, pull_request: this.#pullPayload(repoOf(params), pull) }, repoOf(params), this.appLogin);
+      return { status: 200, body: pull.labels.map((name) => ({ name })) };
+    });
+    this.#route('POST', '/repos/{owner}/{repo}/pulls/{number}/requested_reviewers', (params, body) => {
+      const pull = pullOf(params);
+      pull.requestedReviewers.users.push(...((body.reviewers as string[] | undefined) ?? []));
+      pull.requestedReviewers.teams.push(...((body.team_reviewers as string[] | undefined) ?? []));
+      return { status: 201, body: { number: pull.number } };
+    });
+    this.#route('PUT', '/repos/{owner}/{repo}/pulls/{number}/merge', (params, body) => {
+      const pull = pullOf(params);
+      const repo = repoOf(params);
+      if (pull.state !== 'open') throw new Refused(405, 'Pull Request is not mergeable');
+      if (body.sha !== undefined && body.sha !== pull.headSha) throw new Refused(409, 'Head branch was modified. Review and try the merge again.');
+      const head = repo.commits.get(pull.headSha)!;
+      const merge = this.state.commit(repo, diffChanges(repo.commits.get(repo.branches[pull.base]!)!.tree, head.tree), repo.branches[pull.base], this.appLogin, String(body.commit_title ?? `Merge pull request #${pull.number}`));
+      repo.branches[pull.base] = merge.oid;
+      Object.assign(pull, { state: 'closed', merged: true, mergeSha: merge.oid });
+      const at = this.clock.tick();
+      pull.timeline.push({ __typename: 'MergedEvent', at, createdAt: at, actor: { login: this.appLogin } }, { __typename: 'ClosedEvent', at, createdAt: at, actor: { login: this.appLogin } });
+      this.#queueEmit('pull_request', { action: 'closed', number: pull.number, pull_request: this.#pullPayload(repo, pull) }, repo, this.appLogin);
+      return { status: 200, body: { sha: merge.oid, merged: true, message: 'Pull Request successfully merged' } };
+    });
+    this.#route('PATCH', '/repos/{owner}/{repo}/pulls/{number}', (params, body) => {
+      const pull = pullOf(params);
+      if (body.state === 'closed' && pull.state === 'open') {
+        pull.state = 'closed';
+        const at = this.clock.tick();
+        pull.timeline.push({ __typename: 'ClosedEvent', at, createdAt: at, actor: { login: this.appLogin } });
+        this.#queueEmit('pull_request', { action: 'closed', number: pull.number, pull_request: this.#pullPayload(repoOf(params), pull) }, repoOf(params), this.appLogin);
+      }
+      return { status: 200, body: this.#pullPayload(repoOf(params), pull) };
+    });
+    this.#route('POST', '/repos/{owner}/{repo}/actions/workflows/{workflow}/dispatches', (params) => (repoOf(params), { status: 204 }));
+    this.#route('POST', '/repos/{owner}/{repo}/dispatches', (params) => (repoOf(params), { status: 204 }));
+  }
+
+  #checkRunFields(body: Record<string, unknown>, current?: CheckRun): Omit<CheckRun, 'id' | 'app_id' | 'head_sha' | 'started_at'> {
+    const output = (body.output as CheckRun['output'] | undefined) ?? current?.output ?? { title: null, summary: null, text: null };
+    const status = String(body.status ?? current?.status ?? 'queued');
+    return {
+      name: String(body.name ?? current?.name ?? ''),
+      status: body.conclusion ? 'completed' : status,
+      conclusion: (body.conclusion as string | undefined) ?? (status === 'completed' ? (current?.conclusion ?? 'neutral') : null),
+      external_id: (body.external_id as string | undefined) ?? current?.external_id ?? null,
+      details_url: (body.details_url as string | undefined) ?? current?.details_url ?? null,
+      completed_at: (body.completed_at as string | undefined) ?? (body.conclusion ? this.clock.iso() : (current?.completed_at ?? null)),
+      output: { title: output.title ?? null, summary: output.summary ?? null, text: output.text ?? null },
+      actions: (body.actions as CheckRun['actions'] | undefined) ?? current?.actions ?? [],
+    };
+  }
+}
+
+/** The changes that turn one tree into another. */
+function diffChanges(from: Record<string, string>, to: Record<string, string>): Record<string, string | null> {
+  const changes: Record<string, string | null> = {};
+  for (const path of new Set([...Object.keys(from), ...Object.keys(to)])) if (from[path] !== to[path]) changes[path] = to[path] ?? null;
+  return changes;
+}
