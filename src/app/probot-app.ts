@@ -3,6 +3,7 @@
  * handleWebhook. Nothing else happens here.
  */
 import type { Probot } from 'probot';
+import { GitHubCache } from '../github/cache.js';
 import type { GitHubClient } from '../github/client.js';
 import { connectionsFromEnv, type Connections } from '../github/connections.js';
 import { handleWebhook } from '../github/handle.js';
@@ -29,10 +30,12 @@ export function flowgateApp(options: AppOptions = {}) {
         return { id: data?.id ?? Number(process.env.APP_ID), login: `${data?.slug ?? 'flowgate'}[bot]` };
       })());
     const connections = options.connections ?? connectionsFromEnv();
+    const cache = new GitHubCache();
     app.on([...EVENTS], async (context) => {
       const outcome = await handleWebhook(
         {
           gh: context.octokit as unknown as GitHubClient,
+          cache,
           app: await whoAmI(),
           connections,
           now: options.now ?? Date.now,

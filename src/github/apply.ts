@@ -29,7 +29,8 @@ export async function applyEffects(
         error = connection ? await deliver(connection, request.body, effect.key) : `connection ${request.connection} is not configured (set ${envName(request.connection)}_URL)`;
       } else {
         try {
-          await gh.request(request.route, request.params);
+          // At most once: a retried POST after a lost response could comment twice.
+          await gh.request(request.route, { ...request.params, request: { retries: 0 } });
         } catch (failure) {
           const status = statusOf(failure);
           if (status === undefined || !request.alreadyDone?.includes(status)) error = describeFailure(effect, status, (failure as Error).message);

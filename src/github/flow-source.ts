@@ -7,6 +7,7 @@
  */
 import { DEFAULT_FLOWS_DIR } from '../flow/files.js';
 import { crossFileProblems, validateFlowText, type FlowFile } from '../flow/validate.js';
+import type { GitHubCache } from './cache.js';
 import type { GitHubClient, RepoRef } from './client.js';
 
 export const FLOWS_QUERY = /* GraphQL */ `
@@ -43,11 +44,9 @@ export interface FlowSet {
   files: FlowFile[];
 }
 
-const byCommit = new Map<string, FlowSet>();
-const MAX_CACHED = 256;
-
 /** The flows at a branch, tag or commit. An expression naming a branch is resolved each time; a commit SHA is cached. */
-export async function readFlows(gh: GitHubClient, repo: RepoRef, expression: string): Promise<FlowSet | undefined> {
+export async function readFlows(gh: GitHubClient, repo: RepoRef, expression: string, cache: GitHubCache): Promise<FlowSet | undefined> {
+  const byCommit = cache.flowsByCommit;
   const cached = byCommit.get(`${repo.owner}/${repo.name}@${expression}`);
   if (cached) return cached;
   const answer = await gh.graphql<FlowsAnswer>(FLOWS_QUERY, { owner: repo.owner, name: repo.name, expression, path: DEFAULT_FLOWS_DIR });
@@ -75,7 +74,6 @@ export async function readFlows(gh: GitHubClient, repo: RepoRef, expression: str
     }
   }
   const set = { commit, files };
-  if (byCommit.size >= MAX_CACHED) byCommit.delete(byCommit.keys().next().value!);
   byCommit.set(key, set);
   return set;
 }

@@ -13,6 +13,7 @@ import type { CompiledFlow } from '../flow/compile.js';
 import { lower } from '../flow/compile.js';
 import type { ChangedFile, FactEvent, PullRequestSnapshot } from '../engine/facts.js';
 import { parseCommand } from '../engine/run.js';
+import { PEOPLE_TTL_MS, type GitHubCache } from './cache.js';
 import type { GitHubClient, RepoRef } from './client.js';
 import { eventsFrom, FACTS_QUERY, snapshotFrom, type FactsPage, type PullRequestFields, type TimelineItem } from './facts-query.js';
 import { peopleQuery, type ExtraFields } from './people-query.js';
@@ -59,33 +60,21 @@ export interface GatheredFacts {
   requests: number;
 }
 
-const filesByHead = new Map<string, ChangedFile[]>();
-const codeownersByBase = new Map<string, string | null>();
-const people = new Map<string, { at: number; value: Pick<PullRequestSnapshot, 'teams' | 'permissions'> }>();
-const PEOPLE_TTL_MS = 60_000;
-const MAX_CACHED = 512;
-
 function remember<K, V>(cache: Map<K, V>, key: K, value: V): V {
-  if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value!);
   cache.set(key, value);
   return value;
 }
 
-/** For tests: start from cold caches. */
-export function forgetCaches(): void {
-  filesByHead.clear();
-  codeownersByBase.clear();
-  people.clear();
-}
-
 export interface GatherOptions {
+  cache: GitHubCache;
   now?: number;
   /** The head commit, when the webhook says it: its files may already be known, saving the diff pages. */
   headSha?: string;
 }
 
-export async function gatherFacts(gh: GitHubClient, repo: RepoRef, number: number, needs: Needs, options: GatherOptions = {}): Promise<GatheredFacts> {
+export async function gatherFacts(gh: GitHubClient, repo: RepoRef, number: number, needs: Needs, options: GatherOptions): Promise<GatheredFacts> {
   const now = options.now ?? Date.now();
+  const { filesByHead } = options.cache;
   let requests = 0;
   let pr: PullRequestFields | undefined;
   const timeline: TimelineItem[] = [];
@@ -133,7 +122,7 @@ export async function gatherFacts(gh: GitHubClient, repo: RepoRef, number: numbe
   const snapshot = snapshotFrom({ pr: pr!, files: changed, timeline });
   const events = eventsFrom(timeline);
 
-  const extra = await gatherPeople(gh, repo, pr!, snapshot, events, needs, now);
+  const extra = await gatherPeople(gh, repo, pr!, snapshot, events, needs, now, options.cache);
   requests += extra.requests;
   return {
     pr: { ...snapshot, teams: extra.teams, permissions: extra.permissions, codeowners: extra.codeowners },
@@ -161,6 +150,7 @@ async function gatherPeople(
   events: readonly FactEvent[],
   needs: Needs,
   now: number,
+  { people, codeownersByBase }: GitHubCache,
 ): Promise<Pick<PullRequestSnapshot, 'teams' | 'permissions' | 'codeowners'> & { requests: number }> {
   const logins = needs.permissions ? involved(snapshot, events) : [];
   const peopleKey = `${repo.owner}/${repo.name}|${needs.teams.join(',')}|${logins.join(',')}`;

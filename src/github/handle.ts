@@ -13,6 +13,7 @@ import { matchTrigger, type PullRequestAction } from '../engine/triggers.js';
 import { applyEffects } from './apply.js';
 import { buttonsFor, findRuns, supersede, writeCheckRun, type StoredRun } from './check-runs.js';
 import { checkRunOutput, type HistoryLinks } from './history.js';
+import type { GitHubCache } from './cache.js';
 import type { GitHubClient, RepoRef } from './client.js';
 import type { Connections } from './connections.js';
 import { readFlows, type FlowSet } from './flow-source.js';
@@ -23,6 +24,8 @@ import { upsertSticky } from './sticky.js';
 
 export interface HandlerDeps {
   gh: GitHubClient;
+  /** Kept for the life of the app instance; see cache.ts. */
+  cache: GitHubCache;
   app: AppIdentity;
   connections: Connections;
   now: () => number;
@@ -72,16 +75,17 @@ export async function handleWebhook(deps: HandlerDeps, name: string, raw: unknow
 async function handlePullRequest(deps: HandlerDeps, name: string, payload: Payload, repo: RepoRef, number: number): Promise<Outcome> {
   const { gh } = deps;
   const now = deps.now();
-  const live = await readFlows(gh, repo, payload.repository!.default_branch);
+  const live = await readFlows(gh, repo, payload.repository!.default_branch, deps.cache);
   const liveFlows = validFlows(live, deps.log);
   const hint = payload.pull_request?.head.sha ?? payload.check_run?.head_sha;
   const stored = await findRuns(gh, repo, [hint, payload.before].filter((sha): sha is string => Boolean(sha)), deps.app.id, deps.log);
   const pinned = new Map<string, CompiledFlow[]>();
   for (const run of stored) {
-    if (!pinned.has(run.record.run.version)) pinned.set(run.record.run.version, validFlows(await readFlows(gh, repo, run.record.run.version), deps.log));
+    if (!pinned.has(run.record.run.version)) pinned.set(run.record.run.version, validFlows(await readFlows(gh, repo, run.record.run.version, deps.cache), deps.log));
   }
+  if (liveFlows.length === 0 && stored.length === 0) return { skipped: 'no flows in the repository and no runs on the PR', runs: [] };
   const needs = needsOf([...liveFlows, ...[...pinned.values()].flat()]);
-  const facts = await gatherFacts(gh, repo, number, needs, { now, ...(hint ? { headSha: hint } : {}) });
+  const facts = await gatherFacts(gh, repo, number, needs, { cache: deps.cache, now, ...(hint ? { headSha: hint } : {}) });
   const head = facts.pr.head_sha;
 
   // What only webhooks tell: the time of a push, and a click on a check run's button.
@@ -120,7 +124,7 @@ async function handlePullRequest(deps: HandlerDeps, name: string, payload: Paylo
     sticky.push({ flow, evaluation, ...(url ? { checkRunUrl: url } : {}) });
     outcome.runs.push({ flow: flow.name, id: run.record.run.id, status: evaluation.run.status, started: isNew });
   }
-  if (sticky.length > 0) await upsertSticky(gh, repo, number, deps.app.login, sticky);
+  if (sticky.length > 0) await upsertSticky(gh, repo, number, deps.app.login, sticky, deps.cache);
   return outcome;
 }
 

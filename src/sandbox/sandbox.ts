@@ -32,6 +32,8 @@ export class Sandbox {
   readonly clock: Clock;
   readonly state: GitHubState;
   readonly deliveries: Delivery[] = [];
+  /** Every API request the app made, in order: `METHOD /path`. */
+  readonly requests: string[] = [];
   readonly appId: number;
   readonly appLogin: string;
   url = '';
@@ -153,6 +155,22 @@ export class Sandbox {
     await this.#emit('check_run', { action: 'requested_action', check_run: this.#checkRunPayload(run, pulls), requested_action: { identifier } }, repo, by);
   }
 
+  /** Removes a label as a person, sending `pull_request.unlabeled`. */
+  async unlabel(fullName: string, number: number, by: string, name: string): Promise<void> {
+    const { repo, pull } = this.#find(fullName, number);
+    if (!pull.labels.includes(name)) return;
+    pull.labels = pull.labels.filter((label) => label !== name);
+    pull.timeline.push({ __typename: 'UnlabeledEvent', at: this.clock.tick(), createdAt: this.clock.iso(), actor: { login: by }, label: { name } });
+    await this.#emit('pull_request', { action: 'unlabeled', number, label: { name }, pull_request: this.#pullPayload(repo, pull) }, repo, by);
+  }
+
+  /** Sends a webhook again, as GitHub's "Redeliver" does: the same delivery id and payload. */
+  async redeliver(delivery: Delivery): Promise<void> {
+    this.#queue.push({ ...delivery });
+    this.#draining ??= this.#drain();
+    await this.settle();
+  }
+
   /** Waits until every webhook sent so far, and those they caused, has been delivered. */
   async settle(): Promise<void> {
     while (this.#draining) await this.#draining;
@@ -251,8 +269,14 @@ export class Sandbox {
     return { id: comment.id, body: comment.body, user: this.#userPayload(comment.user), created_at: comment.created_at, updated_at: comment.updated_at };
   }
 
-  #checkRunPayload(run: CheckRun, pulls: PullRequest[]) {
-    return { ...run, app: { id: run.app_id, slug: this.appLogin.replace('[bot]', '') }, pull_requests: pulls.map((pull) => ({ number: pull.number, id: pull.id })) };
+  #checkRunPayload(run: CheckRun & { repo?: string }, pulls: PullRequest[]) {
+    const { repo, ...fields } = run;
+    return {
+      ...fields,
+      html_url: `https://github.com/${repo ?? ''}/runs/${run.id}`,
+      app: { id: run.app_id, slug: this.appLogin.replace('[bot]', '') },
+      pull_requests: pulls.map((pull) => ({ number: pull.number, id: pull.id })),
+    };
   }
 
   // ------------------------------------------------------------ state changes shared by people and the app
@@ -299,6 +323,7 @@ export class Sandbox {
       return reply(400, { message: 'Problems parsing JSON' });
     }
     const path = url.pathname.replace(/\/+$/, '') || '/';
+    if (!path.startsWith('/app/')) this.requests.push(`${request.method} ${path}`);
     for (const [method, pattern, keys, handler] of this.#routes) {
       const match = method === request.method ? pattern.exec(path) : null;
       if (!match) continue;
@@ -336,13 +361,13 @@ export class Sandbox {
       const id = this.state.nextId();
       const run = { ...this.#checkRunFields(body), id, repo: `${params.owner}/${params.repo}`.toLowerCase(), app_id: this.appId, head_sha: String(body.head_sha), started_at: String(body.started_at ?? this.clock.iso()) };
       this.state.checkRuns.set(id, run);
-      return { status: 201, body: { ...this.#checkRunPayload(run, []), html_url: `https://github.com/${params.owner}/${params.repo}/runs/${id}` } };
+      return { status: 201, body: this.#checkRunPayload(run, []) };
     });
     this.#route('PATCH', '/repos/{owner}/{repo}/check-runs/{id}', (params, body) => {
       const run = this.state.checkRuns.get(Number(params.id));
       if (!run || run.app_id !== this.appId) throw new NotFound(`check run ${params.id}`);
       Object.assign(run, this.#checkRunFields(body, run));
-      return { status: 200, body: { ...this.#checkRunPayload(run, []), html_url: `https://github.com/${params.owner}/${params.repo}/runs/${run.id}` } };
+      return { status: 200, body: this.#checkRunPayload(run, []) };
     });
 
     this.#route('GET', '/repos/{owner}/{repo}/issues/{number}/comments', (params, _, query) => {

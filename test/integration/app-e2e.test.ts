@@ -9,20 +9,131 @@ afterEach(async () => {
   running = undefined;
 });
 
+const REPO = 'acme/widgets';
+
+async function setUp(flows: Record<string, string> = { 'gate.yml': GATE_FLOW }) {
+  running = await startAppOnSandbox();
+  const { sandbox } = running;
+  const files = Object.fromEntries(Object.entries(flows).map(([name, text]) => [`.github/flows/${name}`, text]));
+  sandbox.createRepo(REPO, { ...files, 'billing/x.ts': 'export const x = 1;\n' }, { teams: { 'acme/managers': ['mia'] }, permissions: { mia: 'write' } });
+  const pr = await sandbox.openPullRequest(REPO, { author: 'dev', title: 'Change billing', branch: 'dev/billing', changes: { 'billing/x.ts': 'export const x = 2;\n' } });
+  return { sandbox, pr };
+}
+
+const sticky = <T extends { user: string; body: string }>(comments: T[]) => comments.filter((comment) => comment.body.startsWith('<!-- flowgate:sticky -->'));
+
 describe('the app on the sandbox', () => {
   it('runs a flow on a live PR: waits for an approver, then merges at the approved commit', async () => {
-    running = await startAppOnSandbox();
-    const { sandbox } = running;
-    sandbox.createRepo('acme/widgets', { '.github/flows/gate.yml': GATE_FLOW, 'billing/x.ts': 'export const x = 1;\n' }, { teams: { 'acme/managers': ['mia'] } });
-    const pr = await sandbox.openPullRequest('acme/widgets', { author: 'dev', title: 'Change billing', branch: 'dev/billing', changes: { 'billing/x.ts': 'export const x = 2;\n' } });
+    const { sandbox, pr } = await setUp();
     const [checkRun] = sandbox.checkRunsFor(pr.headSha);
     expect(checkRun).toMatchObject({ name: 'Flowgate: gate', status: 'in_progress', output: { title: 'Waiting for 1 more approval(s) from @acme/managers' } });
+    expect(checkRun!.actions.map((action) => action.label)).toEqual(['Approve', 'Decline']);
     expect(decodeRecord(checkRun!.output.text ?? '')).toMatchObject({ ok: true });
-    expect(pr.comments.map((comment) => comment.user)).toEqual(['flowgate[bot]']);
+    expect(sticky(pr.comments)).toHaveLength(1);
+    expect(sticky(pr.comments)[0]!.body).toContain('```mermaid');
 
-    await sandbox.review('acme/widgets', pr.number, 'mia', 'approved');
-    expect(sandbox.pullRequest('acme/widgets', pr.number)).toMatchObject({ state: 'closed', merged: true });
-    expect(sandbox.checkRunsFor(pr.headSha)[0]).toMatchObject({ status: 'completed', conclusion: 'success' });
+    await sandbox.review(REPO, pr.number, 'mia', 'approved');
+    expect(sandbox.pullRequest(REPO, pr.number)).toMatchObject({ state: 'closed', merged: true });
+    expect(sandbox.checkRunsFor(pr.headSha)[0]).toMatchObject({ status: 'completed', conclusion: 'success', actions: [] });
+    expect(sticky(pr.comments)).toHaveLength(1);
     expect(sandbox.deliveries.every((delivery) => delivery.status === 200)).toBe(true);
+  });
+
+  it('counts its requests: a new PR costs seven, a comment without a command none, an approval that merges six', async () => {
+    const { sandbox, pr } = await setUp();
+    expect(sandbox.requests).toEqual([
+      'POST /graphql', // flows on the default branch
+      'GET /repos/acme/widgets/commits/' + pr.headSha + '/check-runs',
+      'POST /graphql', // the PR's facts
+      'POST /graphql', // team members
+      'POST /repos/acme/widgets/check-runs',
+      'GET /repos/acme/widgets/issues/1/comments',
+      'POST /repos/acme/widgets/issues/1/comments',
+    ]);
+    sandbox.requests.length = 0;
+    await sandbox.comment(REPO, pr.number, 'mia', 'Looks fine so far.');
+    expect(sandbox.requests).toEqual([]);
+    await sandbox.review(REPO, pr.number, 'mia', 'approved');
+    expect(sandbox.requests).toEqual([
+      'POST /graphql',
+      'GET /repos/acme/widgets/commits/' + pr.headSha + '/check-runs',
+      'POST /graphql', // flows at the run's commit: cached, so only the facts
+      'PUT /repos/acme/widgets/pulls/1/merge',
+      'PATCH /repos/acme/widgets/check-runs/' + sandbox.checkRunsFor(pr.headSha)[0]!.id,
+      'PATCH /repos/acme/widgets/issues/comments/' + sticky(pr.comments)[0]!.id,
+      // GitHub's pull_request.closed for the merge: three reads find that nothing changed.
+      'POST /graphql',
+      'GET /repos/acme/widgets/commits/' + pr.headSha + '/check-runs',
+      'POST /graphql',
+    ]);
+  });
+
+  it('a PR that edits a flow cannot change its own gate: flows come from the default branch', async () => {
+    running = await startAppOnSandbox();
+    const { sandbox } = running;
+    sandbox.createRepo(REPO, { '.github/flows/gate.yml': GATE_FLOW }, { teams: { 'acme/managers': ['mia'] } });
+    const loosened = GATE_FLOW.replace('from: { teams: [acme/managers] }', 'from: { users: [dev] }\n      exclude: []');
+    const pr = await sandbox.openPullRequest(REPO, { author: 'dev', title: 'Let me approve myself', branch: 'dev/loose', changes: { '.github/flows/gate.yml': loosened } });
+    await sandbox.review(REPO, pr.number, 'dev', 'approved');
+    await sandbox.comment(REPO, pr.number, 'dev', '/approve');
+    expect(sandbox.pullRequest(REPO, pr.number).merged).toBe(false);
+    const summary = sandbox.checkRunsFor(pr.headSha)[0]!.output.summary ?? '';
+    expect(summary).toContain('ignored: the author cannot approve');
+  });
+
+  it('removes an approval label added by someone who may not approve, saying why', async () => {
+    const { sandbox, pr } = await setUp();
+    await sandbox.label(REPO, pr.number, 'rob', 'flowgate:approve');
+    const pull = sandbox.pullRequest(REPO, pr.number);
+    expect(pull.labels).toEqual([]);
+    expect(pull.comments.at(-1)!.body).toBe('@rob: Flowgate removed the label `flowgate:approve` because it does not count as a decision here: not an approver (approvers: @acme/managers).');
+    expect(pull.merged).toBe(false);
+  });
+
+  it('takes a decision from the check run\'s Approve button', async () => {
+    const { sandbox, pr } = await setUp();
+    const [checkRun] = sandbox.checkRunsFor(pr.headSha);
+    await sandbox.clickButton(REPO, checkRun!.id, 'mia', 'approve');
+    expect(sandbox.pullRequest(REPO, pr.number).merged).toBe(true);
+    expect(decodeRecord(sandbox.checkRunsFor(pr.headSha)[0]!.output.text ?? '')).toMatchObject({ ok: true, record: { buttons: [{ actor: 'mia', action: 'approve' }] } });
+  });
+
+  it('a redelivered webhook changes nothing and applies nothing twice', async () => {
+    const { sandbox, pr } = await setUp(
+      { 'gate.yml': GATE_FLOW.replace('      - merge: {}', '      - comment: "Approved by {{decision.actor}}."\n      - label: [approved]') },
+    );
+    await sandbox.review(REPO, pr.number, 'mia', 'approved');
+    const review = sandbox.deliveries.find((delivery) => delivery.name === 'pull_request_review')!;
+    const before = sandbox.pullRequest(REPO, pr.number).comments.length;
+    sandbox.requests.length = 0;
+    await sandbox.redeliver(review);
+    await sandbox.redeliver(review);
+    const pull = sandbox.pullRequest(REPO, pr.number);
+    expect(pull.comments).toHaveLength(before);
+    expect(pull.labels).toEqual(['approved']);
+    expect(sandbox.requests.filter((request) => !request.startsWith('GET') && request !== 'POST /graphql')).toEqual([]);
+  });
+
+  it('a merge refused because the head moved is reported as "head moved"', async () => {
+    const flow = `name: gate
+on: { pull_request: {} }
+steps:
+  - id: review
+    approval: { from: { teams: [acme/managers] }, invalidate_on_push: false }
+  - id: ready
+    wait: { label: ship-it }
+  - id: ship
+    actions: [ { merge: {} } ]
+`;
+    const { sandbox, pr } = await setUp({ 'gate.yml': flow });
+    await sandbox.review(REPO, pr.number, 'mia', 'approved');
+    const approved = pr.headSha;
+    const moved = await sandbox.push(REPO, pr.number, 'dev', { 'billing/x.ts': 'export const x = 3;\n' });
+    await sandbox.label(REPO, pr.number, 'dev', 'ship-it');
+    expect(sandbox.pullRequest(REPO, pr.number).merged).toBe(false);
+    const [run] = sandbox.checkRunsFor(moved);
+    expect(run).toMatchObject({ status: 'completed', conclusion: 'failure', output: { title: 'Failed: ship: merge failed: 409: head moved' } });
+    expect(sandbox.checkRunsFor(approved)[0]).toMatchObject({ conclusion: 'neutral', output: { title: `Moved to ${moved.slice(0, 7)}` } });
+    expect(sandbox.requests.filter((request) => request.startsWith('PUT')).length).toBe(1);
   });
 });

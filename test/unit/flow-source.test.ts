@@ -1,6 +1,7 @@
 import { validate } from '@octokit/graphql-schema';
 import { describe, expect, it } from 'vitest';
 import type { GitHubClient } from '../../src/github/client.js';
+import { GitHubCache } from '../../src/github/cache.js';
 import { FLOWS_QUERY, readFlows } from '../../src/github/flow-source.js';
 import { GATE_FLOW } from '../helpers.js';
 
@@ -20,13 +21,14 @@ function fakeGitHub(commits: Record<string, { oid: string; files: Record<string,
 }
 
 describe('reading flows from the repository', () => {
+  const cache = new GitHubCache();
   it('the query is valid against GitHub\'s schema', () => {
     expect(validate(FLOWS_QUERY).map((error) => error.message)).toEqual([]);
   });
 
   it('reads and validates every flow file at a branch, remembering the commit', async () => {
     const { gh } = fakeGitHub({ main: { oid: 'c1', files: { 'gate.yml': GATE_FLOW, 'notes.md': '# not a flow', 'bad.yml': 'name: x\n' } } });
-    const set = await readFlows(gh, { owner: 'acme', name: 'one' }, 'main');
+    const set = await readFlows(gh, { owner: 'acme', name: 'one' }, 'main', cache);
     expect(set?.commit).toBe('c1');
     expect(set?.files.map((file) => [file.file, file.flow?.name ?? file.problems[0]?.code])).toEqual([
       ['.github/flows/bad.yml', 'schema'],
@@ -37,14 +39,14 @@ describe('reading flows from the repository', () => {
   it('a commit is read once; a branch is resolved every time', async () => {
     const { gh, calls } = fakeGitHub({ main: { oid: 'c2', files: { 'gate.yml': GATE_FLOW } }, c2: { oid: 'c2', files: { 'gate.yml': GATE_FLOW } } });
     const repo = { owner: 'acme', name: 'two' };
-    const first = await readFlows(gh, repo, 'main');
-    expect(await readFlows(gh, repo, 'c2')).toBe(first);
-    await readFlows(gh, repo, 'main');
+    const first = await readFlows(gh, repo, 'main', cache);
+    expect(await readFlows(gh, repo, 'c2', cache)).toBe(first);
+    await readFlows(gh, repo, 'main', cache);
     expect(calls.map((call) => call.expression)).toEqual(['main', 'main']);
   });
 
   it('a ref that does not exist reads as no flows', async () => {
     const { gh } = fakeGitHub({});
-    expect(await readFlows(gh, { owner: 'acme', name: 'three' }, 'gone')).toBeUndefined();
+    expect(await readFlows(gh, { owner: 'acme', name: 'three' }, 'gone', cache)).toBeUndefined();
   });
 });

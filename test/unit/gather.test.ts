@@ -3,7 +3,8 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { compileFlow } from '../../src/flow/compile.js';
 import type { GitHubClient } from '../../src/github/client.js';
 import type { TimelineItem } from '../../src/github/facts-query.js';
-import { forgetCaches, gatherFacts, needsOf } from '../../src/github/gather.js';
+import { GitHubCache } from '../../src/github/cache.js';
+import { gatherFacts, needsOf } from '../../src/github/gather.js';
 import { flowOf } from '../helpers.js';
 
 interface World {
@@ -86,7 +87,10 @@ const world = (): World => ({
 });
 
 describe('gathering facts', () => {
-  beforeEach(() => forgetCaches());
+  let cache = new GitHubCache();
+  beforeEach(() => {
+    cache = new GitHubCache();
+  });
 
   it('knows what the flows need', () => {
     expect(needsOf([flow])).toEqual({ teams: ['acme/devs', 'acme/managers'], permissions: true, codeowners: true });
@@ -94,7 +98,7 @@ describe('gathering facts', () => {
 
   it('takes one request per page of 100, and one for people and code owners', async () => {
     const { gh, sent } = fakeGitHub(world());
-    const facts = await gatherFacts(gh, { owner: 'acme', name: 'widgets' }, 7, needsOf([flow]), { now: 0 });
+    const facts = await gatherFacts(gh, { owner: 'acme', name: 'widgets' }, 7, needsOf([flow]), { cache, now: 0 });
     expect(facts.requests).toBe(3);
     expect(sent).toHaveLength(3);
     expect(facts.pr.files).toHaveLength(120);
@@ -106,15 +110,15 @@ describe('gathering facts', () => {
 
   it('only the people who decided are looked up: the author, reviewers, and comments with a command', async () => {
     const { gh, sent } = fakeGitHub(world());
-    await gatherFacts(gh, { owner: 'acme', name: 'widgets' }, 7, needsOf([flow]), { now: 0 });
+    await gatherFacts(gh, { owner: 'acme', name: 'widgets' }, 7, needsOf([flow]), { cache, now: 0 });
     const people = sent.at(-1)!.variables;
     expect(Object.entries(people).filter(([key]) => /^p\d+$/.test(key)).map(([, login]) => login)).toEqual(['dev', 'mia', 'u3']);
   });
 
   it('the next event on the same head skips the diff, the people and CODEOWNERS', async () => {
     const { gh, sent } = fakeGitHub(world());
-    await gatherFacts(gh, { owner: 'acme', name: 'widgets' }, 7, needsOf([flow]), { now: 0 });
-    const again = await gatherFacts(gh, { owner: 'acme', name: 'widgets' }, 7, needsOf([flow]), { now: 30_000, headSha: 'head1' });
+    await gatherFacts(gh, { owner: 'acme', name: 'widgets' }, 7, needsOf([flow]), { cache, now: 0 });
+    const again = await gatherFacts(gh, { owner: 'acme', name: 'widgets' }, 7, needsOf([flow]), { cache, now: 30_000, headSha: 'head1' });
     expect(again.requests).toBe(2);
     expect(sent.slice(3).every((request) => request.variables.withFiles === false)).toBe(true);
     expect(again.pr.files).toHaveLength(120);
@@ -123,21 +127,21 @@ describe('gathering facts', () => {
 
   it('a head that moved since the webhook gets its own files', async () => {
     const { gh, sent } = fakeGitHub(world());
-    await gatherFacts(gh, { owner: 'acme', name: 'widgets' }, 7, needsOf([flow]), { now: 0 });
-    const moved = await gatherFacts(gh, { owner: 'acme', name: 'widgets' }, 7, needsOf([flow]), { now: 1, headSha: 'stale' });
+    await gatherFacts(gh, { owner: 'acme', name: 'widgets' }, 7, needsOf([flow]), { cache, now: 0 });
+    const moved = await gatherFacts(gh, { owner: 'acme', name: 'widgets' }, 7, needsOf([flow]), { cache, now: 1, headSha: 'stale' });
     expect(moved.pr.files).toHaveLength(120);
     expect(sent[3]!.variables.withFiles).toBe(true);
   });
 
   it('people are asked again after a minute', async () => {
     const { gh } = fakeGitHub(world());
-    await gatherFacts(gh, { owner: 'acme', name: 'widgets' }, 7, needsOf([flow]), { now: 0 });
-    expect((await gatherFacts(gh, { owner: 'acme', name: 'widgets' }, 7, needsOf([flow]), { now: 61_000, headSha: 'head1' })).requests).toBe(3);
+    await gatherFacts(gh, { owner: 'acme', name: 'widgets' }, 7, needsOf([flow]), { cache, now: 0 });
+    expect((await gatherFacts(gh, { owner: 'acme', name: 'widgets' }, 7, needsOf([flow]), { cache, now: 61_000, headSha: 'head1' })).requests).toBe(3);
   });
 
   it('a flow that needs nobody costs no people request', async () => {
     const { gh } = fakeGitHub({ ...world(), timeline: [] });
     const simple = compileFlow(flowOf(`name: s\non: { pull_request: {} }\nsteps:\n  - id: gate\n    approval: { from: { users: [mia] } }\n`));
-    expect((await gatherFacts(gh, { owner: 'acme', name: 'widgets' }, 7, needsOf([simple]), { now: 0 })).requests).toBe(2);
+    expect((await gatherFacts(gh, { owner: 'acme', name: 'widgets' }, 7, needsOf([simple]), { cache, now: 0 })).requests).toBe(2);
   });
 });
