@@ -8,6 +8,7 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createGraphQL } from './graphql.js';
+import { shaped } from './openapi-shapes.js';
 import { Clock, diffTrees, GitHubState, NotFound, Refused, type CheckRun, type Permission, type PullRequest, type Repository } from './state.js';
 
 export interface SandboxOptions {
@@ -34,6 +35,8 @@ export class Sandbox {
   readonly deliveries: Delivery[] = [];
   /** Every API request the app made, in order: `METHOD /path`. */
   readonly requests: string[] = [];
+  /** Every REST answer given, for checking them against GitHub's OpenAPI description. */
+  readonly responses: { method: string; path: string; status: number; body: unknown }[] = [];
   readonly appId: number;
   readonly appLogin: string;
   url = '';
@@ -117,13 +120,15 @@ export class Sandbox {
     const at = this.clock.tick();
     const id = this.state.nextId();
     pull.timeline.push({ __typename: 'PullRequestReview', at, databaseId: id, state: state.toUpperCase(), submittedAt: at, body, author: { login: by }, commit: { oid: pull.headSha } });
-    await this.#emit('pull_request_review', { action: 'submitted', review: { id, state, body, commit_id: pull.headSha, user: this.#userPayload(by), submitted_at: at }, pull_request: this.#pullPayload(repo, pull) }, repo, by);
+    // A review's pull_request is GitHub's "simple" form: it has no merged flag.
+    const { merged: _merged, ...simple } = this.#pullPayload(repo, pull);
+    await this.#emit('pull_request_review', { action: 'submitted', review: { id, state, body, commit_id: pull.headSha, user: this.#userPayload(by), submitted_at: at }, pull_request: simple }, repo, by);
   }
 
   async comment(fullName: string, number: number, by: string, body: string): Promise<void> {
     const { repo, pull } = this.#find(fullName, number);
     const comment = this.#addComment(pull, by, body);
-    await this.#emit('issue_comment', { action: 'created', issue: this.#issuePayload(repo, pull), comment: this.#commentPayload(comment) }, repo, by);
+    await this.#emit('issue_comment', { action: 'created', issue: this.#issuePayload(repo, pull), comment: this.#commentPayload(comment, repo, pull.number) }, repo, by);
   }
 
   async label(fullName: string, number: number, by: string, name: string): Promise<void> {
@@ -226,7 +231,27 @@ export class Sandbox {
 
   #userPayload(login: string) {
     const user = this.state.user(login);
-    return { login: user.login, id: user.id, type: user.type, node_id: `U_${user.id}`, html_url: `https://github.com/${user.login}` };
+    const api = `https://api.github.com/users/${encodeURIComponent(user.login)}`;
+    return shaped('simple-user', {
+      login: user.login,
+      id: user.id,
+      node_id: `U_${user.id}`,
+      type: user.type,
+      html_url: `https://github.com/${encodeURIComponent(user.login)}`,
+      url: api,
+      avatar_url: `https://avatars.githubusercontent.com/u/${user.id}`,
+      gravatar_id: '',
+      followers_url: `${api}/followers`,
+      following_url: `${api}/following{/other_user}`,
+      gists_url: `${api}/gists{/gist_id}`,
+      starred_url: `${api}/starred{/owner}{/repo}`,
+      subscriptions_url: `${api}/subscriptions`,
+      organizations_url: `${api}/orgs`,
+      repos_url: `${api}/repos`,
+      events_url: `${api}/events{/privacy}`,
+      received_events_url: `${api}/received_events`,
+      site_admin: false,
+    });
   }
 
   #repoPayload(repo: Repository) {
@@ -261,22 +286,93 @@ export class Sandbox {
     };
   }
 
+  /** A pull request as REST answers it. */
+  #pullObject(repo: Repository, pull: PullRequest, component: 'pull-request' | 'pull-request-simple') {
+    const api = `https://api.github.com/repos/${repo.owner}/${repo.name}`;
+    return shaped(component, {
+      id: pull.id,
+      node_id: `PR_${pull.id}`,
+      number: pull.number,
+      url: `${api}/pulls/${pull.number}`,
+      html_url: `https://github.com/${repo.owner}/${repo.name}/pull/${pull.number}`,
+      state: pull.state,
+      title: pull.title,
+      body: pull.body,
+      user: this.#userPayload(pull.author),
+      labels: pull.labels.map((name) => this.#labelPayload(repo, name)),
+      draft: pull.draft,
+      merged: pull.merged,
+      created_at: pull.createdAt,
+      updated_at: this.clock.iso(),
+      head: { ref: pull.head, sha: pull.headSha, label: `${repo.owner}:${pull.head}`, user: this.#userPayload(repo.owner) },
+      base: { ref: pull.base, sha: pull.baseSha, label: `${repo.owner}:${pull.base}`, user: this.#userPayload(repo.owner) },
+      author_association: 'MEMBER',
+    });
+  }
+
   #issuePayload(repo: Repository, pull: PullRequest) {
     return { number: pull.number, title: pull.title, state: pull.state, user: this.#userPayload(pull.author), pull_request: { url: `${this.url}/repos/${repo.owner}/${repo.name}/pulls/${pull.number}`, html_url: `https://github.com/${repo.owner}/${repo.name}/pull/${pull.number}` } };
   }
 
-  #commentPayload(comment: PullRequest['comments'][number]) {
-    return { id: comment.id, body: comment.body, user: this.#userPayload(comment.user), created_at: comment.created_at, updated_at: comment.updated_at };
+  #commentPayload(comment: PullRequest['comments'][number], repo?: Repository, number?: number) {
+    const where = repo ? `${repo.owner}/${repo.name}` : 'unknown/unknown';
+    return shaped('issue-comment', {
+      id: comment.id,
+      node_id: `IC_${comment.id}`,
+      body: comment.body,
+      user: this.#userPayload(comment.user),
+      created_at: comment.created_at,
+      updated_at: comment.updated_at,
+      url: `https://api.github.com/repos/${where}/issues/comments/${comment.id}`,
+      html_url: `https://github.com/${where}/pull/${number ?? 0}#issuecomment-${comment.id}`,
+      issue_url: `https://api.github.com/repos/${where}/issues/${number ?? 0}`,
+      author_association: 'MEMBER',
+    });
   }
 
+  #appPayload() {
+    const slug = this.appLogin.replace('[bot]', '');
+    return shaped('integration', {
+      id: this.appId,
+      slug,
+      node_id: `A_${this.appId}`,
+      name: 'Flowgate',
+      description: 'Approval flows for GitHub that live in git.',
+      owner: this.#userPayload('acme'),
+      external_url: 'https://github.com/',
+      html_url: `https://github.com/apps/${slug}`,
+      created_at: '2026-01-01T00:00:00Z',
+      updated_at: '2026-01-01T00:00:00Z',
+      permissions: { checks: 'write', contents: 'write', issues: 'write', pull_requests: 'write' },
+      events: ['pull_request', 'pull_request_review', 'issue_comment', 'check_run'],
+    });
+  }
+
+  /** A check run as REST answers it; webhooks use the same fields. */
   #checkRunPayload(run: CheckRun & { repo?: string }, pulls: PullRequest[]) {
-    const { repo, ...fields } = run;
-    return {
-      ...fields,
-      html_url: `https://github.com/${repo ?? ''}/runs/${run.id}`,
-      app: { id: run.app_id, slug: this.appLogin.replace('[bot]', '') },
-      pull_requests: pulls.map((pull) => ({ number: pull.number, id: pull.id })),
-    };
+    const where = run.repo ?? 'unknown/unknown';
+    return shaped('check-run', {
+      id: run.id,
+      node_id: `CR_${run.id}`,
+      head_sha: run.head_sha,
+      name: run.name,
+      status: run.status,
+      conclusion: run.conclusion,
+      external_id: run.external_id,
+      details_url: run.details_url,
+      started_at: run.started_at,
+      completed_at: run.completed_at,
+      url: `https://api.github.com/repos/${where}/check-runs/${run.id}`,
+      html_url: `https://github.com/${where}/runs/${run.id}`,
+      check_suite: { id: run.id + 1_000_000 },
+      output: { ...run.output, annotations_count: 0, annotations_url: `https://api.github.com/repos/${where}/check-runs/${run.id}/annotations` },
+      app: this.#appPayload(),
+      pull_requests: pulls.map((pull) => ({ number: pull.number, id: pull.id, url: `https://api.github.com/repos/${where}/pulls/${pull.number}`, head: { ref: pull.head, sha: pull.headSha, repo: { id: 0, name: '', url: 'https://api.github.com/' } }, base: { ref: pull.base, sha: pull.baseSha, repo: { id: 0, name: '', url: 'https://api.github.com/' } } })),
+    });
+  }
+
+  #labelPayload(repo: Repository, name: string) {
+    return shaped('label', { id: labelId(name), node_id: `L_${labelId(name)}`, name, url: `https://api.github.com/repos/${repo.owner}/${repo.name}/labels/${encodeURIComponent(name)}`, description: null, color: 'ededed', default: false });
   }
 
   // ------------------------------------------------------------ state changes shared by people and the app
@@ -312,6 +408,7 @@ export class Sandbox {
     for await (const chunk of request) chunks.push(chunk as Buffer);
     const text = Buffer.concat(chunks).toString('utf8');
     const reply = (status: number, body?: unknown) => {
+      if (url.pathname !== '/graphql') this.responses.push({ method: request.method ?? 'GET', path: url.pathname, status, body });
       response.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
       response.end(body === undefined ? '' : JSON.stringify(body));
     };
@@ -374,20 +471,21 @@ export class Sandbox {
       const perPage = Number(query.get('per_page') ?? 30);
       const pageNumber = Number(query.get('page') ?? 1);
       const comments = pullOf(params).comments.slice((pageNumber - 1) * perPage, pageNumber * perPage);
-      return { status: 200, body: comments.map((comment) => this.#commentPayload(comment)) };
+      return { status: 200, body: comments.map((comment) => this.#commentPayload(comment, repoOf(params), Number(params.number))) };
     });
     this.#route('POST', '/repos/{owner}/{repo}/issues/{number}/comments', (params, body) => {
       const pull = pullOf(params);
       const comment = this.#addComment(pull, this.appLogin, String(body.body ?? ''));
-      this.#queueEmit('issue_comment', { action: 'created', issue: this.#issuePayload(repoOf(params), pull), comment: this.#commentPayload(comment) }, repoOf(params), this.appLogin);
-      return { status: 201, body: this.#commentPayload(comment) };
+      this.#queueEmit('issue_comment', { action: 'created', issue: this.#issuePayload(repoOf(params), pull), comment: this.#commentPayload(comment, repoOf(params), pull.number) }, repoOf(params), this.appLogin);
+      return { status: 201, body: this.#commentPayload(comment, repoOf(params), pull.number) };
     });
     this.#route('PATCH', '/repos/{owner}/{repo}/issues/comments/{id}', (params, body) => {
-      const comment = [...this.state.pulls.values()].flatMap((pull) => pull.comments).find((candidate) => candidate.id === Number(params.id));
-      if (!comment) throw new NotFound(`comment ${params.id}`);
+      const pull = [...this.state.pulls.values()].find((candidate) => candidate.comments.some((comment) => comment.id === Number(params.id)));
+      const comment = pull?.comments.find((candidate) => candidate.id === Number(params.id));
+      if (!pull || !comment) throw new NotFound(`comment ${params.id}`);
       comment.body = String(body.body ?? '');
       comment.updated_at = this.clock.iso();
-      return { status: 200, body: this.#commentPayload(comment) };
+      return { status: 200, body: this.#commentPayload(comment, repoOf(params), pull.number) };
     });
     this.#route('POST', '/repos/{owner}/{repo}/issues/{number}/labels', (params, body) => {
       const pull = pullOf(params);
@@ -396,7 +494,7 @@ export class Sandbox {
         this.#addLabel(pull, this.appLogin, name);
         this.#queueEmit('pull_request', { action: 'labeled', number: pull.number, label: { name }, pull_request: this.#pullPayload(repoOf(params), pull) }, repoOf(params), this.appLogin);
       }
-      return { status: 200, body: pull.labels.map((name) => ({ name })) };
+      return { status: 200, body: pull.labels.map((name) => this.#labelPayload(repoOf(params), name)) };
     });
     this.#route('DELETE', '/repos/{owner}/{repo}/issues/{number}/labels/{name}', (params) => {
       const pull = pullOf(params);
@@ -404,13 +502,13 @@ export class Sandbox {
       pull.labels = pull.labels.filter((name) => name !== params.name);
       pull.timeline.push({ __typename: 'UnlabeledEvent', at: this.clock.tick(), createdAt: this.clock.iso(), actor: { login: this.appLogin }, label: { name: params.name! } });
       this.#queueEmit('pull_request', { action: 'unlabeled', number: pull.number, label: { name: params.name }, pull_request: this.#pullPayload(repoOf(params), pull) }, repoOf(params), this.appLogin);
-      return { status: 200, body: pull.labels.map((name) => ({ name })) };
+      return { status: 200, body: pull.labels.map((name) => this.#labelPayload(repoOf(params), name)) };
     });
     this.#route('POST', '/repos/{owner}/{repo}/pulls/{number}/requested_reviewers', (params, body) => {
       const pull = pullOf(params);
       pull.requestedReviewers.users.push(...((body.reviewers as string[] | undefined) ?? []));
       pull.requestedReviewers.teams.push(...((body.team_reviewers as string[] | undefined) ?? []));
-      return { status: 201, body: { number: pull.number } };
+      return { status: 201, body: this.#pullObject(repoOf(params), pull, 'pull-request-simple') };
     });
     this.#route('PUT', '/repos/{owner}/{repo}/pulls/{number}/merge', (params, body) => {
       const pull = pullOf(params);
@@ -434,7 +532,7 @@ export class Sandbox {
         pull.timeline.push({ __typename: 'ClosedEvent', at, createdAt: at, actor: { login: this.appLogin } });
         this.#queueEmit('pull_request', { action: 'closed', number: pull.number, pull_request: this.#pullPayload(repoOf(params), pull) }, repoOf(params), this.appLogin);
       }
-      return { status: 200, body: this.#pullPayload(repoOf(params), pull) };
+      return { status: 200, body: this.#pullObject(repoOf(params), pull, 'pull-request') };
     });
     this.#route('POST', '/repos/{owner}/{repo}/actions/workflows/{workflow}/dispatches', (params) => (repoOf(params), { status: 204 }));
     this.#route('POST', '/repos/{owner}/{repo}/dispatches', (params) => (repoOf(params), { status: 204 }));
@@ -454,6 +552,13 @@ export class Sandbox {
       actions: (body.actions as CheckRun['actions'] | undefined) ?? current?.actions ?? [],
     };
   }
+}
+
+/** A stable id for a label name. */
+function labelId(name: string): number {
+  let hash = 0;
+  for (const char of name) hash = (hash * 31 + char.charCodeAt(0)) % 1_000_000_007;
+  return hash;
 }
 
 /** The changes that turn one tree into another. */

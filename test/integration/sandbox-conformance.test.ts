@@ -1,0 +1,124 @@
+/**
+ * The sandbox must not drift from GitHub: every REST answer it gave the app in a
+ * full run is checked against GitHub's OpenAPI description (@octokit/openapi),
+ * every webhook it sent against GitHub's example payloads
+ * (@octokit/webhooks-examples), and GraphQL is executed against GitHub's schema.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { Ajv, type ValidateFunction } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAppOnSandbox, type AppOnSandbox } from '../../src/sandbox/with-app.js';
+import { GATE_FLOW } from '../helpers.js';
+
+const require = createRequire(import.meta.url);
+const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+const openapi = JSON.parse(readFileSync(require.resolve('@octokit/openapi/generated/api.github.com.json'), 'utf8')) as {
+  paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: unknown }> }> }>>;
+  components: object;
+};
+const examples = JSON.parse(readFileSync(require.resolve('@octokit/webhooks-examples/api.github.com/index.json'), 'utf8')) as { name: string; examples: { action?: string }[] }[];
+
+/** OpenAPI 3.0's `nullable` as JSON Schema: null joins the type and the enum. */
+function nullableToJsonSchema(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(nullableToJsonSchema);
+  if (node === null || typeof node !== 'object') return node;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(node)) out[key] = key === '$ref' && typeof value === 'string' ? value.replace('#/components', 'github#/components') : nullableToJsonSchema(value);
+  if (out.nullable === true) {
+    if (typeof out.type === 'string') out.type = [out.type, 'null'];
+    if (Array.isArray(out.enum)) out.enum = [...out.enum, null];
+    if (out.allOf || out.oneOf || out.anyOf) return { anyOf: [{ type: 'null' }, { ...out, nullable: undefined }] };
+    delete out.nullable;
+  }
+  return out;
+}
+
+const ajv = addFormats(new Ajv({ strict: false, allErrors: true }));
+ajv.addFormat('int64', true).addFormat('int32', true);
+ajv.addSchema({ $id: 'github', components: nullableToJsonSchema(openapi.components) }, 'github');
+
+const operations = Object.entries(openapi.paths).flatMap(([template, methods]) =>
+  Object.entries(methods).map(([method, operation]) => ({ method: method.toUpperCase(), pattern: new RegExp(`^${template.replace(/\{[^}]+\}/g, '[^/]+')}$`), template, operation })),
+);
+const validators = new Map<string, ValidateFunction>();
+
+function validatorFor(method: string, path: string, status: number): { template: string; validate?: ValidateFunction } {
+  const found = operations.filter((candidate) => candidate.method === method && candidate.pattern.test(path)).sort((a, b) => a.template.split('{').length - b.template.split('{').length)[0];
+  if (!found) throw new Error(`no OpenAPI operation for ${method} ${path}`);
+  const key = `${method} ${found.template} ${status}`;
+  const schema = found.operation.responses[String(status)]?.content?.['application/json']?.schema;
+  if (schema && !validators.has(key)) validators.set(key, ajv.compile(nullableToJsonSchema(schema) as object));
+  return { template: found.template, ...(schema ? { validate: validators.get(key)! } : {}) };
+}
+
+/**
+ * Fields GitHub sends that its example payloads happen not to show:
+ * - `permissions` is a map whose keys are whatever the app was granted;
+ * - the `issue_comment` examples are comments on issues; on a pull request, GitHub
+ *   adds `issue.pull_request` (documented in the webhook's schema), and the app
+ *   relies on it to tell the two apart.
+ */
+const BEYOND_EXAMPLES = [/\.permissions$/, /^issue_comment\.created\.issue\.pull_request$/];
+
+/** Every field we send is in GitHub's example with the same JSON type (null there fits anything). */
+function shapeProblems(ours: unknown, theirs: unknown, path = ''): string[] {
+  if (BEYOND_EXAMPLES.some((pattern) => pattern.test(path))) return [];
+  if (theirs === null || theirs === undefined) return [];
+  if (Array.isArray(ours)) return Array.isArray(theirs) ? (ours.length > 0 && theirs.length > 0 ? shapeProblems(ours[0], theirs[0], `${path}[0]`) : []) : [`${path}: an array, GitHub sends ${typeof theirs}`];
+  if (ours !== null && typeof ours === 'object') {
+    if (typeof theirs !== 'object' || Array.isArray(theirs)) return [`${path}: an object, GitHub sends ${Array.isArray(theirs) ? 'an array' : typeof theirs}`];
+    return Object.entries(ours).flatMap(([key, value]) => {
+      const at = `${path}.${key}`;
+      if (key in theirs) return shapeProblems(value, (theirs as Record<string, unknown>)[key], at);
+      return BEYOND_EXAMPLES.some((pattern) => pattern.test(at)) ? [] : [`${at}: GitHub's example has no such field`];
+    });
+  }
+  return ours === null || typeof ours === typeof theirs ? [] : [`${path}: ${typeof ours}, GitHub sends ${typeof theirs}`];
+}
+
+let running: AppOnSandbox;
+beforeAll(async () => {
+  running = await startAppOnSandbox();
+  const { sandbox } = running;
+  const flow = GATE_FLOW.replace('      - merge: {}', '      - label: [approved]\n      - comment: "Approved."\n      - merge: {}');
+  sandbox.createRepo('acme/widgets', { '.github/flows/gate.yml': flow }, { teams: { 'acme/managers': ['mia', 'max'] } });
+  const pr = await sandbox.openPullRequest('acme/widgets', { author: 'dev', title: 'Change', branch: 'b', changes: { 'a.ts': '1\n' } });
+  await sandbox.label('acme/widgets', pr.number, 'rob', 'flowgate:approve');
+  await sandbox.comment('acme/widgets', pr.number, 'max', 'Hmm');
+  await sandbox.push('acme/widgets', pr.number, 'dev', { 'a.ts': '2\n' });
+  await sandbox.clickButton('acme/widgets', sandbox.checkRunsFor(pr.headSha)[0]!.id, 'max', 'decline');
+  const second = await sandbox.openPullRequest('acme/widgets', { author: 'dev', title: 'Again', branch: 'c', changes: { 'b.ts': '1\n' } });
+  await sandbox.review('acme/widgets', second.number, 'mia', 'approved');
+});
+afterAll(async () => running.stop());
+
+describe('the sandbox against GitHub', () => {
+  it('answered every REST request the way GitHub\'s OpenAPI description says', () => {
+    const { responses } = running.sandbox;
+    expect(responses.length).toBeGreaterThan(15);
+    const problems = responses.flatMap(({ method, path, status, body }) => {
+      const { template, validate } = validatorFor(method, path, status);
+      if (!validate) return status === 204 || status === 404 ? [] : [`${method} ${template} ${status}: no documented JSON response`];
+      return validate(body) ? [] : [`${method} ${template} ${status}: ${ajv.errorsText(validate.errors, { separator: '; ' }).slice(0, 600)}`];
+    });
+    expect(problems).toEqual([]);
+  });
+
+  it('sent webhooks shaped like GitHub\'s own example payloads', () => {
+    const sent = running.sandbox.deliveries;
+    expect(new Set(sent.map((delivery) => `${delivery.name}.${delivery.payload.action as string}`))).toEqual(
+      new Set(['pull_request.opened', 'pull_request.labeled', 'pull_request.unlabeled', 'pull_request.synchronize', 'pull_request.closed', 'issue_comment.created', 'check_run.requested_action', 'pull_request_review.submitted']),
+    );
+    const problems = sent.flatMap((delivery) => {
+      const candidates = examples.find((event) => event.name === delivery.name)?.examples.filter((example) => example.action === delivery.payload.action) ?? [];
+      if (candidates.length === 0) return [`${delivery.name}.${delivery.payload.action as string}: no example to compare with`];
+      // Any one example that fits is enough: GitHub's examples differ among themselves.
+      const prefix = `${delivery.name}.${delivery.payload.action as string}`;
+      const each = candidates.map((example) => shapeProblems(delivery.payload, example, prefix).map((problem) => problem.slice(prefix.length)));
+      return each.some((list) => list.length === 0) ? [] : each.sort((a, b) => a.length - b.length)[0]!.map((problem) => `${delivery.name}.${delivery.payload.action as string}${problem}`);
+    });
+    expect(problems).toEqual([]);
+  });
+});
