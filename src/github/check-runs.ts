@@ -17,42 +17,46 @@ export interface StoredRun {
   url?: string;
 }
 
-interface CheckRunData {
-  id: number;
-  name: string;
-  head_sha: string;
-  status: string;
-  external_id: string | null;
-  html_url: string | null;
-  output: { text: string | null };
-  app: { id: number } | null;
+export const FLOWGATE_PREFIX = 'Flowgate: ';
+
+interface RunsAnswer {
+  repository: Record<string, { checkSuites?: { nodes: { checkRuns: { nodes: { databaseId: number; name: string; status: string; text: string | null; permalink: string }[] } }[] } } | null> | null;
 }
 
-export const FLOWGATE_PREFIX = 'Flowgate: ';
+/** The app's check runs on several commits, in one request. */
+export function runsQuery(shas: readonly string[]): string {
+  const definitions = shas.map((_, index) => `$c${index}: GitObjectID!`).join(', ');
+  const fields = shas
+    .map(
+      (_, index) =>
+        `c${index}: object(oid: $c${index}) { ... on Commit { checkSuites(first: 10, filterBy: { appId: $appId }) { nodes { checkRuns(first: 50, filterBy: { appId: $appId, checkType: LATEST }) { nodes { databaseId name status text permalink } } } } } }`,
+    )
+    .join(' ');
+  return `query FlowgateRuns($owner: String!, $name: String!, $appId: Int!, ${definitions}) { repository(owner: $owner, name: $name) { ${fields} } }`;
+}
 
 /**
  * The app's runs on the first of `shas` that has any: the head, then earlier
  * commits of the PR, in case a push arrived while the app was not listening.
+ * One request for all of them.
  */
-export async function findRuns(gh: GitHubClient, repo: RepoRef, shas: readonly string[], appId: number | undefined, log: (message: string) => void = () => {}): Promise<StoredRun[]> {
-  for (const sha of shas) {
-    const { data } = await gh.request('GET /repos/{owner}/{repo}/commits/{ref}/check-runs', {
-      owner: repo.owner,
-      repo: repo.name,
-      ref: sha,
-      per_page: 100,
-      filter: 'latest',
-      ...(appId !== undefined ? { app_id: appId } : {}),
-    });
+export async function findRuns(gh: GitHubClient, repo: RepoRef, shas: readonly string[], appId: number, log: (message: string) => void = () => {}): Promise<StoredRun[]> {
+  if (shas.length === 0) return [];
+  const variables: Record<string, unknown> = { owner: repo.owner, name: repo.name, appId };
+  shas.forEach((sha, index) => (variables[`c${index}`] = sha));
+  const answer = await gh.graphql<RunsAnswer>(runsQuery(shas), variables);
+  for (const [index, sha] of shas.entries()) {
     const runs: StoredRun[] = [];
-    for (const checkRun of (data as { check_runs: CheckRunData[] }).check_runs) {
-      if (!checkRun.name.startsWith(FLOWGATE_PREFIX) || (appId !== undefined && checkRun.app?.id !== appId)) continue;
-      const decoded = decodeRecord(checkRun.output.text ?? '');
-      if (!decoded.ok) {
-        log(`check run ${checkRun.id} (${checkRun.name}) has no readable record: ${decoded.error}`);
-        continue;
+    for (const suite of answer.repository?.[`c${index}`]?.checkSuites?.nodes ?? []) {
+      for (const checkRun of suite.checkRuns.nodes) {
+        if (!checkRun.name.startsWith(FLOWGATE_PREFIX)) continue;
+        const decoded = decodeRecord(checkRun.text ?? '');
+        if (!decoded.ok) {
+          log(`check run ${checkRun.databaseId} (${checkRun.name}) has no readable record: ${decoded.error}`);
+          continue;
+        }
+        runs.push({ checkRunId: checkRun.databaseId, sha, status: checkRun.status.toLowerCase(), record: decoded.record, url: checkRun.permalink });
       }
-      runs.push({ checkRunId: checkRun.id, sha: checkRun.head_sha, status: checkRun.status, record: decoded.record, ...(checkRun.html_url ? { url: checkRun.html_url } : {}) });
     }
     if (runs.length > 0) return runs;
   }

@@ -123,6 +123,11 @@ export function snapshotFrom({ pr, files, timeline }: PullRequestPages): Omit<Pu
   };
 }
 
+/** The PR's commits, newest first: where to look for a run whose push the app missed. */
+export function commitsFrom(timeline: readonly TimelineItem[]): string[] {
+  return timeline.flatMap((item) => (item.__typename === 'PullRequestCommit' ? [item.commit.oid] : [])).reverse();
+}
+
 const REVIEW_STATES: Partial<Record<ReviewState, 'approved' | 'changes_requested' | 'commented'>> = {
   APPROVED: 'approved',
   CHANGES_REQUESTED: 'changes_requested',

@@ -15,7 +15,7 @@ import type { ChangedFile, FactEvent, PullRequestSnapshot } from '../engine/fact
 import { parseCommand } from '../engine/run.js';
 import { PEOPLE_TTL_MS, type GitHubCache } from './cache.js';
 import type { GitHubClient, RepoRef } from './client.js';
-import { eventsFrom, FACTS_QUERY, snapshotFrom, type FactsPage, type PullRequestFields, type TimelineItem } from './facts-query.js';
+import { commitsFrom, eventsFrom, FACTS_QUERY, snapshotFrom, type FactsPage, type PullRequestFields, type TimelineItem } from './facts-query.js';
 import { peopleQuery, type ExtraFields } from './people-query.js';
 
 /** What the flows of a repository need to know about people and code owners. */
@@ -56,6 +56,8 @@ export interface GatheredFacts {
   state: PullRequestFields['state'];
   baseSha: string;
   events: FactEvent[];
+  /** The PR's commits, newest first. */
+  commits: string[];
   /** How many API requests this took, for tests and logs. */
   requests: number;
 }
@@ -129,6 +131,7 @@ export async function gatherFacts(gh: GitHubClient, repo: RepoRef, number: numbe
     state: pr!.state,
     baseSha: pr!.baseRefOid,
     events,
+    commits: commitsFrom(timeline),
     requests,
   };
 }

@@ -17,7 +17,7 @@ import type { GitHubCache } from './cache.js';
 import type { GitHubClient, RepoRef } from './client.js';
 import type { Connections } from './connections.js';
 import { readFlows, type FlowSet } from './flow-source.js';
-import { gatherFacts, needsOf, type GatheredFacts } from './gather.js';
+import { gatherFacts, needsOf, type GatheredFacts, type Needs } from './gather.js';
 import { newRecord, recordEvents, type AppRecord } from './record.js';
 import { relevance, type AppIdentity } from './relevance.js';
 import { upsertSticky } from './sticky.js';
@@ -78,15 +78,22 @@ async function handlePullRequest(deps: HandlerDeps, name: string, payload: Paylo
   const live = await readFlows(gh, repo, payload.repository!.default_branch, deps.cache);
   const liveFlows = validFlows(live, deps.log);
   const hint = payload.pull_request?.head.sha ?? payload.check_run?.head_sha;
-  const stored = await findRuns(gh, repo, [hint, payload.before].filter((sha): sha is string => Boolean(sha)), deps.app.id, deps.log);
+  if (liveFlows.length === 0) {
+    // No flow can start; only runs already on the PR could change.
+    const onHead = hint ? await findRuns(gh, repo, [hint], deps.app.id, deps.log) : [];
+    if (onHead.length === 0) return { skipped: 'no flows in the repository and no runs on the PR', runs: [] };
+  }
+  const gather = (flows: readonly CompiledFlow[]) => gatherFacts(gh, repo, number, needsOf(flows), { cache: deps.cache, now, ...(hint ? { headSha: hint } : {}) });
+  let facts = await gather(liveFlows);
+  const head = facts.pr.head_sha;
+  // The head first; then the commit before a push, and earlier commits, for a run whose push the app missed.
+  const stored = await findRuns(gh, repo, [...new Set([head, ...(payload.before ? [payload.before] : []), ...facts.commits.slice(1, 6)])], deps.app.id, deps.log);
   const pinned = new Map<string, CompiledFlow[]>();
   for (const run of stored) {
     if (!pinned.has(run.record.run.version)) pinned.set(run.record.run.version, validFlows(await readFlows(gh, repo, run.record.run.version, deps.cache), deps.log));
   }
-  if (liveFlows.length === 0 && stored.length === 0) return { skipped: 'no flows in the repository and no runs on the PR', runs: [] };
-  const needs = needsOf([...liveFlows, ...[...pinned.values()].flat()]);
-  const facts = await gatherFacts(gh, repo, number, needs, { cache: deps.cache, now, ...(hint ? { headSha: hint } : {}) });
-  const head = facts.pr.head_sha;
+  const all = [...liveFlows, ...[...pinned.values()].flat()];
+  if (!covers(needsOf(liveFlows), needsOf(all))) facts = await gather(all);
 
   // What only webhooks tell: the time of a push, and a click on a check run's button.
   const at = new Date(now).toISOString();
@@ -132,6 +139,11 @@ async function handlePullRequest(deps: HandlerDeps, name: string, payload: Paylo
 function digestOf(evaluation: Evaluation, record: AppRecord, links: HistoryLinks): string {
   const { written: _written, ...rest } = record;
   return createHash('sha256').update(JSON.stringify([checkRunOutput(evaluation, links), buttonsFor(evaluation), rest])).digest('base64url').slice(0, 22);
+}
+
+/** Whether facts gathered for `have` also serve flows that need `want`. */
+function covers(have: Needs, want: Needs): boolean {
+  return want.teams.every((team) => have.teams.includes(team)) && (have.permissions || !want.permissions) && (have.codeowners || !want.codeowners);
 }
 
 function validFlows(set: FlowSet | undefined, log: (message: string) => void): CompiledFlow[] {

@@ -66,7 +66,32 @@ export function createGraphQL(state: GitHubState) {
     },
     author: { user: actor(commit.author) },
     committer: { user: actor(commit.author) },
-    repo,
+    checkSuites: ({ filterBy }: { filterBy?: { appId?: number } }) => {
+      const runs = [...state.checkRuns.values()].filter(
+        (run) => run.repo === `${repo.owner}/${repo.name}`.toLowerCase() && run.head_sha === commit.oid && (filterBy?.appId === undefined || run.app_id === filterBy.appId),
+      );
+      if (runs.length === 0) return { nodes: [] };
+      return {
+        nodes: [
+          {
+            checkRuns: ({ filterBy: runFilter }: { filterBy?: { appId?: number } }) => ({
+              nodes: runs
+                .filter((run) => runFilter?.appId === undefined || run.app_id === runFilter.appId)
+                .map((run) => ({
+                  databaseId: run.id,
+                  name: run.name,
+                  status: run.status.toUpperCase(),
+                  conclusion: run.conclusion ? run.conclusion.toUpperCase() : null,
+                  text: run.output.text,
+                  title: run.output.title,
+                  summary: run.output.summary,
+                  permalink: `https://github.com/${repo.owner}/${repo.name}/runs/${run.id}`,
+                })),
+            }),
+          },
+        ],
+      };
+    },
   });
 
   const pullNode = (repo: Repository, pull: PullRequest) => ({
@@ -116,8 +141,8 @@ export function createGraphQL(state: GitHubState) {
           const pull = state.pulls.get(`${owner}/${name}`.toLowerCase() + `#${number}`);
           return pull ? pullNode(repo, pull) : null;
         },
-        object: ({ expression }: { expression: string }) => {
-          const commit = state.resolve(repo, expression);
+        object: ({ expression, oid }: { expression?: string; oid?: string }) => {
+          const commit = state.resolve(repo, expression ?? oid ?? '');
           return commit ? commitNode(repo, commit) : null;
         },
         collaborators: ({ login }: { login?: string }) => {

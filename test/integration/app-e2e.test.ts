@@ -42,10 +42,10 @@ describe('the app on the sandbox', () => {
   it('counts its requests: a new PR costs seven, a comment without a command none, an approval that merges six', async () => {
     const { sandbox, pr } = await setUp();
     expect(sandbox.requests).toEqual([
-      'POST /graphql', // flows on the default branch
-      'GET /repos/acme/widgets/commits/' + pr.headSha + '/check-runs',
+      'POST /graphql', // the flows on the default branch
       'POST /graphql', // the PR's facts
       'POST /graphql', // team members
+      'POST /graphql', // the app's check runs on the head and earlier commits
       'POST /repos/acme/widgets/check-runs',
       'GET /repos/acme/widgets/issues/1/comments',
       'POST /repos/acme/widgets/issues/1/comments',
@@ -55,17 +55,23 @@ describe('the app on the sandbox', () => {
     expect(sandbox.requests).toEqual([]);
     await sandbox.review(REPO, pr.number, 'mia', 'approved');
     expect(sandbox.requests).toEqual([
-      'POST /graphql',
-      'GET /repos/acme/widgets/commits/' + pr.headSha + '/check-runs',
-      'POST /graphql', // flows at the run's commit: cached, so only the facts
+      'POST /graphql', // flows
+      'POST /graphql', // facts (team members are known for a minute)
+      'POST /graphql', // runs (the flows at the run's commit are known)
       'PUT /repos/acme/widgets/pulls/1/merge',
       'PATCH /repos/acme/widgets/check-runs/' + sandbox.checkRunsFor(pr.headSha)[0]!.id,
       'PATCH /repos/acme/widgets/issues/comments/' + sticky(pr.comments)[0]!.id,
       // GitHub's pull_request.closed for the merge: three reads find that nothing changed.
       'POST /graphql',
-      'GET /repos/acme/widgets/commits/' + pr.headSha + '/check-runs',
+      'POST /graphql',
       'POST /graphql',
     ]);
+  });
+
+  it('a decision made in a comment is acted on at once', async () => {
+    const { sandbox, pr } = await setUp();
+    await sandbox.comment(REPO, pr.number, 'mia', 'Checked the numbers.\n/approve');
+    expect(sandbox.pullRequest(REPO, pr.number).merged).toBe(true);
   });
 
   it('a PR that edits a flow cannot change its own gate: flows come from the default branch', async () => {
@@ -112,6 +118,7 @@ describe('the app on the sandbox', () => {
     expect(pull.comments).toHaveLength(before);
     expect(pull.labels).toEqual(['approved']);
     expect(sandbox.requests.filter((request) => !request.startsWith('GET') && request !== 'POST /graphql')).toEqual([]);
+    expect(sandbox.requests).toEqual(['POST /graphql', 'POST /graphql', 'POST /graphql', 'POST /graphql', 'POST /graphql', 'POST /graphql']);
   });
 
   it('a merge refused because the head moved is reported as "head moved"', async () => {

@@ -1,3 +1,4 @@
+import { validate } from '@octokit/graphql-schema';
 import { describe, expect, it } from 'vitest';
 import type { GitHubClient } from '../../src/github/client.js';
 import { buttonsFor, checkRunRequest, findRuns, MAX_ACTIONS, MAX_DESCRIPTION, MAX_IDENTIFIER, MAX_LABEL } from '../../src/github/check-runs.js';
@@ -38,22 +39,28 @@ describe("a run's check run", () => {
 });
 
 describe('finding runs', () => {
-  const checkRun = (id: number, name: string, text: string, app = 42) => ({ id, name, head_sha: 'x', status: 'in_progress', external_id: null, html_url: `https://github.com/runs/${id}`, output: { text }, app: { id: app } });
-
-  it('reads the records of our check runs, walking back to earlier commits when the head has none', async () => {
-    const asked: string[] = [];
+  it('reads the records of our check runs in one request, taking the newest commit that has any', async () => {
+    const sent: { query: string; variables: Record<string, unknown> }[] = [];
+    const run = (databaseId: number, name: string, text: string) => ({ databaseId, name, status: 'IN_PROGRESS', text, permalink: `https://github.com/runs/${databaseId}` });
     const gh: GitHubClient = {
-      graphql: () => Promise.reject(new Error('unused')),
-      async request(_route, params = {}) {
-        asked.push(params.ref as string);
-        const runs = params.ref === 'old' ? [checkRun(1, 'Flowgate: gate', encodeRecord(record)), checkRun(2, 'CI', ''), checkRun(3, 'Flowgate: other', 'no record')] : [];
-        return { status: 200, data: { check_runs: runs }, headers: {} };
+      async graphql<T>(query: string, variables: Record<string, unknown> = {}) {
+        expect(validate(query).map((error) => error.message)).toEqual([]);
+        sent.push({ query, variables });
+        return {
+          repository: {
+            c0: { checkSuites: { nodes: [] } },
+            c1: { checkSuites: { nodes: [{ checkRuns: { nodes: [run(1, 'Flowgate: gate', encodeRecord(record)), run(2, 'CI', ''), run(3, 'Flowgate: other', 'no record')] } }] } },
+            c2: null,
+          },
+        } as T;
       },
+      request: () => Promise.reject(new Error('unused')),
     };
     const logged: string[] = [];
     const runs = await findRuns(gh, repo, ['head', 'old', 'older'], 42, (message) => logged.push(message));
-    expect(asked).toEqual(['head', 'old']);
-    expect(runs).toEqual([{ checkRunId: 1, sha: 'x', status: 'in_progress', record, url: 'https://github.com/runs/1' }]);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.variables).toMatchObject({ appId: 42, c0: 'head', c1: 'old', c2: 'older' });
+    expect(runs).toEqual([{ checkRunId: 1, sha: 'old', status: 'in_progress', record, url: 'https://github.com/runs/1' }]);
     expect(logged).toEqual(['check run 3 (Flowgate: other) has no readable record: no record']);
   });
 });

@@ -1,0 +1,17 @@
+import { describe, expect, it } from 'vitest';
+import { runSandboxDemo } from '../../src/demo/sandbox-demo.js';
+
+describe('npm run demo', () => {
+  it('plays the stories on the sandbox with the real app: two merges at the approved commit, one decline', async () => {
+    const lines: string[] = [];
+    const result = await runSandboxDemo((line) => lines.push(line));
+    expect(result).toEqual({ merged: 2, closed: 1 });
+    const output = lines.join('\n');
+    expect(output).toContain('rob approved via label: ignored: not an approver (approvers: @acme/managers)');
+    expect(output).toContain('label flowgate:approve removed');
+    expect(output).toContain('sam declined via comment ("the webhook secret is logged"): counted: member of acme/security');
+    expect(output).toContain('eve approved via button: counted: member of acme/editors');
+    expect(output).toContain('══ Final check runs ══');
+    expect(output).toMatch(/## Flowgate: payment-change on [0-9a-f]{7}: completed \(failure\): Declined by sam/);
+  });
+});
