@@ -8,7 +8,7 @@ describe('npm run demo', () => {
     expect(result).toEqual({ merged: 2, closed: 1 });
     const output = lines.join('\n');
     expect(output).toContain('rob approved via label: ignored: not an approver (approvers: @acme/managers)');
-    expect(output).toContain('label flowgate:approve removed');
+    expect(output).toContain('💬 flowgate[bot]: @rob: Flowgate removed the label `flowgate:approve`');
     expect(output).toContain('sam declined via comment ("the webhook secret is logged"): counted: member of acme/security');
     expect(output).toContain('eve approved via button: counted: member of acme/editors');
     expect(output).toContain('══ Final check runs ══');
