@@ -24,7 +24,7 @@ export const WEBHOOK_PATH = '/api/github/webhooks';
  * GitHub's secondary rate limits. The sandbox has none. Probot sets `throttle`
  * itself, so the switch is made where the final options arrive: the constructor.
  */
-class UnthrottledOctokit extends ProbotOctokit {
+export class UnthrottledOctokit extends ProbotOctokit {
   constructor(options: ConstructorParameters<typeof ProbotOctokit>[0] = {}) {
     super({ ...options, throttle: { ...options.throttle, enabled: false } as typeof options.throttle });
   }
