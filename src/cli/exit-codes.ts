@@ -8,6 +8,7 @@ export const ExitCode = {
   declined: 5,
   failed: 6,
   waiting: 7,
+  github: 8,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 

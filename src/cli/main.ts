@@ -6,6 +6,7 @@ import { demoCommand } from './demo-command.js';
 import { ExitCode, UsageError } from './exit-codes.js';
 import { processIO, type CliIO } from './io.js';
 import { simulateCommand } from './simulate-command.js';
+import { statusCommand } from './status-command.js';
 import { validateCommand } from './validate-command.js';
 
 export const USAGE = `Usage: flowgate <command> [options]
@@ -15,16 +16,18 @@ Commands:
   simulate --flows <dir|file> --scenario <file>
                                            Play a scenario against flows, offline
   demo                                     Play every example scenario in examples/
+  status --repo <owner/name> --pr <number>  The runs on a pull request, who is awaited
+                                           (needs GITHUB_TOKEN; GITHUB_API_URL for GHE)
 
 Options:
-  --json       Print a stable JSON document (validate, simulate)
+  --json       Print a stable JSON document (validate, simulate, status)
   -h, --help   Show this help
   --version    Show the version
 
 Exit codes:
   0 ok (valid; run succeeded)   2 bad arguments        3 invalid flows
   4 invalid scenario            5 run ended declined   6 run failed or was cancelled
-  7 run still waiting           1 internal error`;
+  7 run still waiting           8 GitHub refused (status)     1 internal error`;
 
 export async function main(argv: readonly string[], io: CliIO = processIO): Promise<number> {
   try {
@@ -62,6 +65,18 @@ async function dispatch(argv: readonly string[], io: CliIO): Promise<number> {
       if (!values.flows) throw new UsageError('simulate needs --flows <dir|file>');
       if (!values.scenario) throw new UsageError('simulate needs --scenario <file>');
       return simulateCommand({ flows: values.flows, scenario: values.scenario, json: values.json }, io);
+    }
+    case 'status': {
+      const { values } = parseArgs({
+        args: [...rest],
+        options: { repo: { type: 'string' }, pr: { type: 'string' }, json: { type: 'boolean', default: false }, 'api-url': { type: 'string' } },
+      });
+      if (!values.repo) throw new UsageError('status needs --repo <owner/name>');
+      if (!values.pr) throw new UsageError('status needs --pr <number>');
+      return statusCommand(
+        { repo: values.repo, pr: values.pr, json: values.json, token: process.env.GITHUB_TOKEN, apiUrl: values['api-url'] ?? process.env.GITHUB_API_URL ?? 'https://api.github.com' },
+        io,
+      );
     }
     case 'demo':
       parseArgs({ args: [...rest], options: {} });

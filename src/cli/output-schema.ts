@@ -114,3 +114,24 @@ export const SimulationOutput = z
     exit_code: z.int(),
   })
   .meta({ title: 'flowgate simulate --json' });
+
+export const StatusOutput = z
+  .object({
+    schema: z.literal('flowgate.status/v1'),
+    repo: z.string(),
+    pr: z.int(),
+    head: z.string(),
+    runs: z.array(
+      z.object({
+        flow: z.string(),
+        id: z.string(),
+        version: z.string().meta({ description: 'the commit of the flow file the run is pinned to' }),
+        check_run: z.object({ id: z.int(), sha: z.string(), url: z.string().optional() }),
+        run: EvaluationOutput.shape.run,
+        steps: EvaluationOutput.shape.steps,
+        decisions: EvaluationOutput.shape.decisions,
+      }),
+    ),
+    exit_code: z.int(),
+  })
+  .meta({ title: 'flowgate status --json' });

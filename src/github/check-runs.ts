@@ -23,16 +23,13 @@ interface RunsAnswer {
   repository: Record<string, { checkSuites?: { nodes: { checkRuns: { nodes: { databaseId: number; name: string; status: string; text: string | null; permalink: string }[] } }[] } } | null> | null;
 }
 
-/** The app's check runs on several commits, in one request. */
-export function runsQuery(shas: readonly string[]): string {
+/** The app's check runs on several commits, in one request. Without an app id (the CLI), every app's are read and told apart by name and record. */
+export function runsQuery(shas: readonly string[], withApp = true): string {
   const definitions = shas.map((_, index) => `$c${index}: GitObjectID!`).join(', ');
-  const fields = shas
-    .map(
-      (_, index) =>
-        `c${index}: object(oid: $c${index}) { ... on Commit { checkSuites(first: 10, filterBy: { appId: $appId }) { nodes { checkRuns(first: 50, filterBy: { appId: $appId, checkType: LATEST }) { nodes { databaseId name status text permalink } } } } } }`,
-    )
-    .join(' ');
-  return `query FlowgateRuns($owner: String!, $name: String!, $appId: Int!, ${definitions}) { repository(owner: $owner, name: $name) { ${fields} } }`;
+  const suites = withApp ? 'checkSuites(first: 10, filterBy: { appId: $appId })' : 'checkSuites(first: 20)';
+  const runs = withApp ? 'checkRuns(first: 50, filterBy: { appId: $appId, checkType: LATEST })' : 'checkRuns(first: 50, filterBy: { checkType: LATEST })';
+  const fields = shas.map((_, index) => `c${index}: object(oid: $c${index}) { ... on Commit { ${suites} { nodes { ${runs} { nodes { databaseId name status text permalink } } } } } }`).join(' ');
+  return `query FlowgateRuns($owner: String!, $name: String!, ${withApp ? '$appId: Int!, ' : ''}${definitions}) { repository(owner: $owner, name: $name) { ${fields} } }`;
 }
 
 /**
@@ -40,11 +37,11 @@ export function runsQuery(shas: readonly string[]): string {
  * commits of the PR, in case a push arrived while the app was not listening.
  * One request for all of them.
  */
-export async function findRuns(gh: GitHubClient, repo: RepoRef, shas: readonly string[], appId: number, log: (message: string) => void = () => {}): Promise<StoredRun[]> {
+export async function findRuns(gh: GitHubClient, repo: RepoRef, shas: readonly string[], appId: number | undefined, log: (message: string) => void = () => {}): Promise<StoredRun[]> {
   if (shas.length === 0) return [];
-  const variables: Record<string, unknown> = { owner: repo.owner, name: repo.name, appId };
+  const variables: Record<string, unknown> = { owner: repo.owner, name: repo.name, ...(appId !== undefined ? { appId } : {}) };
   shas.forEach((sha, index) => (variables[`c${index}`] = sha));
-  const answer = await gh.graphql<RunsAnswer>(runsQuery(shas), variables);
+  const answer = await gh.graphql<RunsAnswer>(runsQuery(shas, appId !== undefined), variables);
   for (const [index, sha] of shas.entries()) {
     const runs: StoredRun[] = [];
     for (const suite of answer.repository?.[`c${index}`]?.checkSuites?.nodes ?? []) {

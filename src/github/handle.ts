@@ -176,17 +176,21 @@ function startRuns(name: string, payload: Payload, facts: GatheredFacts, flows: 
 
 /** Evaluates, applies what is pending, and evaluates again until nothing is (effects can trigger more effects). */
 async function settle(deps: HandlerDeps, repo: RepoRef, number: number, flow: CompiledFlow, gathered: GatheredFacts, record: AppRecord): Promise<Evaluation> {
-  const factsOf = (): Facts => ({
+  let evaluation = evaluate(flow, runFacts(repo, gathered, record), deps.now());
+  for (let round = 0; round < 10; round += 1) {
+    const applied = await applyEffects(deps.gh, repo, number, evaluation, record, deps.connections, deps.now);
+    if (applied === 0) break;
+    evaluation = evaluate(flow, runFacts(repo, gathered, record), deps.now());
+  }
+  return evaluation;
+}
+
+/** A run's facts: what GitHub shows of the PR, and what the run's record adds. */
+export function runFacts(repo: RepoRef, gathered: GatheredFacts, record: AppRecord): Facts {
+  return {
     repo: { owner: repo.owner, name: repo.name },
     run: { id: record.run.id, started_at: record.run.started_at },
     pr: gathered.pr,
     events: [...gathered.events, ...recordEvents(record)],
-  });
-  let evaluation = evaluate(flow, factsOf(), deps.now());
-  for (let round = 0; round < 10; round += 1) {
-    const applied = await applyEffects(deps.gh, repo, number, evaluation, record, deps.connections, deps.now);
-    if (applied === 0) break;
-    evaluation = evaluate(flow, factsOf(), deps.now());
-  }
-  return evaluation;
+  };
 }

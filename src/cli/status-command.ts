@@ -1,0 +1,71 @@
+import { Octokit } from '@octokit/rest';
+import { GitHubCache } from '../github/cache.js';
+import { statusOf, type GitHubClient } from '../github/client.js';
+import { readStatus } from '../github/status.js';
+import { ExitCode, UsageError } from './exit-codes.js';
+import type { CliIO } from './io.js';
+
+export interface StatusOptions {
+  repo: string;
+  pr: string;
+  json: boolean;
+  token: string | undefined;
+  apiUrl: string;
+}
+
+const time = (iso: string) => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
+
+export async function statusCommand(options: StatusOptions, io: CliIO, now = Date.now()): Promise<number> {
+  const match = /^([\w.-]+)\/([\w.-]+)$/.exec(options.repo);
+  if (!match) throw new UsageError(`--repo ${options.repo}: expected owner/name`);
+  const number = Number(options.pr);
+  if (!Number.isInteger(number) || number < 1) throw new UsageError(`--pr ${options.pr}: expected a pull request number`);
+  if (!options.token) throw new UsageError('status needs a token: set GITHUB_TOKEN');
+  const repo = { owner: match[1]!, name: match[2]! };
+  const octokit = new Octokit({ auth: options.token, baseUrl: options.apiUrl, userAgent: 'flowgate-cli' });
+  let status: Awaited<ReturnType<typeof readStatus>>;
+  try {
+    status = await readStatus(octokit as unknown as GitHubClient, repo, number, new GitHubCache(), now);
+  } catch (error) {
+    const code = statusOf(error);
+    io.err(`flowgate: GitHub refused: ${code ?? ''} ${(error as Error).message}${code === 404 || code === 401 ? ` (is ${options.repo}#${number} right, and can the token read it?)` : ''}`.replace(': ', ': ').trim());
+    return ExitCode.github;
+  }
+  if (options.json) {
+    io.out(
+      JSON.stringify(
+        {
+          schema: 'flowgate.status/v1',
+          repo: options.repo,
+          pr: number,
+          head: status.head,
+          runs: status.runs.map((run) => ({
+            flow: run.flow,
+            id: run.id,
+            version: run.version,
+            check_run: run.checkRun,
+            run: run.evaluation.run,
+            steps: run.evaluation.steps,
+            decisions: run.evaluation.decisions,
+          })),
+          exit_code: ExitCode.ok,
+        },
+        null,
+        2,
+      ),
+    );
+    return ExitCode.ok;
+  }
+  io.out(`${options.repo}#${number} at ${status.head.slice(0, 7)}: ${status.runs.length === 0 ? 'no Flowgate runs' : `${status.runs.length} run(s)`}`);
+  for (const { flow, id, version, checkRun, evaluation } of status.runs) {
+    const { run } = evaluation;
+    io.out(`\n${flow}: ${run.status}${run.reason ? ` (${run.reason})` : ''}   run ${id}, flow at ${version.slice(0, 7)}, started ${time(run.started_at)}`);
+    for (const waiting of run.waiting_on) {
+      const what = waiting.kind === 'approval' ? `${waiting.need} more approval(s) from ${waiting.approvers}` : `${waiting.kind.replace('_', ' ')}${waiting.name ? ` ${waiting.name}` : ''}${waiting.token_id ? ` (token ${waiting.token_id})` : ''}`;
+      io.out(`  waiting in ${waiting.gate ? `${waiting.step}/${waiting.gate}` : waiting.step} for ${what}${waiting.deadline ? ` until ${time(waiting.deadline)}` : ''}`);
+    }
+    if (checkRun.url) io.out(`  check run: ${checkRun.url}`);
+    for (const decision of evaluation.decisions.slice(-5)) io.out(`  ${time(decision.at)}  ${decision.actor} ${decision.decision} via ${decision.source}: ${decision.rule}`);
+  }
+  return ExitCode.ok;
+}
