@@ -43,7 +43,7 @@ interface Payload {
   repository?: { name: string; owner: { login: string }; default_branch: string; html_url?: string };
   pull_request?: { number: number; html_url?: string; head: { sha: string }; state?: string };
   issue?: { number: number; pull_request?: unknown };
-  comment?: { body: string };
+  comment?: { id?: number; body: string };
   before?: string;
   after?: string;
   check_run?: { id: number; head_sha: string; pull_requests?: { number: number }[] };
@@ -131,7 +131,13 @@ async function handlePullRequest(deps: HandlerDeps, name: string, payload: Paylo
     sticky.push({ flow, evaluation, ...(url ? { checkRunUrl: url } : {}) });
     outcome.runs.push({ flow: flow.name, id: run.record.run.id, status: evaluation.run.status, started: isNew });
   }
-  if (sticky.length > 0) await upsertSticky(gh, repo, number, deps.app.login, sticky, deps.cache);
+  const statusAsked = name === 'issue_comment' && STATUS_COMMAND.test(payload.comment?.body ?? '');
+  if (statusAsked) deps.cache.sticky.delete(`${repo.owner}/${repo.name}#${number}`);
+  if (sticky.length > 0 || statusAsked) await upsertSticky(gh, repo, number, deps.app.login, sticky, deps.cache);
+  if (statusAsked && payload.comment?.id !== undefined) {
+    // GitHub keeps one reaction per person and kind, so a redelivery adds nothing.
+    await gh.request('POST /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions', { owner: repo.owner, repo: repo.name, comment_id: payload.comment.id, content: 'eyes' });
+  }
   return outcome;
 }
 
@@ -154,6 +160,8 @@ function validFlows(set: FlowSet | undefined, log: (message: string) => void): C
   }
   return flows;
 }
+
+const STATUS_COMMAND = /^\s*\/flowgate\s+status\b/im;
 
 const STARTING_ACTIONS = new Set<string>(['opened', 'reopened', 'synchronize', 'ready_for_review', 'labeled', 'unlabeled', 'edited']);
 

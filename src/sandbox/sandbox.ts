@@ -487,6 +487,16 @@ export class Sandbox {
       comment.updated_at = this.clock.iso();
       return { status: 200, body: this.#commentPayload(comment, repoOf(params), pull.number) };
     });
+    this.#route('POST', '/repos/{owner}/{repo}/issues/comments/{id}/reactions', (params, body) => {
+      const comment = [...this.state.pulls.values()].flatMap((pull) => pull.comments).find((candidate) => candidate.id === Number(params.id));
+      if (!comment) throw new NotFound(`comment ${params.id}`);
+      const content = String(body.content ?? '');
+      comment.reactions ??= [];
+      const existing = comment.reactions.find((reaction) => reaction.user === this.appLogin && reaction.content === content);
+      const reaction = existing ?? { id: this.state.nextId(), user: this.appLogin, content };
+      if (!existing) comment.reactions.push(reaction);
+      return { status: existing ? 200 : 201, body: shaped('reaction', { id: reaction.id, node_id: `RE_${reaction.id}`, user: this.#userPayload(reaction.user), content: reaction.content as 'eyes', created_at: this.clock.iso() }) };
+    });
     this.#route('POST', '/repos/{owner}/{repo}/issues/{number}/labels', (params, body) => {
       const pull = pullOf(params);
       for (const name of (body.labels as string[] | undefined) ?? []) {

@@ -39,6 +39,7 @@ export interface IssueComment {
   user: string;
   created_at: string;
   updated_at: string;
+  reactions?: { id: number; user: string; content: string }[];
 }
 
 export interface CheckRun {

@@ -143,4 +143,17 @@ steps:
     expect(sandbox.checkRunsFor(approved)[0]).toMatchObject({ conclusion: 'neutral', output: { title: `Moved to ${moved.slice(0, 7)}` } });
     expect(sandbox.requests.filter((request) => request.startsWith('PUT')).length).toBe(1);
   });
+
+  it('/flowgate status brings back a deleted sticky comment and acknowledges with a reaction', async () => {
+    const { sandbox, pr } = await setUp();
+    const pull = sandbox.pullRequest(REPO, pr.number);
+    pull.comments = pull.comments.filter((comment) => !comment.body.startsWith('<!-- flowgate:sticky -->'));
+    await sandbox.comment(REPO, pr.number, 'dev', '/flowgate status');
+    expect(sticky(pull.comments)).toHaveLength(1);
+    const asked = pull.comments.find((comment) => comment.body === '/flowgate status')!;
+    expect(asked.reactions).toEqual([expect.objectContaining({ user: 'flowgate[bot]', content: 'eyes' })]);
+    await sandbox.redeliver(sandbox.deliveries.find((delivery) => (delivery.payload.comment as { body?: string } | undefined)?.body === '/flowgate status')!);
+    expect(asked.reactions).toHaveLength(1);
+    expect(sticky(pull.comments)).toHaveLength(1);
+  });
 });
