@@ -6,7 +6,7 @@ import type { Probot } from 'probot';
 import { GitHubCache } from '../github/cache.js';
 import type { GitHubClient } from '../github/client.js';
 import { connectionsFromEnv, type Connections } from '../github/connections.js';
-import { handleWebhook } from '../github/handle.js';
+import { handleWebhook, PullRequestQueue } from '../github/handle.js';
 
 export interface AppOptions {
   /** The app's id and bot login; read from APP_ID and GET /app when not given. */
@@ -31,11 +31,13 @@ export function flowgateApp(options: AppOptions = {}) {
       })());
     const connections = options.connections ?? connectionsFromEnv();
     const cache = new GitHubCache();
+    const queue = new PullRequestQueue();
     app.on([...EVENTS], async (context) => {
       const outcome = await handleWebhook(
         {
           gh: context.octokit as unknown as GitHubClient,
           cache,
+          queue,
           app: await whoAmI(),
           connections,
           now: options.now ?? Date.now,
@@ -44,7 +46,8 @@ export function flowgateApp(options: AppOptions = {}) {
         context.name,
         context.payload,
       );
-      if (outcome.skipped) context.log.debug(`skipped ${context.name}.${(context.payload as { action?: string }).action ?? ''}: ${outcome.skipped}`);
+      if (outcome.skipped?.startsWith('malformed')) context.log.warn(outcome.skipped);
+      else if (outcome.skipped) context.log.debug(`skipped ${context.name}.${(context.payload as { action?: string }).action ?? ''}: ${outcome.skipped}`);
       for (const run of outcome.runs) context.log.info(`${run.started ? 'started' : 'evaluated'} ${run.flow} (${run.id}): ${run.status}`);
     });
   };

@@ -5,6 +5,7 @@
  * Every adapter (Probot server, Action) calls this; none has logic of its own.
  */
 import { createHash } from 'node:crypto';
+import { z } from 'zod';
 import { compileFlow, type CompiledFlow } from '../flow/compile.js';
 import { evaluate } from '../engine/evaluate.js';
 import type { Facts } from '../engine/facts.js';
@@ -26,6 +27,7 @@ export interface HandlerDeps {
   gh: GitHubClient;
   /** Kept for the life of the app instance; see cache.ts. */
   cache: GitHubCache;
+  queue: PullRequestQueue;
   app: AppIdentity;
   connections: Connections;
   now: () => number;
@@ -37,39 +39,47 @@ export interface Outcome {
   runs: { flow: string; id: string; status: Evaluation['run']['status']; started: boolean }[];
 }
 
-interface Payload {
-  action?: string;
-  sender?: { login: string };
-  repository?: { name: string; owner: { login: string }; default_branch: string; html_url?: string };
-  pull_request?: { number: number; html_url?: string; head: { sha: string }; state?: string };
-  issue?: { number: number; pull_request?: unknown };
-  comment?: { id?: number; body: string };
-  before?: string;
-  after?: string;
-  check_run?: { id: number; head_sha: string; pull_requests?: { number: number }[] };
-  requested_action?: { identifier: string };
-}
+/** The fields of a webhook payload the handler reads; GitHub sends many more. */
+const Payload = z.looseObject({
+  action: z.string().optional(),
+  sender: z.looseObject({ login: z.string() }).optional(),
+  repository: z.looseObject({ name: z.string(), owner: z.looseObject({ login: z.string() }), default_branch: z.string() }).optional(),
+  pull_request: z.looseObject({ number: z.int(), html_url: z.string().optional(), head: z.looseObject({ sha: z.string() }) }).optional(),
+  issue: z.looseObject({ number: z.int() }).optional(),
+  comment: z.looseObject({ id: z.int().optional(), body: z.string().nullable() }).optional(),
+  before: z.string().optional(),
+  after: z.string().optional(),
+  check_run: z.looseObject({ id: z.int(), head_sha: z.string(), pull_requests: z.array(z.looseObject({ number: z.int() })).optional() }).optional(),
+  requested_action: z.looseObject({ identifier: z.string() }).nullable().optional(),
+});
+type Payload = z.infer<typeof Payload>;
 
-/** Runs on one PR are handled one event at a time, so two racing webhooks cannot both apply an effect. */
-const queues = new Map<string, Promise<unknown>>();
+/** Events on one PR are handled one at a time, so two racing webhooks cannot both apply an effect. */
+export class PullRequestQueue {
+  #tails = new Map<string, Promise<unknown>>();
 
-function serialized<T>(key: string, work: () => Promise<T>): Promise<T> {
-  const previous = queues.get(key) ?? Promise.resolve();
-  const next = previous.then(work, work);
-  const settled = next.catch(() => undefined);
-  queues.set(key, settled);
-  void settled.then(() => queues.get(key) === settled && queues.delete(key));
-  return next;
+  run<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const next = (this.#tails.get(key) ?? Promise.resolve()).then(work, work);
+    const settled = next.catch(() => undefined);
+    this.#tails.set(key, settled);
+    void settled.then(() => this.#tails.get(key) === settled && this.#tails.delete(key));
+    return next;
+  }
 }
 
 export async function handleWebhook(deps: HandlerDeps, name: string, raw: unknown): Promise<Outcome> {
   const verdict = relevance(name, raw, deps.app);
   if (!verdict.relevant) return { skipped: verdict.reason, runs: [] };
-  const payload = raw as Payload;
+  const parsed = Payload.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    return { skipped: `malformed ${name} payload: ${issue.path.join('.') || '(root)'}: ${issue.message}`, runs: [] };
+  }
+  const payload = parsed.data;
   const number = payload.pull_request?.number ?? payload.issue?.number ?? payload.check_run?.pull_requests?.[0]?.number;
   if (!payload.repository || number === undefined) return { skipped: 'no pull request in the payload', runs: [] };
   const repo: RepoRef = { owner: payload.repository.owner.login, name: payload.repository.name };
-  return serialized(`${repo.owner}/${repo.name}#${number}`, () => handlePullRequest(deps, name, payload, repo, number));
+  return deps.queue.run(`${repo.owner}/${repo.name}#${number}`, () => handlePullRequest(deps, name, payload, repo, number));
 }
 
 async function handlePullRequest(deps: HandlerDeps, name: string, payload: Payload, repo: RepoRef, number: number): Promise<Outcome> {
