@@ -97,7 +97,9 @@ async function handlePullRequest(deps: HandlerDeps, name: string, payload: Paylo
   let facts = await gather(liveFlows);
   const head = facts.pr.head_sha;
   // The head first; then the commit before a push, and earlier commits, for a run whose push the app missed.
-  const stored = await findRuns(gh, repo, [...new Set([head, ...(payload.before ? [payload.before] : []), ...facts.commits.slice(1, 6)])], deps.app.id, deps.log);
+  const found = await findRuns(gh, repo, [...new Set([head, ...(payload.before ? [payload.before] : []), ...facts.commits.slice(1, 6)])], deps.app.id, deps.log);
+  // A finished run stays on its commit; only a waiting run follows the PR to its new head.
+  const stored = found.filter((run) => run.sha === head || run.status !== 'completed');
   const pinned = new Map<string, CompiledFlow[]>();
   for (const run of stored) {
     if (!pinned.has(run.record.run.version)) pinned.set(run.record.run.version, validFlows(await readFlows(gh, repo, run.record.run.version, deps.cache), deps.log));

@@ -156,4 +156,13 @@ steps:
     expect(asked.reactions).toHaveLength(1);
     expect(sticky(pull.comments)).toHaveLength(1);
   });
+
+  it('after a decline, a push starts a new run; the finished run stays on its commit', async () => {
+    const { sandbox, pr } = await setUp({ 'gate.yml': GATE_FLOW.replace('    on_approve: ship', '    on_approve: ship\n    on_decline: fail') });
+    await sandbox.comment(REPO, pr.number, 'mia', '/decline not like this');
+    const declinedOn = pr.headSha;
+    const next = await sandbox.push(REPO, pr.number, 'dev', { 'billing/x.ts': 'export const x = 4;\n' });
+    expect(sandbox.checkRunsFor(declinedOn).map((run) => [run.conclusion, run.output.title])).toEqual([['failure', 'Declined by mia']]);
+    expect(sandbox.checkRunsFor(next).map((run) => [run.status, run.output.title])).toEqual([['in_progress', 'Waiting for 1 more approval(s) from @acme/managers']]);
+  });
 });
