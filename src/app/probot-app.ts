@@ -2,11 +2,13 @@
  * The Probot adapter: subscribes to the events in app.yml and hands each one to
  * handleWebhook. Nothing else happens here.
  */
-import type { Probot } from 'probot';
+import type { ApplicationFunctionOptions, Probot } from 'probot';
+import { callbackRoute } from './callback-route.js';
+import { verifyToken } from '../github/callback-token.js';
 import { GitHubCache } from '../github/cache.js';
 import type { GitHubClient } from '../github/client.js';
 import { connectionsFromEnv, type Connections } from '../github/connections.js';
-import { handleWebhook, PullRequestQueue } from '../github/handle.js';
+import { completeCallback, handleWebhook, PullRequestQueue } from '../github/handle.js';
 
 export interface AppOptions {
   /** The app's id and bot login; read from APP_ID and GET /app when not given. */
@@ -15,12 +17,21 @@ export interface AppOptions {
   connections?: Connections;
   /** The clock; the sandbox demo passes its own. */
   now?: () => number;
+  /** Where the callback route is reachable, and the secret tokens are signed with (FLOWGATE_PUBLIC_URL, FLOWGATE_CALLBACK_SECRET). */
+  callbacks?: { publicUrl: string; secret: string };
+}
+
+/** Callback settings from the environment; the webhook secret signs tokens unless a callback secret is set. */
+export function callbacksFromEnv(env: NodeJS.ProcessEnv = process.env): AppOptions['callbacks'] {
+  const publicUrl = env.FLOWGATE_PUBLIC_URL;
+  const secret = env.FLOWGATE_CALLBACK_SECRET ?? env.WEBHOOK_SECRET;
+  return publicUrl && secret ? { publicUrl, secret } : undefined;
 }
 
 export const EVENTS = ['pull_request', 'pull_request_review', 'issue_comment', 'check_run'] as const;
 
 export function flowgateApp(options: AppOptions = {}) {
-  return (app: Probot): void => {
+  return (app: Probot, { addHandler }: ApplicationFunctionOptions): void => {
     let identity: Promise<{ id: number; login: string }> | undefined;
     const whoAmI = () =>
       (identity ??= (async () => {
@@ -32,20 +43,26 @@ export function flowgateApp(options: AppOptions = {}) {
     const connections = options.connections ?? connectionsFromEnv();
     const cache = new GitHubCache();
     const queue = new PullRequestQueue();
+    const now = options.now ?? Date.now;
+    const callbacks = options.callbacks ?? callbacksFromEnv();
+    const shared = async () => ({ cache, queue, app: await whoAmI(), connections, now, ...(callbacks ? { callbacks } : {}) });
+    const complete = async (body: unknown) =>
+      completeCallback({ ...(await shared()), log: (message) => app.log.info(message), clientFor: async (installation) => (await app.auth(installation)) as unknown as GitHubClient }, body);
+    if (callbacks) addHandler(callbackRoute({ secret: callbacks.secret, now, complete }));
+    app.on('repository_dispatch', async (context) => {
+      // For senders that hold only a GitHub token: event_type flowgate-callback, the callback as client_payload.
+      if (context.payload.action !== 'flowgate-callback') return;
+      const body = (context.payload.client_payload ?? {}) as { token?: unknown };
+      const claims = typeof body.token === 'string' && callbacks ? verifyToken(body.token, callbacks.secret, now()) : undefined;
+      if (claims?.ok && claims.claims.repo.toLowerCase() !== context.payload.repository.full_name.toLowerCase()) {
+        context.log.warn(`repository_dispatch callback refused: the token is for ${claims.claims.repo}, not ${context.payload.repository.full_name}`);
+        return;
+      }
+      const outcome = await complete(body);
+      context.log.info(`repository_dispatch callback: ${outcome.callback?.error ?? 'accepted'}`);
+    });
     app.on([...EVENTS], async (context) => {
-      const outcome = await handleWebhook(
-        {
-          gh: context.octokit as unknown as GitHubClient,
-          cache,
-          queue,
-          app: await whoAmI(),
-          connections,
-          now: options.now ?? Date.now,
-          log: (message) => context.log.info(message),
-        },
-        context.name,
-        context.payload,
-      );
+      const outcome = await handleWebhook({ ...(await shared()), gh: context.octokit as unknown as GitHubClient, log: (message) => context.log.info(message) }, context.name, context.payload);
       if (outcome.skipped?.startsWith('malformed')) context.log.warn(outcome.skipped);
       else if (outcome.skipped) context.log.debug(`skipped ${context.name}.${(context.payload as { action?: string }).action ?? ''}: ${outcome.skipped}`);
       for (const run of outcome.runs) context.log.info(`${run.started ? 'started' : 'evaluated'} ${run.flow} (${run.id}): ${run.status}`);

@@ -9,8 +9,13 @@ import type { Facts } from './facts.js';
 import type { PrContext } from './pr-context.js';
 import type { DecisionRecord, EffectBody, RunState } from './state.js';
 
+/** A link that completes a callback wait, signed by the shell: the engine never holds the secret. */
+export type CallbackLink = (request: { run: string; step: string; attempt: number; from: number; timeoutMs?: number }) => { url: string; token: string };
+
 export interface EngineContext {
   flow: CompiledFlow;
+  /** Signs callback links; without it (the simulator) templates get a placeholder. */
+  callbackLink?: CallbackLink;
   /** Facts with events in time order. */
   facts: Facts;
   /** Each event's time in epoch milliseconds, parsed once. */
@@ -71,8 +76,26 @@ export function templateView(context: EngineContext, state: RunState, now: numbe
     fields: pr.fields(),
     gate: extras.gate ?? {},
     decision: extras.decision ?? lastCounted(state) ?? {},
+    callbacks: callbackLinks(context, state, now),
     now: iso(now),
   };
+}
+
+/**
+ * For each callback wait of the flow, the link that completes it: the attempt the
+ * step is on when it waits now, else the attempt it will be on when it next waits.
+ */
+function callbackLinks(context: EngineContext, state: RunState, now: number): Record<string, { url: string; token: string; id: string }> {
+  const links: Record<string, { url: string; token: string; id: string }> = {};
+  for (const step of context.flow.steps) {
+    if (step.wait?.kind !== 'callback') continue;
+    const record = state.steps[step.id];
+    const attempt = state.active?.step === step.id ? state.active.attempt : (record?.attempts ?? 0) + 1;
+    const id = `${context.facts.run.id}:${step.id}:${attempt}`;
+    const signed = context.callbackLink?.({ run: context.facts.run.id, step: step.id, attempt, from: now, ...(step.wait.timeoutMs !== undefined ? { timeoutMs: step.wait.timeoutMs } : {}) });
+    links[step.id] = signed ? { ...signed, id } : { url: `(the app signs a link for ${id})`, token: `(token for ${id})`, id };
+  }
+  return links;
 }
 
 function lastCounted(state: RunState): DecisionRecord | undefined {

@@ -15,11 +15,16 @@ import type { Awaiting, Evaluation, RunState } from './state.js';
 export type Instant = Date | string | number;
 
 /** The context of one evaluation: the compiled flow, the facts with events in time order, and derived PR views. */
-export function engineContext(flow: Flow | CompiledFlow, facts: Facts): EngineContext {
+export interface EvaluateOptions {
+  callbackLink?: EngineContext['callbackLink'];
+}
+
+export function engineContext(flow: Flow | CompiledFlow, facts: Facts, options: EvaluateOptions = {}): EngineContext {
   const compiled = 'byId' in flow ? flow : compileFlow(flow);
   const times = facts.events.map((event) => Date.parse(event.at));
   const sorted = times.every((time, index) => index === 0 || times[index - 1]! <= time);
-  if (sorted) return { flow: compiled, facts, times, pr: prContext(facts.pr) };
+  const callbackLink = options.callbackLink ? { callbackLink: options.callbackLink } : {};
+  if (sorted) return { flow: compiled, facts, times, pr: prContext(facts.pr), ...callbackLink };
   // Events at the same time keep their given order.
   const order = times.map((_, index) => index).sort((a, b) => times[a]! - times[b]! || a - b);
   return {
@@ -27,6 +32,7 @@ export function engineContext(flow: Flow | CompiledFlow, facts: Facts): EngineCo
     facts: { ...facts, events: order.map((index) => facts.events[index]!) },
     times: order.map((index) => times[index]!),
     pr: prContext(facts.pr),
+    ...callbackLink,
   };
 }
 
@@ -36,8 +42,8 @@ export function toMillis(instant: Instant): number {
   return value;
 }
 
-export function evaluate(flow: Flow | CompiledFlow, facts: Facts, now: Instant): Evaluation {
-  const context = engineContext(flow, facts);
+export function evaluate(flow: Flow | CompiledFlow, facts: Facts, now: Instant, options: EvaluateOptions = {}): Evaluation {
+  const context = engineContext(flow, facts, options);
   return resume(context, startRun(context), 0, now);
 }
 

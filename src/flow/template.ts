@@ -16,6 +16,7 @@ export const TEMPLATE_VARIABLES = {
   fields: '*',
   gate: ['need', 'have', 'approvers', 'deadline', 'waiting_on'],
   decision: ['actor', 'decision', 'reason', 'source', 'sha', 'at'],
+  callbacks: '*',
   now: [],
 } as const satisfies Record<string, readonly string[] | '*'>;
 const TEMPLATE_ROOTS = Object.keys(TEMPLATE_VARIABLES);

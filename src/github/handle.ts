@@ -7,11 +7,12 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { compileFlow, type CompiledFlow } from '../flow/compile.js';
-import { evaluate } from '../engine/evaluate.js';
+import { evaluate, type EvaluateOptions } from '../engine/evaluate.js';
 import type { Facts } from '../engine/facts.js';
 import type { Evaluation } from '../engine/state.js';
 import { matchTrigger, type PullRequestAction } from '../engine/triggers.js';
 import { applyEffects } from './apply.js';
+import { CallbackBody, signToken, tokenId, verifyToken, type Claims } from './callback-token.js';
 import { buttonsFor, findRuns, supersede, writeCheckRun, type StoredRun } from './check-runs.js';
 import { checkRunOutput, type HistoryLinks } from './history.js';
 import type { GitHubCache } from './cache.js';
@@ -32,11 +33,21 @@ export interface HandlerDeps {
   connections: Connections;
   now: () => number;
   log: (message: string) => void;
+  /** Where the app's callback route is reachable, and the secret tokens are signed with. */
+  callbacks?: { publicUrl: string; secret: string };
 }
 
 export interface Outcome {
   skipped?: string;
   runs: { flow: string; id: string; status: Evaluation['run']['status']; started: boolean }[];
+  /** For a callback: how it went, as an HTTP status and an error a sender can act on. */
+  callback?: { status: number; error?: string };
+}
+
+interface PrEvent {
+  name: string;
+  payload: Payload;
+  callback?: { claims: Claims; body: CallbackBody };
 }
 
 /** The fields of a webhook payload the handler reads; GitHub sends many more. */
@@ -51,6 +62,7 @@ const Payload = z.looseObject({
   after: z.string().optional(),
   check_run: z.looseObject({ id: z.int(), head_sha: z.string(), pull_requests: z.array(z.looseObject({ number: z.int() })).optional() }).optional(),
   requested_action: z.looseObject({ identifier: z.string() }).nullable().optional(),
+  installation: z.looseObject({ id: z.int() }).optional(),
 });
 type Payload = z.infer<typeof Payload>;
 
@@ -79,16 +91,36 @@ export async function handleWebhook(deps: HandlerDeps, name: string, raw: unknow
   const number = payload.pull_request?.number ?? payload.issue?.number ?? payload.check_run?.pull_requests?.[0]?.number;
   if (!payload.repository || number === undefined) return { skipped: 'no pull request in the payload', runs: [] };
   const repo: RepoRef = { owner: payload.repository.owner.login, name: payload.repository.name };
-  return deps.queue.run(`${repo.owner}/${repo.name}#${number}`, () => handlePullRequest(deps, name, payload, repo, number));
+  return deps.queue.run(`${repo.owner}/${repo.name}#${number}`, () => handlePullRequest(deps, { name, payload }, repo, number));
 }
 
-async function handlePullRequest(deps: HandlerDeps, name: string, payload: Payload, repo: RepoRef, number: number): Promise<Outcome> {
+/** A callback from an agent, a chat bridge or a CI job: verified, checked against the run as it is now, then recorded once. */
+export async function completeCallback(deps: Omit<HandlerDeps, 'gh'> & { clientFor: (installation: number) => Promise<GitHubClient> }, raw: unknown): Promise<Outcome> {
+  const refuse = (status: number, error: string): Outcome => ({ runs: [], callback: { status, error } });
+  const parsed = CallbackBody.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    return refuse(400, `invalid callback: ${issue.path.join('.') || '(body)'}: ${issue.message}`);
+  }
+  if (!deps.callbacks) return refuse(503, 'callbacks are not configured on this server (set FLOWGATE_PUBLIC_URL)');
+  const verified = verifyToken(parsed.data.token, deps.callbacks.secret, deps.now());
+  if (!verified.ok) return refuse(401, verified.error);
+  const { claims } = verified;
+  const [owner, name] = claims.repo.split('/') as [string, string];
+  const gh = await deps.clientFor(claims.installation);
+  const payload: Payload = { repository: { owner: { login: owner }, name, default_branch: '' } };
+  return deps.queue.run(`${owner}/${name}#${claims.pr}`, () => handlePullRequest({ ...deps, gh }, { name: 'callback', payload, callback: { claims, body: parsed.data } }, { owner, name }, claims.pr));
+}
+
+async function handlePullRequest(deps: HandlerDeps, event: PrEvent, repo: RepoRef, number: number): Promise<Outcome> {
   const { gh } = deps;
+  const { name, payload } = event;
   const now = deps.now();
-  const live = await readFlows(gh, repo, payload.repository!.default_branch, deps.cache);
+  // A callback starts nothing: only the run it names matters, so the live flows are not read.
+  const live = event.callback ? undefined : await readFlows(gh, repo, payload.repository!.default_branch, deps.cache);
   const liveFlows = validFlows(live, deps.log);
   const hint = payload.pull_request?.head.sha ?? payload.check_run?.head_sha;
-  if (liveFlows.length === 0) {
+  if (liveFlows.length === 0 && !event.callback) {
     // No flow can start; only runs already on the PR could change.
     const onHead = hint ? await findRuns(gh, repo, [hint], deps.app.id, deps.log) : [];
     if (onHead.length === 0) return { skipped: 'no flows in the repository and no runs on the PR', runs: [] };
@@ -119,6 +151,12 @@ async function handlePullRequest(deps: HandlerDeps, name: string, payload: Paylo
     }
   }
 
+  const installation = payload.installation?.id ?? event.callback?.claims.installation;
+  const options = evaluateOptions(deps, repo, number, installation);
+  // A refused callback changes no run; the event still brings the runs up to date (a deadline may have passed).
+  const refusal = event.callback ? acceptCallback(event.callback, stored, pinned, repo, facts, now, options) : undefined;
+  if (refusal?.status === 404) return { runs: [], callback: refusal };
+
   const started = startRuns(name, payload, facts, liveFlows, stored, live?.commit, number, now);
   const runs = [...stored.map((run) => ({ run, isNew: false })), ...started.map((run) => ({ run, isNew: true }))];
   const outcome: Outcome = { runs: [] };
@@ -129,7 +167,7 @@ async function handlePullRequest(deps: HandlerDeps, name: string, payload: Paylo
       deps.log(`run ${run.record.run.id}: flow ${run.record.run.flow} is gone from ${run.record.run.version}; leaving the run as it is`);
       continue;
     }
-    const evaluation = await settle(deps, repo, number, flow, facts, run.record);
+    const evaluation = await settle(deps, repo, number, flow, facts, run.record, options);
     const links = { pr: payload.pull_request?.html_url ?? `https://github.com/${repo.owner}/${repo.name}/pull/${number}` };
     const inPlace = run.checkRunId > 0 && run.sha === head;
     const digest = digestOf(evaluation, run.record, links);
@@ -150,7 +188,68 @@ async function handlePullRequest(deps: HandlerDeps, name: string, payload: Paylo
     // GitHub keeps one reaction per person and kind, so a redelivery adds nothing.
     await gh.request('POST /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions', { owner: repo.owner, repo: repo.name, comment_id: payload.comment.id, content: 'eyes' });
   }
+  if (event.callback) outcome.callback = refusal ?? { status: 202 };
   return outcome;
+}
+
+const DAY_MS = 24 * 3600 * 1000;
+export const CALLBACK_PATH = '/flowgate/callback';
+
+/**
+ * The signer the engine renders callback links with; absent when callbacks are not
+ * configured. A token is valid from when its link was rendered until a day after
+ * the wait's timeout (a week and a day without one).
+ */
+function evaluateOptions(deps: HandlerDeps, repo: RepoRef, number: number, installation: number | undefined): EvaluateOptions {
+  const config = deps.callbacks;
+  if (!config || installation === undefined) return {};
+  return {
+    callbackLink: ({ run, step, attempt, from, timeoutMs }) => {
+      const exp = Math.floor((from + (timeoutMs ?? 7 * DAY_MS) + DAY_MS) / 1000);
+      const token = signToken({ v: 1, repo: `${repo.owner}/${repo.name}`, pr: number, installation, run, step, attempt, exp }, config.secret);
+      return { token, url: `${config.publicUrl.replace(/\/+$/, '')}${CALLBACK_PATH}?token=${token}` };
+    },
+  };
+}
+
+/** Checks a callback against the run as it is now; records it when it may complete the step, else says why not. */
+function acceptCallback(
+  callback: NonNullable<PrEvent['callback']>,
+  stored: readonly StoredRun[],
+  pinned: ReadonlyMap<string, CompiledFlow[]>,
+  repo: RepoRef,
+  facts: GatheredFacts,
+  now: number,
+  options: EvaluateOptions,
+): { status: number; error: string } | undefined {
+  const { claims, body } = callback;
+  const run = stored.find((candidate) => candidate.record.run.id === claims.run);
+  if (!run) return { status: 404, error: `there is no run ${claims.run} on ${repo.owner}/${repo.name}#${claims.pr}` };
+  const id = tokenId(claims);
+  const used = run.record.callbacks.find((entry) => entry.token === id);
+  if (used) return { status: 409, error: `this token was already used, at ${used.at}` };
+  const flow = pinned.get(run.record.run.version)?.find((candidate) => candidate.name === run.record.run.flow);
+  if (!flow) return { status: 409, error: `the flow of run ${claims.run} can no longer be read` };
+  const current = evaluate(flow, runFacts(repo, facts, run.record), now, options);
+  const waiting = current.run.waiting_on.some((entry) => entry.step === claims.step);
+  const attempts = current.steps.find((step) => step.id === claims.step)?.attempts;
+  if (current.run.status !== 'waiting' || !waiting || attempts !== claims.attempt) {
+    const where = current.run.status === 'waiting' ? `it waits at ${current.run.current.join(', ') || 'no step'}` : `it has ${current.run.status}`;
+    return { status: 409, error: `run ${claims.run} is not waiting at ${claims.step} (attempt ${claims.attempt}): ${where}` };
+  }
+  run.record.callbacks.push({
+    at: new Date(now).toISOString(),
+    token: id,
+    step: claims.step,
+    attempt: claims.attempt,
+    ...(body.result !== undefined ? { result: body.result } : {}),
+    ...(body.decision !== undefined ? { decision: body.decision } : {}),
+    ...(body.reason !== undefined ? { reason: body.reason } : {}),
+    ...(body.summary !== undefined ? { summary: body.summary } : {}),
+    ...(body.outputs !== undefined ? { outputs: body.outputs } : {}),
+    ...(body.links !== undefined ? { links: body.links } : {}),
+  });
+  return undefined;
 }
 
 /** What a run's check run shows, hashed: equal digests, nothing to write. */
@@ -195,12 +294,12 @@ function startRuns(name: string, payload: Payload, facts: GatheredFacts, flows: 
 }
 
 /** Evaluates, applies what is pending, and evaluates again until nothing is (effects can trigger more effects). */
-async function settle(deps: HandlerDeps, repo: RepoRef, number: number, flow: CompiledFlow, gathered: GatheredFacts, record: AppRecord): Promise<Evaluation> {
-  let evaluation = evaluate(flow, runFacts(repo, gathered, record), deps.now());
+async function settle(deps: HandlerDeps, repo: RepoRef, number: number, flow: CompiledFlow, gathered: GatheredFacts, record: AppRecord, options: EvaluateOptions): Promise<Evaluation> {
+  let evaluation = evaluate(flow, runFacts(repo, gathered, record), deps.now(), options);
   for (let round = 0; round < 10; round += 1) {
     const applied = await applyEffects(deps.gh, repo, number, evaluation, record, deps.connections, deps.now);
     if (applied === 0) break;
-    evaluation = evaluate(flow, runFacts(repo, gathered, record), deps.now());
+    evaluation = evaluate(flow, runFacts(repo, gathered, record), deps.now(), options);
   }
   return evaluation;
 }

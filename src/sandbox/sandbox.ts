@@ -160,6 +160,12 @@ export class Sandbox {
     await this.#emit('check_run', { action: 'requested_action', check_run: this.#checkRunPayload(run, pulls), requested_action: { identifier } }, repo, by);
   }
 
+  /** A repository_dispatch, as `POST /repos/{owner}/{repo}/dispatches` by someone with a token would cause. */
+  async dispatch(fullName: string, by: string, eventType: string, clientPayload: Record<string, unknown>): Promise<void> {
+    const repo = this.state.repo(fullName);
+    await this.#emit('repository_dispatch', { action: eventType, branch: repo.defaultBranch, client_payload: clientPayload }, repo, by);
+  }
+
   /** Removes a label as a person, sending `pull_request.unlabeled`. */
   async unlabel(fullName: string, number: number, by: string, name: string): Promise<void> {
     const { repo, pull } = this.#find(fullName, number);

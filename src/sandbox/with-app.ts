@@ -14,7 +14,12 @@ import { Sandbox, type SandboxOptions } from './sandbox.js';
 export interface AppOnSandbox {
   sandbox: Sandbox;
   probot: Probot;
+  /** Where the app listens: webhooks and the callback route. */
+  appUrl: string;
+  /** Stops the app and the sandbox. */
   stop(): Promise<void>;
+  /** Stops the app only, as a restart would; the sandbox keeps its state. */
+  stopApp(): Promise<void>;
 }
 
 export const WEBHOOK_PATH = '/api/github/webhooks';
@@ -30,33 +35,51 @@ export class UnthrottledOctokit extends ProbotOctokit {
   }
 }
 
-export async function startAppOnSandbox(options: SandboxOptions & { connections?: Connections } = {}): Promise<AppOnSandbox> {
-  const secret = options.webhookSecret ?? 'sandbox-webhook-secret';
-  const sandbox = new Sandbox({ ...options, webhookSecret: secret });
-  await sandbox.start();
+export interface AppOnSandboxOptions extends SandboxOptions {
+  connections?: Connections;
+  /** Signs callback tokens; the app's own server is their public URL. */
+  callbackSecret?: string;
+  /** A sandbox to reuse: the app restarts, GitHub stays. */
+  sandbox?: Sandbox;
+}
+
+export async function startAppOnSandbox(options: AppOnSandboxOptions = {}): Promise<AppOnSandbox> {
+  const secret = options.webhookSecret ?? options.sandbox?.webhookSecret ?? 'sandbox-webhook-secret';
+  const sandbox = options.sandbox ?? new Sandbox({ ...options, webhookSecret: secret });
+  if (!sandbox.url) await sandbox.start();
   const { privateKey } = generateKeyPairSync('rsa', {
     modulusLength: 2048,
     privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
     publicKeyEncoding: { type: 'spki', format: 'pem' },
   });
+  // The server listens first, so the app knows its own URL for callback links.
+  let middleware: Awaited<ReturnType<typeof createNodeMiddleware>> | undefined;
+  const server: Server = createServer((request, response) => {
+    if (!middleware) return void response.writeHead(503).end();
+    void middleware(request, response, () => response.writeHead(404).end());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const appUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const probot = new Probot({ appId: sandbox.appId, privateKey, secret, baseUrl: sandbox.url, Octokit: UnthrottledOctokit });
   const app = flowgateApp({
     appId: sandbox.appId,
     appLogin: sandbox.appLogin,
     now: () => sandbox.clock.now(),
     connections: options.connections ?? (() => undefined),
+    callbacks: { publicUrl: appUrl, secret: options.callbackSecret ?? 'sandbox-callback-secret' },
   });
-  const middleware = await createNodeMiddleware(app, { probot, webhooksPath: WEBHOOK_PATH });
-  const server: Server = createServer((request, response) => {
-    void middleware(request, response, () => response.writeHead(404).end());
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  sandbox.webhookUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}${WEBHOOK_PATH}`;
+  middleware = await createNodeMiddleware(app, { probot, webhooksPath: WEBHOOK_PATH });
+  sandbox.webhookUrl = `${appUrl}${WEBHOOK_PATH}`;
   return {
     sandbox,
     probot,
+    appUrl,
     async stop() {
       await sandbox.stop();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+    async stopApp() {
+      await sandbox.settle();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
