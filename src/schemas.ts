@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { Flow } from './flow/schema.js';
 import { Scenario } from './simulate/scenario.js';
+import { CallbackBody } from './github/callback-token.js';
 import { SimulationOutput, StatusOutput, ValidationOutput } from './cli/output-schema.js';
 
 const toJson = (schema: z.ZodType): object => z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input' });
@@ -10,6 +11,7 @@ export function publishedSchemas(): { file: string; schema: object }[] {
   return [
     { file: 'flow.schema.json', schema: toJson(Flow) },
     { file: 'scenario.schema.json', schema: toJson(Scenario) },
+    { file: 'callback.schema.json', schema: toJson(CallbackBody) },
     { file: 'validation.schema.json', schema: z.toJSONSchema(ValidationOutput, { target: 'draft-2020-12', io: 'output' }) },
     { file: 'simulation.schema.json', schema: z.toJSONSchema(SimulationOutput, { target: 'draft-2020-12', io: 'output' }) },
     { file: 'status.schema.json', schema: z.toJSONSchema(StatusOutput, { target: 'draft-2020-12', io: 'output' }) },

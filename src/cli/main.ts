@@ -7,6 +7,7 @@ import { ExitCode, UsageError } from './exit-codes.js';
 import { processIO, type CliIO } from './io.js';
 import { simulateCommand } from './simulate-command.js';
 import { statusCommand } from './status-command.js';
+import { callbackCommand } from './callback-command.js';
 import { validateCommand } from './validate-command.js';
 
 export const USAGE = `Usage: flowgate <command> [options]
@@ -18,6 +19,8 @@ Commands:
   demo                                     Play every example scenario in examples/
   status --repo <owner/name> --pr <number>  The runs on a pull request, who is awaited
                                            (needs GITHUB_TOKEN; GITHUB_API_URL for GHE)
+  callback --url <link> --result success|failure [--summary S] [--output k=v]... [--link title=url]...
+                                           Complete a wait with the link a flow gave you
 
 Options:
   --json       Print a stable JSON document (validate, simulate, status)
@@ -27,7 +30,7 @@ Options:
 Exit codes:
   0 ok (valid; run succeeded)   2 bad arguments        3 invalid flows
   4 invalid scenario            5 run ended declined   6 run failed or was cancelled
-  7 run still waiting           8 GitHub refused (status)     1 internal error`;
+  7 run still waiting           8 GitHub or Flowgate refused  1 internal error`;
 
 export async function main(argv: readonly string[], io: CliIO = processIO): Promise<number> {
   try {
@@ -75,6 +78,38 @@ async function dispatch(argv: readonly string[], io: CliIO): Promise<number> {
       if (!values.pr) throw new UsageError('status needs --pr <number>');
       return statusCommand(
         { repo: values.repo, pr: values.pr, json: values.json, token: process.env.GITHUB_TOKEN, apiUrl: values['api-url'] ?? process.env.GITHUB_API_URL ?? 'https://api.github.com' },
+        io,
+      );
+    }
+    case 'callback': {
+      const { values } = parseArgs({
+        args: [...rest],
+        options: {
+          url: { type: 'string' },
+          token: { type: 'string' },
+          'app-url': { type: 'string' },
+          result: { type: 'string' },
+          decision: { type: 'string' },
+          reason: { type: 'string' },
+          summary: { type: 'string' },
+          output: { type: 'string', multiple: true, default: [] },
+          link: { type: 'string', multiple: true, default: [] },
+          json: { type: 'boolean', default: false },
+        },
+      });
+      return callbackCommand(
+        {
+          ...(values.url !== undefined ? { url: values.url } : {}),
+          ...(values.token !== undefined ? { token: values.token } : {}),
+          ...(values['app-url'] !== undefined ? { appUrl: values['app-url'] } : {}),
+          ...(values.result !== undefined ? { result: values.result } : {}),
+          ...(values.decision !== undefined ? { decision: values.decision } : {}),
+          ...(values.reason !== undefined ? { reason: values.reason } : {}),
+          ...(values.summary !== undefined ? { summary: values.summary } : {}),
+          outputs: values.output,
+          links: values.link,
+          json: values.json,
+        },
         io,
       );
     }

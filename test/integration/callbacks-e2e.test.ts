@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { signToken, type Claims } from '../../src/github/callback-token.js';
 import { signBody } from '../../src/github/connections.js';
+import { main } from '../../src/cli/main.js';
 import { decodeRecord } from '../../src/github/record.js';
 import { startAppOnSandbox, type AppOnSandbox } from '../../src/sandbox/with-app.js';
 
@@ -138,5 +139,21 @@ describe('callbacks from agents', () => {
     const form = await fetch(job.body.callback!.split('?')[0]!, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token, result: 'success' }) });
     expect(form.status).toBe(202);
     expect(await form.text()).toContain('Flowgate took it.');
+  });
+
+  it('flowgate callback: the agent reports with one command, and can tell taken from refused by the exit code', async () => {
+    const { sandbox, pr, job } = await setUp();
+    const out: string[] = [];
+    const err: string[] = [];
+    const io = { out: (text: string) => void out.push(text), err: (text: string) => void err.push(text) };
+    const args = ['callback', '--url', job.body.callback!, '--result', 'ok', '--summary', 'Green.', '--output', 'tests=412', '--output', 'flaky=false', '--link', 'report=https://ci.example.com/1', '--json'];
+    expect(await main(args, io)).toBe(0);
+    expect(JSON.parse(out[0]!)).toEqual({ schema: 'flowgate.callback/v1', accepted: true, status: 202, exit_code: 0 });
+    const record = decodeRecord(sandbox.checkRunsFor(pr.headSha)[0]!.output.text ?? '');
+    expect(record.ok && record.record.callbacks[0]).toMatchObject({ result: 'success', summary: 'Green.', outputs: { tests: 412, flaky: false }, links: [{ title: 'report', url: 'https://ci.example.com/1' }] });
+    expect(await main(args.slice(0, -1), io)).toBe(8);
+    expect(err.at(-1)).toMatch(/^flowgate: the callback was refused \(HTTP 409\): this token was already used/);
+    expect(await main(['callback', '--result', 'ok'], io)).toBe(2);
+    expect(await main(['callback', '--url', job.body.callback!, '--output', 'no-equals'], io)).toBe(2);
   });
 });
