@@ -4,6 +4,7 @@
  */
 import type { ApplicationFunctionOptions, Probot } from 'probot';
 import { callbackRoute } from './callback-route.js';
+import { sweep, type SweepReport } from '../github/sweep.js';
 import { verifyToken } from '../github/callback-token.js';
 import { GitHubCache } from '../github/cache.js';
 import type { GitHubClient } from '../github/client.js';
@@ -19,6 +20,10 @@ export interface AppOptions {
   now?: () => number;
   /** Where the callback route is reachable, and the secret tokens are signed with (FLOWGATE_PUBLIC_URL, FLOWGATE_CALLBACK_SECRET). */
   callbacks?: { publicUrl: string; secret: string };
+  /** Sweep for due timers at start-up and then this often; unset, the app never sweeps by itself. */
+  sweepEveryMs?: number;
+  /** Receives the app's controls once it is loaded: the sandbox and tests sweep by hand. */
+  onReady?: (controls: { sweep: () => Promise<SweepReport> }) => void;
 }
 
 /** Callback settings from the environment; the webhook secret signs tokens unless a callback secret is set. */
@@ -49,6 +54,24 @@ export function flowgateApp(options: AppOptions = {}) {
     const complete = async (body: unknown) =>
       completeCallback({ ...(await shared()), log: (message) => app.log.info(message), clientFor: async (installation) => (await app.auth(installation)) as unknown as GitHubClient }, body);
     if (callbacks) addHandler(callbackRoute({ secret: callbacks.secret, now, complete }));
+    const runSweep = async (): Promise<SweepReport> =>
+      sweep({
+        ...(await shared()),
+        log: (message) => app.log.info(message),
+        appClient: async () => (await app.auth()) as unknown as GitHubClient,
+        clientFor: async (installation) => (await app.auth(installation)) as unknown as GitHubClient,
+      });
+    options.onReady?.({ sweep: runSweep });
+    if (options.sweepEveryMs !== undefined) {
+      const tick = () =>
+        void runSweep().then(
+          (report) => report.errors.forEach((error) => app.log.warn(`sweep: ${error}`)),
+          (error: unknown) => app.log.error(`sweep failed: ${(error as Error).message}`),
+        );
+      // At start-up too, so a restart catches up on timers that came due while it was down.
+      setTimeout(tick, 1_000).unref();
+      setInterval(tick, options.sweepEveryMs).unref();
+    }
     app.on('repository_dispatch', async (context) => {
       // For senders that hold only a GitHub token: event_type flowgate-callback, the callback as client_payload.
       if (context.payload.action !== 'flowgate-callback') return;

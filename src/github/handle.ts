@@ -16,12 +16,12 @@ import { CallbackBody, signToken, tokenId, verifyToken, type Claims } from './ca
 import { buttonsFor, findRuns, supersede, writeCheckRun, type StoredRun } from './check-runs.js';
 import { checkRunOutput, type HistoryLinks } from './history.js';
 import type { GitHubCache } from './cache.js';
-import type { GitHubClient, RepoRef } from './client.js';
+import { statusOf, type GitHubClient, type RepoRef } from './client.js';
 import type { Connections } from './connections.js';
 import { readFlows, type FlowSet } from './flow-source.js';
 import { gatherFacts, needsOf, type GatheredFacts, type Needs } from './gather.js';
 import { newRecord, recordEvents, type AppRecord } from './record.js';
-import { relevance, type AppIdentity } from './relevance.js';
+import { relevance, WAITING_LABEL, type AppIdentity } from './relevance.js';
 import { upsertSticky } from './sticky.js';
 
 export interface HandlerDeps {
@@ -94,6 +94,12 @@ export async function handleWebhook(deps: HandlerDeps, name: string, raw: unknow
   return deps.queue.run(`${repo.owner}/${repo.name}#${number}`, () => handlePullRequest(deps, { name, payload }, repo, number));
 }
 
+/** Wakes the runs on one PR for their timers: the sweep's event. */
+export function sweepPullRequest(deps: HandlerDeps, repo: RepoRef, number: number, installation: number): Promise<Outcome> {
+  const payload: Payload = { repository: { owner: { login: repo.owner }, name: repo.name, default_branch: '' }, installation: { id: installation } };
+  return deps.queue.run(`${repo.owner}/${repo.name}#${number}`, () => handlePullRequest(deps, { name: 'sweep', payload }, repo, number));
+}
+
 /** A callback from an agent, a chat bridge or a CI job: verified, checked against the run as it is now, then recorded once. */
 export async function completeCallback(deps: Omit<HandlerDeps, 'gh'> & { clientFor: (installation: number) => Promise<GitHubClient> }, raw: unknown): Promise<Outcome> {
   const refuse = (status: number, error: string): Outcome => ({ runs: [], callback: { status, error } });
@@ -116,11 +122,12 @@ async function handlePullRequest(deps: HandlerDeps, event: PrEvent, repo: RepoRe
   const { gh } = deps;
   const { name, payload } = event;
   const now = deps.now();
-  // A callback starts nothing: only the run it names matters, so the live flows are not read.
-  const live = event.callback ? undefined : await readFlows(gh, repo, payload.repository!.default_branch, deps.cache);
+  // A callback or a sweep starts nothing: only runs already there matter, so the live flows are not read.
+  const startsNothing = event.callback !== undefined || name === 'sweep';
+  const live = startsNothing ? undefined : await readFlows(gh, repo, payload.repository!.default_branch, deps.cache);
   const liveFlows = validFlows(live, deps.log);
   const hint = payload.pull_request?.head.sha ?? payload.check_run?.head_sha;
-  if (liveFlows.length === 0 && !event.callback) {
+  if (liveFlows.length === 0 && !startsNothing) {
     // No flow can start; only runs already on the PR could change.
     const onHead = hint ? await findRuns(gh, repo, [hint], deps.app.id, deps.log) : [];
     if (onHead.length === 0) return { skipped: 'no flows in the repository and no runs on the PR', runs: [] };
@@ -181,6 +188,7 @@ async function handlePullRequest(deps: HandlerDeps, event: PrEvent, repo: RepoRe
     sticky.push({ flow, evaluation, ...(url ? { checkRunUrl: url } : {}) });
     outcome.runs.push({ flow: flow.name, id: run.record.run.id, status: evaluation.run.status, started: isNew });
   }
+  await markWaiting(gh, repo, number, facts.pr.labels, sticky.map(({ evaluation }) => evaluation));
   const statusAsked = name === 'issue_comment' && STATUS_COMMAND.test(payload.comment?.body ?? '');
   if (statusAsked) deps.cache.sticky.delete(`${repo.owner}/${repo.name}#${number}`);
   if (sticky.length > 0 || statusAsked) await upsertSticky(gh, repo, number, deps.app.login, sticky, deps.cache);
@@ -250,6 +258,23 @@ function acceptCallback(
     ...(body.links !== undefined ? { links: body.links } : {}),
   });
   return undefined;
+}
+
+/**
+ * Keeps the sweep's index: the waiting label is on the PR exactly while one of
+ * its runs has a timer pending. Changed only when it is wrong, so it costs a
+ * request only when a timer starts or stops.
+ */
+async function markWaiting(gh: GitHubClient, repo: RepoRef, number: number, labels: readonly string[], evaluations: readonly Evaluation[]): Promise<void> {
+  const timed = evaluations.some((evaluation) => evaluation.run.status === 'waiting' && evaluation.run.next_deadline !== undefined);
+  const labelled = labels.includes(WAITING_LABEL);
+  if (timed && !labelled) {
+    await gh.request('POST /repos/{owner}/{repo}/issues/{issue_number}/labels', { owner: repo.owner, repo: repo.name, issue_number: number, labels: [WAITING_LABEL] });
+  } else if (!timed && labelled) {
+    await gh.request('DELETE /repos/{owner}/{repo}/issues/{issue_number}/labels/{name}', { owner: repo.owner, repo: repo.name, issue_number: number, name: WAITING_LABEL }).catch((error: unknown) => {
+      if (statusOf(error) !== 404) throw error;
+    });
+  }
 }
 
 /** What a run's check run shows, hashed: equal digests, nothing to write. */

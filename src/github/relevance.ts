@@ -16,6 +16,7 @@ const PR_ACTIONS = new Set(['opened', 'reopened', 'synchronize', 'ready_for_revi
 
 interface Payload {
   action?: string;
+  label?: { name?: string };
   sender?: { login?: string; type?: string };
   changes?: Record<string, unknown>;
   review?: { state?: string; body?: string | null };
@@ -27,11 +28,15 @@ interface Payload {
 const yes = (reason: string): Relevance => ({ relevant: true, reason });
 const no = (reason: string): Relevance => ({ relevant: false, reason });
 
+/** The label that marks PRs with a pending timer, for the sweep to find (see docs/timers.md). */
+export const WAITING_LABEL = 'flowgate:waiting';
+
 export function relevance(name: string, raw: unknown, app: AppIdentity): Relevance {
   const payload = (raw ?? {}) as Payload;
   const action = payload.action ?? '';
   switch (name) {
     case 'pull_request':
+      if ((action === 'labeled' || action === 'unlabeled') && payload.label?.name === WAITING_LABEL) return no("the sweep's own bookkeeping label");
       if (PR_ACTIONS.has(action)) return yes(`pull_request.${action}`);
       if (action === 'edited') {
         const changed = Object.keys(payload.changes ?? {}).filter((field) => ['title', 'body', 'base'].includes(field));

@@ -454,6 +454,39 @@ export class Sandbox {
     this.#route('GET', '/repos/{owner}/{repo}/installation', (params) => ({ status: 200, body: { id: repoOf(params).installationId, app_id: this.appId } }));
     this.#route('POST', '/app/installations/{id}/access_tokens', () => ({ status: 201, body: { token: `ghs_sandbox_${randomUUID()}`, expires_at: new Date(this.clock.now() + 3600_000).toISOString(), permissions: {}, repository_selection: 'all' } }));
 
+    this.#route('GET', '/app/installations', (_, __, query) => {
+      const page = Number(query.get('page') ?? 1);
+      const all = [...this.state.installations].map(([owner, id]) => shaped('installation', { id, account: this.#userPayload(owner), app_id: this.appId, target_type: 'User', repository_selection: 'all', permissions: {}, events: [], created_at: '2026-01-01T00:00:00Z', updated_at: '2026-01-01T00:00:00Z', access_tokens_url: `https://api.github.com/app/installations/${id}/access_tokens`, repositories_url: 'https://api.github.com/installation/repositories', html_url: `https://github.com/settings/installations/${id}`, target_id: this.state.user(owner).id, app_slug: this.appLogin.replace('[bot]', '') }));
+      return { status: 200, body: page === 1 ? all : [] };
+    });
+    this.#route('GET', '/search/issues', (_, __, query) => {
+      const q = query.get('q') ?? '';
+      const label = /label:"([^"]+)"|label:(\S+)/.exec(q);
+      const owner = /(?:user|org):(\S+)/.exec(q)?.[1]?.toLowerCase();
+      const items = [...this.state.pulls.entries()]
+        .filter(([key, pull]) => (!owner || key.startsWith(`${owner}/`)) && (!/is:open/.test(q) || pull.state === 'open') && (!label || pull.labels.includes((label[1] ?? label[2])!)))
+        .map(([key, pull]) => {
+          const [fullName] = key.split('#') as [string];
+          const repo = this.state.repo(fullName);
+          return shaped('issue-search-result-item', {
+            id: pull.id,
+            node_id: `I_${pull.id}`,
+            number: pull.number,
+            title: pull.title,
+            state: pull.state,
+            user: this.#userPayload(pull.author),
+            labels: pull.labels.map((name) => this.#labelPayload(repo, name)),
+            url: `https://api.github.com/repos/${repo.owner}/${repo.name}/issues/${pull.number}`,
+            repository_url: `https://api.github.com/repos/${repo.owner}/${repo.name}`,
+            html_url: `https://github.com/${repo.owner}/${repo.name}/pull/${pull.number}`,
+            pull_request: { url: `https://api.github.com/repos/${repo.owner}/${repo.name}/pulls/${pull.number}`, html_url: `https://github.com/${repo.owner}/${repo.name}/pull/${pull.number}`, diff_url: `https://github.com/${repo.owner}/${repo.name}/pull/${pull.number}.diff`, patch_url: `https://github.com/${repo.owner}/${repo.name}/pull/${pull.number}.patch` },
+            created_at: pull.createdAt,
+            updated_at: this.clock.iso(),
+          });
+        });
+      const page = Number(query.get('page') ?? 1);
+      return { status: 200, body: { total_count: items.length, incomplete_results: false, items: page === 1 ? items : [] } };
+    });
     this.#route('GET', '/repos/{owner}/{repo}/commits/{ref}/check-runs', (params, _, query) => {
       const appId = query.get('app_id');
       const runs = [...this.state.checkRuns.values()].filter((run) => run.repo === `${params.owner}/${params.repo}`.toLowerCase() && run.head_sha === params.ref && (!appId || String(run.app_id) === appId));

@@ -113,6 +113,8 @@ export class GitHubState {
   readonly repos = new Map<string, Repository>();
   readonly pulls = new Map<string, PullRequest>();
   readonly checkRuns = new Map<number, CheckRun & { repo: string }>();
+  /** One installation of the app per account that owns repositories. */
+  readonly installations = new Map<string, number>();
   #ids = 1000;
 
   constructor(readonly clock: Clock) {}
@@ -129,6 +131,15 @@ export class GitHubState {
       this.users.set(login.toLowerCase(), user);
     }
     return user;
+  }
+
+  installationOf(owner: string): number {
+    let id = this.installations.get(owner.toLowerCase());
+    if (id === undefined) {
+      id = this.installations.size + 1;
+      this.installations.set(owner.toLowerCase(), id);
+    }
+    return id;
   }
 
   repo(fullName: string): Repository {
@@ -152,7 +163,7 @@ export class GitHubState {
       branches: {},
       commits: new Map(),
       permissions: {},
-      installationId: options.installationId ?? 1,
+      installationId: options.installationId ?? this.installationOf(owner),
     };
     this.repos.set(`${owner}/${name}`.toLowerCase(), repo);
     this.user(owner);

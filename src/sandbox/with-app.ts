@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { createNodeMiddleware, Probot, ProbotOctokit } from 'probot';
 import { flowgateApp } from '../app/probot-app.js';
 import type { Connections } from '../github/connections.js';
+import type { SweepReport } from '../github/sweep.js';
 import { Sandbox, type SandboxOptions } from './sandbox.js';
 
 export interface AppOnSandbox {
@@ -20,6 +21,8 @@ export interface AppOnSandbox {
   stop(): Promise<void>;
   /** Stops the app only, as a restart would; the sandbox keeps its state. */
   stopApp(): Promise<void>;
+  /** Runs the timer sweep now (the sandbox's clock decides what is due). */
+  sweep(): Promise<SweepReport>;
 }
 
 export const WEBHOOK_PATH = '/api/github/webhooks';
@@ -67,7 +70,9 @@ export async function startAppOnSandbox(options: AppOnSandboxOptions = {}): Prom
     now: () => sandbox.clock.now(),
     connections: options.connections ?? (() => undefined),
     callbacks: { publicUrl: appUrl, secret: options.callbackSecret ?? 'sandbox-callback-secret' },
+    onReady: (controls) => (sweepNow = controls.sweep),
   });
+  let sweepNow: (() => Promise<SweepReport>) | undefined;
   middleware = await createNodeMiddleware(app, { probot, webhooksPath: WEBHOOK_PATH });
   sandbox.webhookUrl = `${appUrl}${WEBHOOK_PATH}`;
   return {
@@ -77,6 +82,11 @@ export async function startAppOnSandbox(options: AppOnSandboxOptions = {}): Prom
     async stop() {
       await sandbox.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+    async sweep() {
+      const report = await sweepNow!();
+      await sandbox.settle();
+      return report;
     },
     async stopApp() {
       await sandbox.settle();

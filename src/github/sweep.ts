@@ -1,0 +1,72 @@
+/**
+ * The sweep: wakes runs whose timers are due (escalations, reminders, deadlines)
+ * when no event would. It asks GitHub for the PRs the app marked as waiting on
+ * a timer, one search per installation, and evaluates each one's runs at now.
+ * Its cost grows with the number of waiting runs, not of repositories or PRs;
+ * every effect is keyed, so several replicas sweeping at once do no harm.
+ */
+import type { GitHubClient } from './client.js';
+import { sweepPullRequest, type HandlerDeps } from './handle.js';
+import { WAITING_LABEL } from './relevance.js';
+
+export interface SweepDeps extends Omit<HandlerDeps, 'gh'> {
+  /** The app itself (JWT), to list installations. */
+  appClient: () => Promise<GitHubClient>;
+  clientFor: (installation: number) => Promise<GitHubClient>;
+}
+
+export interface SweepReport {
+  installations: number;
+  pulls: number;
+  errors: string[];
+}
+
+interface Installation {
+  id: number;
+  account: { login: string; type?: string } | null;
+}
+
+interface SearchItem {
+  number: number;
+  repository_url: string;
+}
+
+export async function sweep(deps: SweepDeps): Promise<SweepReport> {
+  const report: SweepReport = { installations: 0, pulls: 0, errors: [] };
+  const app = await deps.appClient();
+  for (let page = 1; page <= 100; page += 1) {
+    const { data } = await app.request('GET /app/installations', { per_page: 100, page });
+    const installations = data as Installation[];
+    for (const installation of installations) {
+      if (!installation.account) continue;
+      report.installations += 1;
+      try {
+        await sweepInstallation(deps, installation, report);
+      } catch (error) {
+        report.errors.push(`installation ${installation.id} (${installation.account.login}): ${(error as Error).message}`);
+      }
+    }
+    if (installations.length < 100) break;
+  }
+  return report;
+}
+
+async function sweepInstallation(deps: SweepDeps, installation: Installation, report: SweepReport): Promise<void> {
+  const gh = await deps.clientFor(installation.id);
+  const owner = installation.account!;
+  const scope = owner.type === 'Organization' ? `org:${owner.login}` : `user:${owner.login}`;
+  for (let page = 1; page <= 10; page += 1) {
+    const { data } = await gh.request('GET /search/issues', { q: `is:pr is:open label:"${WAITING_LABEL}" ${scope}`, per_page: 100, page });
+    const items = (data as { items: SearchItem[] }).items;
+    for (const item of items) {
+      const [name, ownerLogin] = item.repository_url.split('/').reverse() as [string, string];
+      report.pulls += 1;
+      try {
+        await sweepPullRequest({ ...deps, gh }, { owner: ownerLogin, name }, item.number, installation.id);
+      } catch (error) {
+        report.errors.push(`${ownerLogin}/${name}#${item.number}: ${(error as Error).message}`);
+      }
+    }
+    if (items.length < 100) break;
+  }
+}
