@@ -5,6 +5,8 @@
  * history from its check run, comments, labels, merges.
  */
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { startAppOnSandbox } from '../sandbox/with-app.js';
 import type { Sandbox } from '../sandbox/sandbox.js';
@@ -56,8 +58,24 @@ function historyOf(text: string): string[] {
   return match ? match[1]!.split('\n').reverse() : [];
 }
 
+/** The agent's VM: takes the job Flowgate sends through the agent-vm connection, and keeps its callback link. */
+async function agentVm(): Promise<{ url: string; jobs: Record<string, string>[]; close: () => Promise<void> }> {
+  const jobs: Record<string, string>[] = [];
+  const server = createServer((request, response) => {
+    let text = '';
+    request.on('data', (chunk) => (text += chunk));
+    request.on('end', () => {
+      jobs.push(JSON.parse(text) as Record<string, string>);
+      response.writeHead(202).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/jobs`, jobs, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
 export async function runSandboxDemo(print: Print = (line) => console.log(line)): Promise<{ merged: number; closed: number }> {
-  const { sandbox, stop } = await startAppOnSandbox();
+  const vm = await agentVm();
+  const { sandbox, stop, sweep } = await startAppOnSandbox({ connections: (name) => (name === 'agent-vm' ? { url: vm.url } : undefined) });
   print(`GitHub sandbox on ${sandbox.url}; the Flowgate app receives its webhooks on ${sandbox.webhookUrl}\n`);
   const watcher = new Watcher(sandbox, print);
   /** One person's action, a few minutes after the last, then what the app did about it. */
@@ -110,6 +128,36 @@ export async function runSandboxDemo(print: Print = (line) => console.log(line))
     const button = sandbox.checkRunsFor(sandbox.pullRequest(site, pr.number).headSha).find((run) => run.status !== 'completed');
     await step(site, 'eve clicks "Approve" on the check run', () => sandbox.clickButton(site, button!.id, 'eve', 'approve'), number);
 
+    // 4. A coding agent: Flowgate dispatches its remote checks, waits for their callback, posts the summary, then a human decides.
+    const agents = 'acme/agents';
+    sandbox.createRepo(agents, { '.github/flows/agent.yml': example('3-coding-agent'), 'src/dates.ts': 'export const lib = "old";\n' }, { permissions: { rita: 'write' } });
+    print(`\n── ${agents}: flow agent-change (examples/3-coding-agent) ──`);
+    pr = await open(agents, 'coder-agent[bot] opens "Upgrade the date library"', { author: 'coder-agent[bot]', title: 'Upgrade the date library', branch: 'agent/dates', changes: { 'src/dates.ts': 'export const lib = "new";\n' } });
+    const job = vm.jobs.at(-1)!;
+    print(`    🤖 the agent's VM got the job for ${job.sha?.slice(0, 7)}, with a callback link ${job.callback?.replace(/token=(.{12}).*/, 'token=$1…')}`);
+    await step(agents, 'the remote checks finish; the agent POSTs its result to the link', async () => {
+      const response = await fetch(job.callback!, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ result: 'success', summary: 'All 412 tests pass; the bundle is 3 KB smaller.', outputs: { report: 'https://ci.example.com/runs/981' } }) });
+      print(`    ↩ Flowgate answered HTTP ${response.status}`);
+    }, number);
+    await step(agents, 'the agent replays the same callback', async () => {
+      const response = await fetch(job.callback!, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ result: 'failure' }) });
+      print(`    ↩ Flowgate answered HTTP ${response.status}: ${((await response.json()) as { error: string }).error}`);
+    }, number);
+    await step(agents, 'rita (write access) approves', () => sandbox.review(agents, pr.number, 'rita', 'approved'), number);
+
+    // 5. Time-bound: the on-call approver is silent; the sweep escalates to the backup, reminds, and declines at the deadline.
+    const service = 'acme/service';
+    sandbox.createRepo(service, { '.github/flows/hotfix.yml': example('4-time-bound'), 'src/auth.ts': 'redirect();\n' });
+    print(`\n── ${service}: flow hotfix-window (examples/4-time-bound) ──`);
+    pr = await open(service, 'dev opens "Fix the login redirect loop" with the label hotfix', { author: 'dev', title: 'Fix the login redirect loop', branch: 'fix/login', labels: ['hotfix'], changes: { 'src/auth.ts': 'redirectOnce();\n' } });
+    for (const hours of [4, 20, 8, 8, 8]) {
+      await step(service, `${hours} hours pass in silence; the sweep runs`, async () => {
+        sandbox.clock.advance(hours * 3600_000);
+        await sweep();
+      }, number);
+    }
+    await step(service, 'primary-oncall approves, too late', () => sandbox.review(service, pr.number, 'primary-oncall', 'approved'), number);
+
     print('\n══ Final check runs ══');
     for (const run of [...sandbox.state.checkRuns.values()].filter((candidate) => candidate.conclusion !== 'neutral')) {
       print(`\n## ${run.name} on ${run.head_sha.slice(0, 7)}: ${run.status}${run.conclusion ? ` (${run.conclusion})` : ''}: ${run.output.title}\n`);
@@ -121,5 +169,6 @@ export async function runSandboxDemo(print: Print = (line) => console.log(line))
     return result;
   } finally {
     await stop();
+    await vm.close();
   }
 }
