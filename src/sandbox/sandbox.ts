@@ -485,7 +485,7 @@ export class Sandbox {
           });
         });
       const page = Number(query.get('page') ?? 1);
-      return { status: 200, body: { total_count: items.length, incomplete_results: false, items: page === 1 ? items : [] } };
+      return { status: 200, body: { total_count: items.length, incomplete_results: false, search_type: 'lexical', items: page === 1 ? items : [] } };
     });
     this.#route('GET', '/repos/{owner}/{repo}/commits/{ref}/check-runs', (params, _, query) => {
       const appId = query.get('app_id');
