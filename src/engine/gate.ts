@@ -44,6 +44,8 @@ function eligibility(gate: CompiledGate, state: GateState, login: string, contex
   if (gate.from.users.some((user) => lower(user) === login)) return 'listed approver';
   for (const team of gate.from.teams) if (context.members(team).has(login)) return `member of ${team}`;
   if (state.addedUsers.includes(login)) return 'added by escalation';
+  const handedBy = state.handovers[login];
+  if (handedBy !== undefined) return `reassigned to them by ${handedBy}`;
   for (const team of state.addedTeams) if (context.members(team).has(login)) return `member of ${team} (added by escalation)`;
   if (gate.from.permission && context.hasPermission(login, gate.from.permission)) {
     return `has ${context.permissionOf(login)} permission (needs ${gate.from.permission})`;
@@ -61,7 +63,7 @@ function eligibility(gate: CompiledGate, state: GateState, login: string, contex
 
 export function describeApprovers(gate: CompiledGate, state?: GateState): string {
   const parts: string[] = [];
-  const users = [...gate.from.users, ...(state?.addedUsers ?? [])];
+  const users = [...gate.from.users, ...(state?.addedUsers ?? []), ...Object.keys(state?.handovers ?? {})];
   const teams = [...gate.from.teams, ...(state?.addedTeams ?? [])];
   if (users.length > 0) parts.push(users.map((user) => `@${user}`).join(', '));
   if (teams.length > 0) parts.push(teams.map((team) => `@${team}`).join(', '));

@@ -77,6 +77,8 @@ export function applyEvent(context: EngineContext, state: RunState, event: FactE
     case 'comment': {
       const command = parseCommand(event.body);
       if (command) decide(context, state, at, { actor: event.actor, source: 'comment', sha: state.view.headSha, ...command });
+      const handover = parseReassign(event.body);
+      if (handover.length > 0) reassign(context, state, at, event.actor, handover, event.id);
       return;
     }
     case 'button':
@@ -189,7 +191,7 @@ function enter(context: EngineContext, state: RunState, step: CompiledStep, at: 
       state.active = { step: step.id, attempt, since: at, gates: {} };
       delete state.lastDeadline;
       for (const gate of step.gates) {
-        state.active.gates[gate.branch] = { status: 'open', votes: {}, approvals: 0, addedUsers: [], addedTeams: [], fired: [], deadlinePassed: false };
+        state.active.gates[gate.branch] = { status: 'open', votes: {}, approvals: 0, addedUsers: [], addedTeams: [], handovers: {}, fired: [], deadlinePassed: false };
         openGate(context, state, step, gate, attempt, at);
       }
       return undefined;
@@ -288,6 +290,45 @@ export function parseCommand(body: string): { decision: Decision; reason?: strin
     }
   }
   return undefined;
+}
+
+/** `/reassign @alice [@bob]` on a line of its own: the logins named. */
+export function parseReassign(body: string): string[] {
+  if (!/\/reassign/i.test(body)) return [];
+  const match = /^\s*\/reassign((?:\s+@[A-Za-z0-9][A-Za-z0-9-]{0,38})+)\s*$/im.exec(body);
+  return match ? match[1]!.trim().split(/\s+/).map((mention) => mention.slice(1)) : [];
+}
+
+/**
+ * An approver hands an open gate to others: they may decide it from now on, and
+ * are told. Only someone who may decide the gate may hand it over.
+ */
+function reassign(context: EngineContext, state: RunState, at: number, actor: string, logins: string[], commentId: string): void {
+  const active = state.active;
+  const step = active ? context.flow.byId.get(active.step) : undefined;
+  if (!active || !step || step.gates.length === 0) {
+    note(state, at, undefined, `${actor} asked to reassign, but no approval gate is open`);
+    return;
+  }
+  let handed = false;
+  for (const gate of step.gates) {
+    const gateState = active.gates[gate.branch]!;
+    if (gateState.status !== 'open') continue;
+    const judgement = judge(gate, gateState, { actor, decision: 'approve', source: 'comment', sha: state.view.headSha }, context.pr, state.view.headSha);
+    if (!judgement.counted) {
+      note(state, at, step.id, `${actor} may not reassign ${label(step, gate)}: ${judgement.rule.replace(/^ignored: /, '')}`);
+      continue;
+    }
+    for (const login of logins) gateState.handovers[lower(login)] ??= actor;
+    handed = true;
+    note(state, at, step.id, `${actor} reassigned ${label(step, gate)} to ${logins.map((login) => `@${login}`).join(', ')}`);
+  }
+  if (!handed) return;
+  addEffect(
+    state,
+    { type: 'notify', users: logins, teams: [], message: `@${actor} handed **${step.name}** in flow ${context.flow.name} to you: approve with a review or \`/approve\`, or decline with \`/decline <reason>\`.` },
+    { key: `${key(context, step.id, active.attempt)}:reassign:${commentId}`, step: step.id, attempt: active.attempt, at, cause: `reassigned by ${actor}`, origin: 'gate' },
+  );
 }
 
 function labelDecision(context: EngineContext, state: RunState, at: number, actor: string, name: string): void {

@@ -75,6 +75,8 @@ export interface GateState {
   approvals: number;
   addedUsers: string[];
   addedTeams: string[];
+  /** People a gate was handed to with /reassign, and by whom. */
+  handovers: Record<string, string>;
   /** Per escalation rung, how many times it has fired. */
   fired: number[];
   deadlinePassed: boolean;

@@ -12,7 +12,7 @@
 import type { CompiledFlow } from '../flow/compile.js';
 import { lower } from '../flow/compile.js';
 import type { ChangedFile, FactEvent, PullRequestSnapshot } from '../engine/facts.js';
-import { parseCommand } from '../engine/run.js';
+import { parseCommand, parseReassign } from '../engine/run.js';
 import { PEOPLE_TTL_MS, type GitHubCache } from './cache.js';
 import type { GitHubClient, RepoRef } from './client.js';
 import { commitsFrom, eventsFrom, FACTS_QUERY, snapshotFrom, type FactsPage, type PullRequestFields, type TimelineItem } from './facts-query.js';
@@ -140,7 +140,7 @@ export async function gatherFacts(gh: GitHubClient, repo: RepoRef, number: numbe
 function involved(snapshot: Omit<PullRequestSnapshot, 'teams' | 'permissions' | 'codeowners'>, events: readonly FactEvent[]): string[] {
   const logins = new Set([lower(snapshot.author)]);
   for (const event of events) {
-    if (event.type === 'review' || event.type === 'labeled' || (event.type === 'comment' && parseCommand(event.body))) logins.add(lower(event.actor));
+    if (event.type === 'review' || event.type === 'labeled' || (event.type === 'comment' && (parseCommand(event.body) || parseReassign(event.body).length > 0))) logins.add(lower(event.actor));
   }
   return [...logins].sort();
 }

@@ -11,7 +11,7 @@ export interface AppIdentity {
   login: string;
 }
 
-const COMMAND = /^\s*\/(approve|decline|flowgate)\b/im;
+const COMMAND = /^\s*\/(approve|decline|reassign|flowgate)\b/im;
 const PR_ACTIONS = new Set(['opened', 'reopened', 'synchronize', 'ready_for_review', 'labeled', 'unlabeled', 'closed', 'converted_to_draft']);
 
 interface Payload {

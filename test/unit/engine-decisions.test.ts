@@ -193,3 +193,22 @@ describe('parallel gates', () => {
     expect(both.run.status).toBe('succeeded');
   });
 });
+
+describe('reassignment', () => {
+  const flow = flowOf(GATE_FLOW);
+
+  it('an approver hands the gate to someone, who may then decide and is told', () => {
+    const result = run(flow, [comment(5, 'mia', 'I am away next week.\n/reassign @wes'), review(10, 'wes')]);
+    expect(result.run.status).toBe('succeeded');
+    expect(result.decisions.at(-1)!.rule).toBe('counted: reassigned to them by mia');
+    expect(result.effects[0]).toMatchObject({ type: 'notify', users: ['wes'], cause: 'reassigned by mia', key: 'run1:review:1:reassign:c5' });
+    expect(result.history.map((entry) => entry.text)).toContain('mia reassigned review to @wes');
+  });
+
+  it('someone who may not decide cannot hand the gate over', () => {
+    const result = run(flow, [comment(5, 'rob', '/reassign @rob'), review(10, 'rob')]);
+    expect(result.run.status).toBe('waiting');
+    expect(result.effects).toEqual([]);
+    expect(result.history.map((entry) => entry.text)).toContain('rob may not reassign review: not an approver (approvers: @acme/managers)');
+  });
+});
