@@ -81,6 +81,11 @@ export function templateView(context: EngineContext, state: RunState, now: numbe
   };
 }
 
+/** The attempt a step is on when it is open now, else the one it will be on when it next opens. */
+export function nextAttempt(state: RunState, step: string): number {
+  return state.active?.step === step ? state.active.attempt : (state.steps[step]?.attempts ?? 0) + 1;
+}
+
 /**
  * For each callback wait of the flow, the link that completes it: the attempt the
  * step is on when it waits now, else the attempt it will be on when it next waits.
@@ -89,8 +94,7 @@ function callbackLinks(context: EngineContext, state: RunState, now: number): Re
   const links: Record<string, { url: string; token: string; id: string }> = {};
   for (const step of context.flow.steps) {
     if (step.wait?.kind !== 'callback') continue;
-    const record = state.steps[step.id];
-    const attempt = state.active?.step === step.id ? state.active.attempt : (record?.attempts ?? 0) + 1;
+    const attempt = nextAttempt(state, step.id);
     const id = `${context.facts.run.id}:${step.id}:${attempt}`;
     const signed = context.callbackLink?.({ run: context.facts.run.id, step: step.id, attempt, from: now, ...(step.wait.timeoutMs !== undefined ? { timeoutMs: step.wait.timeoutMs } : {}) });
     links[step.id] = signed ? { ...signed, id } : { url: `(the app signs a link for ${id})`, token: `(token for ${id})`, id };
@@ -151,6 +155,7 @@ export function effectsOfAction(action: Action, context: EngineContext, state: R
   if ('webhook' in action) {
     return { ok: true, effects: [{ type: 'webhook', connection: action.webhook.connection, body: renderBody(action.webhook.body, view) }] };
   }
-  const { users, teams, connection, message } = action.notify;
-  return { ok: true, effects: [{ type: 'notify', users: users ?? [], teams: teams ?? [], ...(connection !== undefined ? { connection } : {}), message: render(message, view) }] };
+  const { users, teams, connection, message, decide } = action.notify;
+  const target = decide !== undefined ? { step: decide, attempt: nextAttempt(state, decide) } : undefined;
+  return { ok: true, effects: [{ type: 'notify', users: users ?? [], teams: teams ?? [], ...(connection !== undefined ? { connection } : {}), message: render(message, view), ...(target ? { decide: target } : {}) }] };
 }

@@ -698,7 +698,7 @@ function escalate(context: EngineContext, state: RunState, step: CompiledStep, g
       type: 'notify',
       users: rung.notify?.users ?? [],
       teams: rung.notify?.teams ?? [],
-      ...(rung.notify?.connection !== undefined ? { connection: rung.notify.connection } : {}),
+      ...(rung.notify?.connection !== undefined ? { connection: rung.notify.connection, decide: { step: step.id, attempt: active.attempt } } : {}),
       message,
     };
     addEffect(state, body, {

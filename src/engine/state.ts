@@ -37,7 +37,8 @@ export type EffectBody =
   | { type: 'dispatch_workflow'; workflow: string; ref: string; inputs: Record<string, string> }
   | { type: 'repository_dispatch'; event_type: string; client_payload: Record<string, unknown> }
   | { type: 'webhook'; connection: string; body: Record<string, unknown> }
-  | { type: 'notify'; users: string[]; teams: string[]; connection?: string; message: string };
+  /** `decide`: the gate a chat message's Approve and Decline links are for. */
+  | { type: 'notify'; users: string[]; teams: string[]; connection?: string; message: string; decide?: { step: string; attempt: number } };
 
 export type Effect = EffectBody & {
   /** Stable across evaluations: the shell applies each key at most once. */

@@ -228,6 +228,7 @@ export const Action = z
         teams: z.array(TeamSlug).optional(),
         connection: ConnectionName.optional(),
         message: Template,
+        decide: describe(StepId, 'an approval step: the message carries Approve and Decline links for it (with a connection)').optional(),
       }),
     }),
   ])

@@ -47,7 +47,7 @@ export function checkSemantics(flow: Flow, report: Report): void {
         checkTemplate(wait.callback.message, [...at, 'wait', 'callback', 'message'], report);
       }
     }
-    if ('actions' in step) step.actions.forEach((action, i) => checkAction(action, [...at, 'actions', i], report));
+    if ('actions' in step) step.actions.forEach((action, i) => checkAction(flow, action, [...at, 'actions', i], report));
   });
   checkMergeHasApproval(flow, report);
 }
@@ -292,7 +292,7 @@ function checkGate(gate: Gate, path: PathSegment[], report: Report): void {
   if (gate.message !== undefined) checkTemplate(gate.message, [...path, 'message'], report);
 }
 
-function checkAction(action: Action, path: PathSegment[], report: Report): void {
+function checkAction(flow: Flow, action: Action, path: PathSegment[], report: Report): void {
   const templates: [PathSegment[], string][] = [];
   if ('comment' in action) templates.push([['comment'], action.comment]);
   if ('merge' in action) {
@@ -301,6 +301,14 @@ function checkAction(action: Action, path: PathSegment[], report: Report): void 
   }
   if ('close' in action && action.close.comment !== undefined) templates.push([['close', 'comment'], action.close.comment]);
   if ('notify' in action) templates.push([['notify', 'message'], action.notify.message]);
+  if ('notify' in action && action.notify.decide !== undefined) {
+    const target = flow.steps.find((step) => step.id === action.notify.decide);
+    if (!target || !('approval' in target || 'parallel' in target)) {
+      report([...path, 'notify', 'decide'], 'invalid-decide', `"${action.notify.decide}" is not an approval step`, { expected: 'the id of an approval or parallel step' });
+    } else if (action.notify.connection === undefined) {
+      report([...path, 'notify', 'decide'], 'ineffective-setting', 'decide has no effect without a connection: the links go in the chat message', { severity: 'warning' });
+    }
+  }
   if ('dispatch_workflow' in action) {
     if (action.dispatch_workflow.ref !== undefined) templates.push([['dispatch_workflow', 'ref'], action.dispatch_workflow.ref]);
     for (const [key, value] of Object.entries(action.dispatch_workflow.inputs ?? {})) templates.push([['dispatch_workflow', 'inputs', key], value]);

@@ -7,7 +7,7 @@ import type { GitHubClient, RepoRef } from './client.js';
 import { statusOf } from './client.js';
 import { deliver, envName, type Connections } from './connections.js';
 import type { AppRecord } from './record.js';
-import { describeFailure, requestsFor } from './requests.js';
+import { describeFailure, requestsFor, type DecisionLinks } from './requests.js';
 
 export async function applyEffects(
   gh: GitHubClient,
@@ -17,13 +17,14 @@ export async function applyEffects(
   record: AppRecord,
   connections: Connections,
   now: () => number,
+  decisionLinks?: DecisionLinks,
 ): Promise<number> {
   const done = new Set(record.effects.map((effect) => effect.key));
   let applied = 0;
   for (const effect of evaluation.effects) {
     if (effect.status !== 'pending' || done.has(effect.key)) continue;
     let error: string | undefined;
-    for (const request of requestsFor(effect, { owner: repo.owner, repo: repo.name, number })) {
+    for (const request of requestsFor(effect, { owner: repo.owner, repo: repo.name, number }, decisionLinks)) {
       if (request.kind === 'connection') {
         const connection = connections(request.connection);
         error = connection ? await deliver(connection, request.body, effect.key) : `connection ${request.connection} is not configured (set ${envName(request.connection)}_URL)`;

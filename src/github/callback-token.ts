@@ -18,6 +18,8 @@ export const Claims = z.strictObject({
   attempt: z.int(),
   /** Expiry, in epoch seconds. */
   exp: z.int(),
+  /** For decision links sent through a chat connection: whose secret vouches for the person deciding. */
+  connection: z.string().optional(),
 });
 export type Claims = z.infer<typeof Claims>;
 
@@ -52,6 +54,21 @@ export function verifyToken(token: string, secret: string, now: number): Verifie
   return { ok: true, claims: parsed.data };
 }
 
+/**
+ * How a chat bridge vouches for the person who clicked: an HMAC of the token and
+ * their GitHub login, with the connection's secret. Flowgate counts a decision only
+ * from a person vouched for, and then checks that person against the gate.
+ */
+export function signIdentity(token: string, login: string, secret: string): string {
+  return createHmac('sha256', secret).update(`flowgate-identity:${token}:${login.toLowerCase()}`).digest('hex');
+}
+
+export function identityMatches(token: string, login: string, signature: string, secret: string): boolean {
+  const expected = Buffer.from(signIdentity(token, login, secret));
+  const given = Buffer.from(signature);
+  return expected.length === given.length && timingSafeEqual(expected, given);
+}
+
 /** What a callback may carry: a result for a wait, or a decision for a gate; outputs and links become step outputs. */
 export const CallbackBody = z
   .strictObject({
@@ -62,6 +79,8 @@ export const CallbackBody = z
     summary: z.string().max(20_000).optional(),
     outputs: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]{0,63}$/), z.union([z.string().max(2000), z.number(), z.boolean()])).optional(),
     links: z.array(z.strictObject({ title: z.string().min(1).max(200), url: z.url({ protocol: /^https?$/ }) })).max(20).optional(),
+    actor: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,38}$/).optional().meta({ description: 'the GitHub login of the person deciding, as a chat bridge maps them' }),
+    identity: z.string().regex(/^[0-9a-f]{64}$/).optional().meta({ description: 'signIdentity(token, actor, connection secret): the bridge vouching for actor' }),
   })
   .meta({ title: 'Flowgate callback', description: 'What an agent or a chat bridge POSTs to resume a waiting run (docs/callbacks.md)' });
 export type CallbackBody = z.infer<typeof CallbackBody>;

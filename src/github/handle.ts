@@ -12,7 +12,8 @@ import type { Facts } from '../engine/facts.js';
 import type { Evaluation } from '../engine/state.js';
 import { matchTrigger, type PullRequestAction } from '../engine/triggers.js';
 import { applyEffects } from './apply.js';
-import { CallbackBody, signToken, tokenId, verifyToken, type Claims } from './callback-token.js';
+import type { DecisionLinks } from './requests.js';
+import { CallbackBody, identityMatches, signToken, tokenId, verifyToken, type Claims } from './callback-token.js';
 import { buttonsFor, findRuns, supersede, writeCheckRun, type StoredRun } from './check-runs.js';
 import { checkRunOutput, type HistoryLinks } from './history.js';
 import type { GitHubCache } from './cache.js';
@@ -161,7 +162,7 @@ async function handlePullRequest(deps: HandlerDeps, event: PrEvent, repo: RepoRe
   const installation = payload.installation?.id ?? event.callback?.claims.installation;
   const options = evaluateOptions(deps, repo, number, installation);
   // A refused callback changes no run; the event still brings the runs up to date (a deadline may have passed).
-  const refusal = event.callback ? acceptCallback(event.callback, stored, pinned, repo, facts, now, options) : undefined;
+  const refusal = event.callback ? acceptCallback(deps.connections, event.callback, stored, pinned, repo, facts, now, options) : undefined;
   if (refusal?.status === 404) return { runs: [], callback: refusal };
 
   const started = startRuns(name, payload, facts, liveFlows, stored, live?.commit, number, now);
@@ -174,7 +175,7 @@ async function handlePullRequest(deps: HandlerDeps, event: PrEvent, repo: RepoRe
       deps.log(`run ${run.record.run.id}: flow ${run.record.run.flow} is gone from ${run.record.run.version}; leaving the run as it is`);
       continue;
     }
-    const evaluation = await settle(deps, repo, number, flow, facts, run.record, options);
+    const evaluation = await settle(deps, repo, number, flow, facts, run.record, options, decisionLinksFor(deps, repo, number, installation, run.record.run.id));
     const links = { pr: payload.pull_request?.html_url ?? `https://github.com/${repo.owner}/${repo.name}/pull/${number}` };
     const inPlace = run.checkRunId > 0 && run.sha === head;
     const digest = digestOf(evaluation, run.record, links);
@@ -208,20 +209,34 @@ export const CALLBACK_PATH = '/flowgate/callback';
  * configured. A token is valid from when its link was rendered until a day after
  * the wait's timeout (a week and a day without one).
  */
-function evaluateOptions(deps: HandlerDeps, repo: RepoRef, number: number, installation: number | undefined): EvaluateOptions {
+function evaluateOptions(deps: HandlerDeps, repo: RepoRef, number: number, installation: number | undefined): EvaluateOptions & { decisionLinks?: DecisionLinks } {
   const config = deps.callbacks;
   if (!config || installation === undefined) return {};
+  const sign = (run: string, step: string, attempt: number, exp: number, connection?: string) =>
+    signToken({ v: 1, repo: `${repo.owner}/${repo.name}`, pr: number, installation, run, step, attempt, exp, ...(connection ? { connection } : {}) }, config.secret);
+  const base = `${config.publicUrl.replace(/\/+$/, '')}${CALLBACK_PATH}`;
   return {
     callbackLink: ({ run, step, attempt, from, timeoutMs }) => {
-      const exp = Math.floor((from + (timeoutMs ?? 7 * DAY_MS) + DAY_MS) / 1000);
-      const token = signToken({ v: 1, repo: `${repo.owner}/${repo.name}`, pr: number, installation, run, step, attempt, exp }, config.secret);
-      return { token, url: `${config.publicUrl.replace(/\/+$/, '')}${CALLBACK_PATH}?token=${token}` };
+      const token = sign(run, step, attempt, Math.floor((from + (timeoutMs ?? 7 * DAY_MS) + DAY_MS) / 1000));
+      return { token, url: `${base}?token=${token}` };
     },
+  };
+}
+
+/** Approve and Decline links for a chat message about a run's gate: a week to decide, vouched for by the connection's secret. */
+function decisionLinksFor(deps: HandlerDeps, repo: RepoRef, number: number, installation: number | undefined, run: string): DecisionLinks | undefined {
+  const config = deps.callbacks;
+  if (!config || installation === undefined) return undefined;
+  return ({ step, attempt }, connection) => {
+    const token = signToken({ v: 1, repo: `${repo.owner}/${repo.name}`, pr: number, installation, run, step, attempt, exp: Math.floor((deps.now() + 7 * DAY_MS) / 1000), connection }, config.secret);
+    const base = `${config.publicUrl.replace(/\/+$/, '')}${CALLBACK_PATH}?token=${token}`;
+    return { approve: `${base}&decision=approve`, decline: `${base}&decision=decline` };
   };
 }
 
 /** Checks a callback against the run as it is now; records it when it may complete the step, else says why not. */
 function acceptCallback(
+  connections: Connections,
   callback: NonNullable<PrEvent['callback']>,
   stored: readonly StoredRun[],
   pinned: ReadonlyMap<string, CompiledFlow[]>,
@@ -233,7 +248,12 @@ function acceptCallback(
   const { claims, body } = callback;
   const run = stored.find((candidate) => candidate.record.run.id === claims.run);
   if (!run) return { status: 404, error: `there is no run ${claims.run} on ${repo.owner}/${repo.name}#${claims.pr}` };
-  const id = tokenId(claims);
+  // A decision counts only from a person the chat bridge vouched for with its connection's secret.
+  const secret = claims.connection ? connections(claims.connection)?.secret : undefined;
+  const vouched = body.actor !== undefined && body.identity !== undefined && secret !== undefined && identityMatches(body.token, body.actor, body.identity, secret);
+  // A wait's token completes once. A gate's chat link goes to a whole channel: once per vouched person
+  // (keyed by the vouched login only, so a forged click cannot use up someone else's).
+  const id = claims.connection ? `${tokenId(claims)}:${vouched ? body.actor!.toLowerCase() : '(not vouched)'}` : tokenId(claims);
   const used = run.record.callbacks.find((entry) => entry.token === id);
   if (used) return { status: 409, error: `this token was already used, at ${used.at}` };
   const flow = pinned.get(run.record.run.version)?.find((candidate) => candidate.name === run.record.run.flow);
@@ -250,6 +270,7 @@ function acceptCallback(
     token: id,
     step: claims.step,
     attempt: claims.attempt,
+    ...(vouched ? { actor: body.actor! } : {}),
     ...(body.result !== undefined ? { result: body.result } : {}),
     ...(body.decision !== undefined ? { decision: body.decision } : {}),
     ...(body.reason !== undefined ? { reason: body.reason } : {}),
@@ -319,10 +340,10 @@ function startRuns(name: string, payload: Payload, facts: GatheredFacts, flows: 
 }
 
 /** Evaluates, applies what is pending, and evaluates again until nothing is (effects can trigger more effects). */
-async function settle(deps: HandlerDeps, repo: RepoRef, number: number, flow: CompiledFlow, gathered: GatheredFacts, record: AppRecord, options: EvaluateOptions): Promise<Evaluation> {
+async function settle(deps: HandlerDeps, repo: RepoRef, number: number, flow: CompiledFlow, gathered: GatheredFacts, record: AppRecord, options: EvaluateOptions, links?: DecisionLinks): Promise<Evaluation> {
   let evaluation = evaluate(flow, runFacts(repo, gathered, record), deps.now(), options);
   for (let round = 0; round < 10; round += 1) {
-    const applied = await applyEffects(deps.gh, repo, number, evaluation, record, deps.connections, deps.now);
+    const applied = await applyEffects(deps.gh, repo, number, evaluation, record, deps.connections, deps.now, links);
     if (applied === 0) break;
     evaluation = evaluate(flow, runFacts(repo, gathered, record), deps.now(), options);
   }

@@ -17,7 +17,10 @@ export type Request =
 const mentions = (users: readonly string[], teams: readonly string[]): string =>
   [...users.map((user) => `@${user}`), ...teams.map((team) => `@${team}`)].join(' ');
 
-export function requestsFor(effect: Effect, pr: PullRequestRef): Request[] {
+/** Signed Approve and Decline links for a gate, for chat messages. */
+export type DecisionLinks = (decide: { step: string; attempt: number }, connection: string) => { approve: string; decline: string } | undefined;
+
+export function requestsFor(effect: Effect, pr: PullRequestRef, decisionLinks?: DecisionLinks): Request[] {
   const issue = { owner: pr.owner, repo: pr.repo, issue_number: pr.number };
   const pull = { owner: pr.owner, repo: pr.repo, pull_number: pr.number };
   switch (effect.type) {
@@ -67,7 +70,10 @@ export function requestsFor(effect: Effect, pr: PullRequestRef): Request[] {
     case 'notify': {
       const who = mentions(effect.users, effect.teams);
       if (effect.connection !== undefined) {
-        return [{ kind: 'connection', connection: effect.connection, body: { text: `${who ? `${who} ` : ''}${effect.message}` } }];
+        const links = effect.decide ? decisionLinks?.(effect.decide, effect.connection) : undefined;
+        // Slack-compatible: `text`, with links as <url|label>; the links also stand on their own for other bridges.
+        const text = `${who ? `${who} ` : ''}${effect.message}${links ? `\n<${links.approve}|Approve> · <${links.decline}|Decline>` : ''}`;
+        return [{ kind: 'connection', connection: effect.connection, body: { text, ...(links ? { flowgate: { step: effect.decide!.step, approve: links.approve, decline: links.decline } } : {}) } }];
       }
       return [{ kind: 'github', route: 'POST /repos/{owner}/{repo}/issues/{issue_number}/comments', params: { ...issue, body: `${who ? `${who}: ` : ''}${effect.message}` } }];
     }
