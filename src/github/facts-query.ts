@@ -53,6 +53,9 @@ export const FACTS_QUERY = /* GraphQL */ `
     headRefName
     headRefOid
     labels(first: 100) { nodes { name } }
+    headCommit: commits(last: 1) {
+      nodes { commit { oid checkSuites(first: 20) { nodes { app { databaseId } checkRuns(first: 50, filterBy: { checkType: LATEST }) { nodes { name conclusion completedAt permalink } } } } } }
+    }
   }
 `;
 
@@ -82,6 +85,20 @@ export interface PullRequestFields {
   headRefName: string;
   headRefOid: string;
   labels: { nodes: { name: string }[] };
+  headCommit?: {
+    nodes: { commit: { oid: string; checkSuites: { nodes: { app: { databaseId: number } | null; checkRuns: { nodes: { name: string; conclusion: string | null; completedAt: string | null; permalink: string }[] } }[] } | null } }[];
+  };
+}
+
+/** Check runs that have concluded on the head, except the app's own: what `wait: check_run` waits for. */
+export function checkRunsFrom(pr: PullRequestFields, appId: number | undefined): FactEvent[] {
+  const commit = pr.headCommit?.nodes[0]?.commit;
+  if (!commit) return [];
+  return (commit.checkSuites?.nodes ?? [])
+    .filter((suite) => suite.app?.databaseId !== appId)
+    .flatMap((suite) => suite.checkRuns.nodes)
+    .filter((run) => run.conclusion !== null && run.completedAt !== null)
+    .map((run): FactEvent => ({ type: 'check_run', at: run.completedAt!, name: run.name, conclusion: run.conclusion!.toLowerCase(), sha: commit.oid, url: run.permalink }));
 }
 
 export interface FactsPage {

@@ -15,7 +15,7 @@ import type { ChangedFile, FactEvent, PullRequestSnapshot } from '../engine/fact
 import { parseCommand, parseReassign } from '../engine/run.js';
 import { PEOPLE_TTL_MS, type GitHubCache } from './cache.js';
 import type { GitHubClient, RepoRef } from './client.js';
-import { commitsFrom, eventsFrom, FACTS_QUERY, snapshotFrom, type FactsPage, type PullRequestFields, type TimelineItem } from './facts-query.js';
+import { checkRunsFrom, commitsFrom, eventsFrom, FACTS_QUERY, snapshotFrom, type FactsPage, type PullRequestFields, type TimelineItem } from './facts-query.js';
 import { peopleQuery, type ExtraFields } from './people-query.js';
 
 /** What the flows of a repository need to know about people and code owners. */
@@ -69,6 +69,8 @@ function remember<K, V>(cache: Map<K, V>, key: K, value: V): V {
 
 export interface GatherOptions {
   cache: GitHubCache;
+  /** The app's own id: its check runs are not facts for `wait: check_run`. */
+  appId?: number;
   now?: number;
   /** The head commit, when the webhook says it: its files may already be known, saving the diff pages. */
   headSha?: string;
@@ -122,7 +124,7 @@ export async function gatherFacts(gh: GitHubClient, repo: RepoRef, number: numbe
   }
   const changed = knownFiles ?? remember(filesByHead, pr!.headRefOid, files);
   const snapshot = snapshotFrom({ pr: pr!, files: changed, timeline });
-  const events = eventsFrom(timeline);
+  const events = [...eventsFrom(timeline), ...checkRunsFrom(pr!, options.appId)];
 
   const extra = await gatherPeople(gh, repo, pr!, snapshot, events, needs, now, options.cache);
   requests += extra.requests;

@@ -133,7 +133,7 @@ async function handlePullRequest(deps: HandlerDeps, event: PrEvent, repo: RepoRe
     const onHead = hint ? await findRuns(gh, repo, [hint], deps.app.id, deps.log) : [];
     if (onHead.length === 0) return { skipped: 'no flows in the repository and no runs on the PR', runs: [] };
   }
-  const gather = (flows: readonly CompiledFlow[]) => gatherFacts(gh, repo, number, needsOf(flows), { cache: deps.cache, now, ...(hint ? { headSha: hint } : {}) });
+  const gather = (flows: readonly CompiledFlow[]) => gatherFacts(gh, repo, number, needsOf(flows), { cache: deps.cache, now, appId: deps.app.id, ...(hint ? { headSha: hint } : {}) });
   let facts = await gather(liveFlows);
   const head = facts.pr.head_sha;
   // The head first; then the commit before a push, and earlier commits, for a run whose push the app missed.

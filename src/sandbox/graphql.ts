@@ -67,13 +67,16 @@ export function createGraphQL(state: GitHubState) {
     author: { user: actor(commit.author) },
     committer: { user: actor(commit.author) },
     checkSuites: ({ filterBy }: { filterBy?: { appId?: number } }) => {
-      const runs = [...state.checkRuns.values()].filter(
+      const all = [...state.checkRuns.values()].filter(
         (run) => run.repo === `${repo.owner}/${repo.name}`.toLowerCase() && run.head_sha === commit.oid && (filterBy?.appId === undefined || run.app_id === filterBy.appId),
       );
-      if (runs.length === 0) return { nodes: [] };
+      // One suite per app, as GitHub groups them.
+      const apps = [...new Set(all.map((run) => run.app_id))];
       return {
-        nodes: [
-          {
+        nodes: apps.map((appId) => {
+          const runs = all.filter((run) => run.app_id === appId);
+          return {
+            app: { databaseId: appId },
             checkRuns: ({ filterBy: runFilter }: { filterBy?: { appId?: number } }) => ({
               nodes: runs
                 .filter((run) => runFilter?.appId === undefined || run.app_id === runFilter.appId)
@@ -86,10 +89,11 @@ export function createGraphQL(state: GitHubState) {
                   title: run.output.title,
                   summary: run.output.summary,
                   permalink: `https://github.com/${repo.owner}/${repo.name}/runs/${run.id}`,
+                  completedAt: run.completed_at,
                 })),
             }),
-          },
-        ],
+          };
+        }),
       };
     },
   });
@@ -107,6 +111,10 @@ export function createGraphQL(state: GitHubState) {
     headRefName: pull.head,
     headRefOid: pull.headSha,
     labels: (args: PageArgs) => page(pull.labels.map((name) => ({ name })), args),
+    commits: ({ last }: { last?: number }) => {
+      const oids = last ? pull.commits.slice(-last) : pull.commits;
+      return { nodes: oids.map((oid) => ({ commit: commitNode(repo, repo.commits.get(oid)!) })) };
+    },
     files: (args: PageArgs) => page(diffTrees(repo.commits.get(pull.baseSha)?.tree ?? {}, repo.commits.get(pull.headSha)?.tree ?? {}), args),
     timelineItems: (args: PageArgs & { itemTypes?: string[] }) => {
       const wanted = args.itemTypes ? new Set(args.itemTypes.map((type) => TIMELINE_TYPES[type])) : undefined;

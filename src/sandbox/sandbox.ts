@@ -151,6 +151,17 @@ export class Sandbox {
     return commit.oid;
   }
 
+  /** Another app (a CI system) completes a check run on a commit, sending `check_run.completed`. */
+  async completeCheckRun(fullName: string, sha: string, name: string, conclusion: string, appId = 15368): Promise<void> {
+    const repo = this.state.repo(fullName);
+    const id = this.state.nextId();
+    const at = this.clock.tick();
+    const run = { id, repo: `${repo.owner}/${repo.name}`.toLowerCase(), app_id: appId, name, head_sha: sha, status: 'completed', conclusion, external_id: null, details_url: null, started_at: at, completed_at: at, output: { title: name, summary: '', text: null }, actions: [] };
+    this.state.checkRuns.set(id, run);
+    const pulls = [...this.state.pulls.values()].filter((pull) => pull.headSha === sha && pull.state === 'open');
+    await this.#emit('check_run', { action: 'completed', check_run: { ...this.#checkRunPayload(run, pulls), app: { id: appId, slug: 'ci' } } }, repo, 'ci[bot]');
+  }
+
   /** A click on one of a check run's buttons. */
   async clickButton(fullName: string, checkRunId: number, by: string, identifier: string): Promise<void> {
     const run = this.state.checkRuns.get(checkRunId);

@@ -65,4 +65,29 @@ describe('timers without events', () => {
     await sweep();
     expect(sandbox.requests.filter((request) => !request.startsWith('GET') && request !== 'POST /graphql')).toEqual([]);
   });
+
+  it('a wait for a check run resumes when CI concludes it on the head; the app\'s own check runs do not count', async () => {
+    running = await startAppOnSandbox();
+    const { sandbox } = running;
+    const flow = `name: ci-gate
+on: { pull_request: {} }
+steps:
+  - id: ci
+    wait: { check_run: { name: agent/e2e, conclusions: [success] }, timeout: 1d }
+    on_decline: failed
+  - id: done
+    actions: [ { comment: "CI passed: {{steps.ci.outputs.url}}" } ]
+    next: succeed
+  - id: failed
+    actions: [ { comment: "CI failed" } ]
+    next: fail
+`;
+    sandbox.createRepo(REPO, { '.github/flows/ci.yml': flow });
+    const pr = await sandbox.openPullRequest(REPO, { author: 'dev', title: 'Change', branch: 'c', changes: { 'a.ts': '1\n' } });
+    expect(sandbox.checkRunsFor(pr.headSha).find((run) => run.name === 'Flowgate: ci-gate')!.output.title).toBe('Waiting for check run agent/e2e (ci)');
+    await sandbox.completeCheckRun(REPO, pr.headSha, 'agent/other', 'failure');
+    expect(comments(sandbox.pullRequest(REPO, pr.number))).toEqual([]);
+    await sandbox.completeCheckRun(REPO, pr.headSha, 'agent/e2e', 'success');
+    expect(comments(sandbox.pullRequest(REPO, pr.number))).toEqual([expect.stringMatching(/^CI passed: https:\/\/github\.com\/acme\/service\/runs\/\d+$/)]);
+  });
 });
