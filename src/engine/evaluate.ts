@@ -9,7 +9,8 @@ import { iso, readableTime, type EngineContext } from './effects.js';
 import type { Facts } from './facts.js';
 import { describeApprovers, tally } from './gate.js';
 import { prContext } from './pr-context.js';
-import { advance, applyEvent, nextTimer, startRun } from './run.js';
+import { advance, applyEvent, startRun } from './run.js';
+import { nextTimer } from './timers.js';
 import type { Awaiting, Evaluation, RunState } from './state.js';
 
 export type Instant = Date | string | number;

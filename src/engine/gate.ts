@@ -1,10 +1,11 @@
 /**
  * A gate's rules: who may decide, and whether the votes so far meet its quorum.
  */
-import { lower, type CompiledGate } from '../flow/compile.js';
+import { lower, type CompiledGate, type CompiledStep } from '../flow/compile.js';
+import { iso, readableTime, type EngineContext } from './effects.js';
 import type { Decision } from './facts.js';
 import type { PrContext } from './pr-context.js';
-import type { DecisionSourceName, GateState } from './state.js';
+import type { DecisionSourceName, GateState, RunState } from './state.js';
 
 export interface Judgement {
   counted: boolean;
@@ -122,3 +123,28 @@ function everyoneOf(gate: CompiledGate, context: PrContext): ReadonlySet<string>
 }
 
 export const short = (sha: string): string => sha.slice(0, 7);
+
+export function label(step: CompiledStep, gate: CompiledGate): string {
+  return step.kind === 'parallel' ? `${step.id}/${gate.branch}` : step.id;
+}
+
+export function describeNeed(gate: CompiledGate): string {
+  if (gate.perTeam !== undefined) return `${gate.perTeam} approval(s) per team`;
+  if (gate.count === 'all') return 'approval from everyone';
+  return `${gate.count} approval${gate.count === 1 ? '' : 's'}`;
+}
+
+export function gateVariables(context: EngineContext, state: RunState, gate: CompiledGate, now: number) {
+  const active = state.active!;
+  const gateState = active.gates[gate.branch]!;
+  const { have, need } = tally(gate, gateState, context.pr);
+  const approvers = describeApprovers(gate, gateState);
+  return {
+    need,
+    have,
+    approvers,
+    deadline: gate.timeoutMs !== undefined ? readableTime(active.since + gate.timeoutMs) : '',
+    waiting_on: `${Math.max(0, need - have)} more approval(s) from ${approvers}`,
+    now: iso(now),
+  };
+}

@@ -12,7 +12,7 @@
 import type { CompiledFlow } from '../flow/compile.js';
 import { lower } from '../flow/compile.js';
 import type { ChangedFile, FactEvent, PullRequestSnapshot } from '../engine/facts.js';
-import { parseCommand, parseReassign } from '../engine/run.js';
+import { parseCommand, parseReassign } from '../engine/decisions.js';
 import { PEOPLE_TTL_MS, type GitHubCache } from './cache.js';
 import type { GitHubClient, RepoRef } from './client.js';
 import { checkRunsFrom, commitsFrom, eventsFrom, FACTS_QUERY, snapshotFrom, type FactsPage, type PullRequestFields, type TimelineItem } from './facts-query.js';

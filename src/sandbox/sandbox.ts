@@ -9,7 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { createGraphQL } from './graphql.js';
 import { shaped } from './openapi-shapes.js';
-import { Clock, diffTrees, GitHubState, NotFound, Refused, type CheckRun, type Permission, type PullRequest, type Repository } from './state.js';
+import { Clock, GitHubState, NotFound, Refused, type CheckRun, type Permission, type PullRequest, type Repository } from './state.js';
 
 export interface SandboxOptions {
   /** Where webhooks go, and the secret they are signed with. */

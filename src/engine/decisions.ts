@@ -1,0 +1,255 @@
+/**
+ * Decisions: commands, labels, reviews, buttons and callbacks, judged against the
+ * open gate's rules, recorded with the rule that decided, and counted.
+ */
+import { lower } from '../flow/compile.js';
+import { iso, readableTime, type EngineContext } from './effects.js';
+import type { Decision } from './facts.js';
+import { judge, label, short, tally, type Ballot } from './gate.js';
+import type { DecisionRecord, GateState, RunState, Vote } from './state.js';
+import { addEffect, clip, key, note } from './ledger.js';
+import { leave } from './run.js';
+
+export interface Candidate {
+  actor?: string;
+  decision: Decision;
+  source: Ballot['source'];
+  sha: string;
+  reason?: string;
+  /** What withdraws it later. */
+  ref?: string;
+  /** A step the decision names (buttons and callbacks). */
+  step?: string;
+  attempt?: number;
+  /** For label decisions: the label. */
+  label?: string;
+}
+
+/** `/approve [note]` or `/decline <reason>` on a line of its own; quoted and fenced lines are skipped. */
+export function parseCommand(body: string): { decision: Decision; reason?: string } | undefined {
+  if (!/\/(approve|decline)/i.test(body)) return undefined; // most comments: no command, no allocation
+  let fenced = false;
+  for (const line of body.split(/\r?\n/)) {
+    if (/^\s*(```|~~~)/.test(line)) fenced = !fenced;
+    if (fenced || /^\s*>/.test(line)) continue;
+    const match = /^\s*\/(approve|decline)(?:\s+(.*?))?\s*$/i.exec(line);
+    if (match) {
+      const reason = match[2]?.trim();
+      return { decision: match[1]!.toLowerCase() as Decision, ...(reason ? { reason } : {}) };
+    }
+  }
+  return undefined;
+}
+
+/** `/reassign @alice [@bob]` on a line of its own: the logins named. */
+export function parseReassign(body: string): string[] {
+  if (!/\/reassign/i.test(body)) return [];
+  const match = /^\s*\/reassign((?:\s+@[A-Za-z0-9][A-Za-z0-9-]{0,38})+)\s*$/im.exec(body);
+  return match ? match[1]!.trim().split(/\s+/).map((mention) => mention.slice(1)) : [];
+}
+
+/**
+ * An approver hands an open gate to others: they may decide it from now on, and
+ * are told. Only someone who may decide the gate may hand it over.
+ */
+export function reassign(context: EngineContext, state: RunState, at: number, actor: string, logins: string[], commentId: string): void {
+  const active = state.active;
+  const step = active ? context.flow.byId.get(active.step) : undefined;
+  if (!active || !step || step.gates.length === 0) {
+    note(state, at, undefined, `${actor} asked to reassign, but no approval gate is open`);
+    return;
+  }
+  let handed = false;
+  for (const gate of step.gates) {
+    const gateState = active.gates[gate.branch]!;
+    if (gateState.status !== 'open') continue;
+    const judgement = judge(gate, gateState, { actor, decision: 'approve', source: 'comment', sha: state.view.headSha }, context.pr, state.view.headSha);
+    if (!judgement.counted) {
+      note(state, at, step.id, `${actor} may not reassign ${label(step, gate)}: ${judgement.rule.replace(/^ignored: /, '')}`);
+      continue;
+    }
+    for (const login of logins) gateState.handovers[lower(login)] ??= actor;
+    handed = true;
+    note(state, at, step.id, `${actor} reassigned ${label(step, gate)} to ${logins.map((login) => `@${login}`).join(', ')}`);
+  }
+  if (!handed) return;
+  addEffect(
+    state,
+    { type: 'notify', users: logins, teams: [], message: `@${actor} handed **${step.name}** in flow ${context.flow.name} to you: approve with a review or \`/approve\`, or decline with \`/decline <reason>\`.` },
+    { key: `${key(context, step.id, active.attempt)}:reassign:${commentId}`, step: step.id, attempt: active.attempt, at, cause: `reassigned by ${actor}`, origin: 'gate' },
+  );
+}
+
+export function labelDecision(context: EngineContext, state: RunState, at: number, actor: string, name: string): void {
+  const decision = context.flow.decisionLabels.get(name);
+  if (decision === undefined) return;
+  decide(context, state, at, { actor, decision, source: 'label', sha: state.view.headSha, ref: `label:${name}`, label: name });
+}
+
+export function decide(context: EngineContext, state: RunState, at: number, candidate: Candidate): void {
+  const active = state.active;
+  const step = active ? context.flow.byId.get(active.step) : undefined;
+  const ignore = (rule: string, gate = step?.id ?? state.lastDeadline?.gate ?? '', attempt = active?.attempt ?? 0) =>
+    recordDecision(state, { step: step?.id ?? state.lastDeadline?.step ?? '', gate, attempt, candidate, at, counted: false, rule });
+  if (!active || !step || step.gates.length === 0) {
+    ignore(state.lastDeadline ? `ignored: arrived after the deadline (${state.lastDeadline.rule})` : 'ignored: no approval gate is open');
+    return;
+  }
+  if (candidate.step !== undefined && candidate.step !== step.id && !step.gates.some((gate) => gate.branch === candidate.step)) {
+    ignore(`ignored: meant for step ${candidate.step}, but the run is at ${step.id}`);
+    return;
+  }
+  if (candidate.attempt !== undefined && candidate.attempt !== active.attempt) {
+    ignore(`ignored: meant for attempt ${candidate.attempt}, but ${step.id} is on attempt ${active.attempt}`);
+    return;
+  }
+  if (candidate.actor === undefined) {
+    ignore('ignored: the sender is not mapped to a GitHub user');
+    return;
+  }
+  const gates = step.gates.filter((gate) => {
+    if (active.gates[gate.branch]!.status !== 'open') return false;
+    if (candidate.step !== undefined && candidate.step !== step.id && candidate.step !== gate.branch) return false;
+    if (candidate.label !== undefined) {
+      return candidate.label === (candidate.decision === 'approve' ? gate.labels.approve : gate.labels.decline);
+    }
+    return true;
+  });
+  if (gates.length === 0) {
+    if (candidate.label === undefined) ignore('ignored: no open gate here takes this decision');
+    return;
+  }
+  const ballot: Ballot = { actor: candidate.actor, decision: candidate.decision, source: candidate.source, sha: candidate.sha };
+  const judged = gates.map((gate) => ({ gate, judgement: judge(gate, active.gates[gate.branch]!, ballot, context.pr, state.view.headSha) }));
+  const counted = judged.filter(({ judgement }) => judgement.counted);
+  if (counted.length === 0) {
+    const first = judged[0]!;
+    const rule = judged.length > 1 ? `${first.judgement.rule} (for ${judged.map(({ gate }) => gate.branch).join(', ')})` : first.judgement.rule;
+    ignore(rule, first.gate.branch);
+    if (candidate.label !== undefined) refuseLabel(context, state, at, candidate.actor, candidate.label, first.judgement.rule);
+    return;
+  }
+  for (const { gate, judgement } of counted) {
+    const record = recordDecision(state, { step: step.id, gate: gate.branch, attempt: active.attempt, candidate, at, counted: true, rule: judgement.rule });
+    const gateState = active.gates[gate.branch]!;
+    castVote(gateState, lower(candidate.actor), { decision: candidate.decision, at, ...(candidate.ref ? { ref: candidate.ref } : {}), record });
+    if (candidate.decision === 'decline') gateState.status = 'declined';
+    else if (tally(gate, gateState, context.pr).met) gateState.status = 'approved';
+  }
+  settleGates(context, state, at);
+}
+
+/** Votes change only here, so the running count of approvals stays right. */
+export function castVote(gate: GateState, login: string, vote: Vote): void {
+  dropVote(gate, login);
+  gate.votes[login] = vote;
+  if (vote.decision === 'approve') gate.approvals += 1;
+}
+
+export function dropVote(gate: GateState, login: string): void {
+  const vote = gate.votes[login];
+  if (!vote) return;
+  delete gate.votes[login];
+  if (vote.decision === 'approve') gate.approvals -= 1;
+}
+
+export function recordDecision(
+  state: RunState,
+  entry: { step: string; gate: string; attempt: number; candidate: Candidate; at: number; counted: boolean; rule: string },
+): number {
+  const { candidate } = entry;
+  const record: DecisionRecord = {
+    step: entry.step,
+    gate: entry.gate,
+    attempt: entry.attempt,
+    actor: candidate.actor ?? '(unknown)',
+    decision: candidate.decision,
+    ...(candidate.reason !== undefined ? { reason: candidate.reason } : {}),
+    source: candidate.source,
+    sha: candidate.sha,
+    at: iso(entry.at),
+    counted: entry.counted,
+    status: entry.counted ? 'counted' : 'ignored',
+    rule: entry.rule,
+  };
+  state.decisions.push(record);
+  note(state, entry.at, entry.step || undefined, `${record.actor} ${record.decision}d via ${record.source}${record.reason ? ` ("${clip(record.reason)}")` : ''}: ${record.rule}`);
+  return state.decisions.length - 1;
+}
+
+export function refuseLabel(context: EngineContext, state: RunState, at: number, actor: string, name: string, rule: string): void {
+  const base = `${context.facts.run.id}:refused-label:${name}:${lower(actor)}:${at}`;
+  const why = rule.replace(/^ignored: /, '');
+  const cause = `label ${name} from ${actor} refused`;
+  const active = state.active!;
+  addEffect(state, { type: 'unlabel', labels: [name] }, { key: `${base}:unlabel`, step: active.step, attempt: active.attempt, at, cause, origin: 'refusal' });
+  addEffect(
+    state,
+    { type: 'comment', body: `@${actor}: Flowgate removed the label \`${name}\` because it does not count as a decision here: ${why}.` },
+    { key: `${base}:comment`, step: active.step, attempt: active.attempt, at, cause, origin: 'refusal' },
+  );
+}
+
+/** Closes the active gate step once its gates have an outcome. */
+export function settleGates(context: EngineContext, state: RunState, at: number): void {
+  const active = state.active;
+  if (!active) return;
+  const gates = Object.entries(active.gates);
+  const declined = gates.filter(([, gate]) => gate.status === 'declined').map(([name]) => name);
+  const step = context.flow.byId.get(active.step)!;
+  if (declined.length > 0) {
+    const by = decidersOf(state, active.gates, 'decline');
+    note(state, at, step.id, `declined${step.kind === 'parallel' ? ` (${declined.join(', ')})` : ''} by ${by.join(', ')} -> ${step.onDecline}`);
+    const reasons = by.map((actor) => state.decisions.findLast((record) => record.actor === actor && record.counted && record.decision === 'decline')?.reason).filter(Boolean);
+    leave(context, state, 'declined', at, step.onDecline, { declined_by: by, ...(reasons.length > 0 ? { reason: reasons.join('; ') } : {}) });
+    return;
+  }
+  if (gates.every(([, gate]) => gate.status === 'approved')) {
+    state.approvedSha = state.view.headSha;
+    const by = decidersOf(state, active.gates, 'approve');
+    note(state, at, step.id, `approved at ${short(state.view.headSha)} by ${by.join(', ')} -> ${step.next}`);
+    leave(context, state, 'approved', at, step.next, { approved_by: by, sha: state.view.headSha });
+  }
+}
+
+export function decidersOf(state: RunState, gates: Record<string, GateState>, decision: Decision): string[] {
+  const actors = new Set<string>();
+  for (const gate of Object.values(gates)) {
+    for (const vote of Object.values(gate.votes)) if (vote.decision === decision) actors.add(state.decisions[vote.record]!.actor);
+  }
+  return [...actors];
+}
+
+export function withdraw(state: RunState, ref: string, rule: string): void {
+  for (const gate of Object.values(state.active?.gates ?? {})) {
+    if (gate.status !== 'open') continue;
+    for (const [login, vote] of Object.entries(gate.votes)) {
+      if (vote.ref !== ref) continue;
+      dropVote(gate, login);
+      Object.assign(state.decisions[vote.record]!, { counted: false, status: 'withdrawn', rule });
+    }
+  }
+}
+
+export function invalidateOnPush(context: EngineContext, state: RunState, at: number, sha: string): void {
+  const active = state.active;
+  if (!active) return;
+  const step = context.flow.byId.get(active.step)!;
+  let voided = 0;
+  for (const gate of step.gates) {
+    const gateState = active.gates[gate.branch]!;
+    if (gateState.status !== 'open' || !gate.invalidateOnPush) continue;
+    for (const [login, vote] of Object.entries(gateState.votes)) {
+      if (vote.at >= at) continue;
+      dropVote(gateState, login);
+      Object.assign(state.decisions[vote.record]!, {
+        counted: false,
+        status: 'invalidated',
+        rule: `ignored: made before the push at ${readableTime(at)} (invalidate_on_push)`,
+      });
+      voided += 1;
+    }
+  }
+  if (voided > 0) note(state, at, step.id, `push ${short(sha)} invalidated ${voided} approval(s)`);
+}
+
