@@ -4,8 +4,8 @@
  * its secret), signed, expiring, and bound to one run, step and attempt. A
  * token is used once: the run's record keeps the ids of the tokens it took.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
+import { hmac, sameSignature } from './hmac.js';
 
 export const Claims = z.strictObject({
   v: z.literal(1),
@@ -26,7 +26,7 @@ export type Claims = z.infer<typeof Claims>;
 /** The engine's name for a token: run, step and attempt. */
 export const tokenId = (claims: Pick<Claims, 'run' | 'step' | 'attempt'>): string => `${claims.run}:${claims.step}:${claims.attempt}`;
 
-const mac = (body: string, secret: string): string => createHmac('sha256', secret).update(`flowgate-callback:${body}`).digest('base64url');
+const mac = (body: string, secret: string): string => hmac(secret, `flowgate-callback:${body}`, 'base64url');
 
 export function signToken(claims: Claims, secret: string): string {
   const body = Buffer.from(JSON.stringify(claims)).toString('base64url');
@@ -39,9 +39,7 @@ export function verifyToken(token: string, secret: string, now: number): Verifie
   const parts = token.split('.');
   if (parts.length !== 3 || parts[0] !== 'fgc1') return { ok: false, error: 'not a Flowgate callback token' };
   const [, body, signature] = parts as [string, string, string];
-  const expected = Buffer.from(mac(body, secret));
-  const given = Buffer.from(signature);
-  if (expected.length !== given.length || !timingSafeEqual(expected, given)) return { ok: false, error: 'the token is forged or altered: its signature does not match' };
+  if (!sameSignature(mac(body, secret), signature)) return { ok: false, error: 'the token is forged or altered: its signature does not match' };
   let json: unknown;
   try {
     json = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));
@@ -60,13 +58,11 @@ export function verifyToken(token: string, secret: string, now: number): Verifie
  * from a person vouched for, and then checks that person against the gate.
  */
 export function signIdentity(token: string, login: string, secret: string): string {
-  return createHmac('sha256', secret).update(`flowgate-identity:${token}:${login.toLowerCase()}`).digest('hex');
+  return hmac(secret, `flowgate-identity:${token}:${login.toLowerCase()}`, 'hex');
 }
 
 export function identityMatches(token: string, login: string, signature: string, secret: string): boolean {
-  const expected = Buffer.from(signIdentity(token, login, secret));
-  const given = Buffer.from(signature);
-  return expected.length === given.length && timingSafeEqual(expected, given);
+  return sameSignature(signIdentity(token, login, secret), signature);
 }
 
 /** What a callback may carry: a result for a wait, or a decision for a gate; outputs and links become step outputs. */

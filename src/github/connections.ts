@@ -7,7 +7,7 @@
  *
  * A `slack` connection gets a Slack-compatible body ({ text }).
  */
-import { createHmac } from 'node:crypto';
+import { hmac } from './hmac.js';
 
 export interface Connection {
   url: string;
@@ -28,7 +28,7 @@ export function connectionsFromEnv(env: NodeJS.ProcessEnv = process.env): Connec
 }
 
 export function signBody(body: string, secret: string): string {
-  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+  return `sha256=${hmac(secret, body, 'hex')}`;
 }
 
 /** Posts a body to a connection; resolves to an error message, or undefined when it was delivered. */

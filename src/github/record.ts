@@ -7,9 +7,9 @@
  * write. Where a copy must live somewhere people can edit (a comment), it is
  * signed, and an unsigned or altered copy is refused.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { FactEvent } from '../engine/facts.js';
+import { hmac, sameSignature } from './hmac.js';
 
 const Time = z.string().datetime({ offset: true });
 const Decision = z.enum(['approve', 'decline']);
@@ -82,9 +82,7 @@ export function decodeRecord(text: string, secret?: string): DecodeResult {
   const [body = '', signature] = text.slice(start + OPEN.length, end).split('.');
   if (secret !== undefined) {
     if (signature === undefined) return { ok: false, error: 'the record is not signed' };
-    const expected = Buffer.from(sign(body, secret));
-    const given = Buffer.from(signature);
-    if (expected.length !== given.length || !timingSafeEqual(expected, given)) return { ok: false, error: 'the record\'s signature does not match' };
+    if (!sameSignature(sign(body, secret), signature)) return { ok: false, error: 'the record\'s signature does not match' };
   }
   let json: unknown;
   try {
@@ -96,9 +94,7 @@ export function decodeRecord(text: string, secret?: string): DecodeResult {
   return parsed.success ? { ok: true, record: parsed.data } : { ok: false, error: `the record is malformed: ${parsed.error.issues[0]?.message ?? ''}` };
 }
 
-function sign(body: string, secret: string): string {
-  return createHmac('sha256', secret).update(`flowgate-record:${body}`).digest('base64url');
-}
+const sign = (body: string, secret: string): string => hmac(secret, `flowgate-record:${body}`, 'base64url');
 
 /** GitHub's limit on a check run's text. */
 export const OUTPUT_LIMIT = 65_535;
