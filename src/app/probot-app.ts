@@ -5,6 +5,7 @@
 import type { ApplicationFunctionOptions, Probot } from 'probot';
 import { callbackRoute } from './callback-route.js';
 import { sweep, type SweepReport } from '../github/sweep.js';
+import { lazyRedisLock } from '../github/lock.js';
 import { verifyToken } from '../github/callback-token.js';
 import { GitHubCache } from '../github/cache.js';
 import type { GitHubClient } from '../github/client.js';
@@ -22,6 +23,8 @@ export interface AppOptions {
   callbacks?: { publicUrl: string; secret: string };
   /** Sweep for due timers at start-up and then this often; unset, the app never sweeps by itself. */
   sweepEveryMs?: number;
+  /** Redis for locks across replicas (REDIS_URL). */
+  redisUrl?: string;
   /** Receives the app's controls once it is loaded: the sandbox and tests sweep by hand. */
   onReady?: (controls: { sweep: () => Promise<SweepReport> }) => void;
 }
@@ -48,9 +51,11 @@ export function flowgateApp(options: AppOptions = {}) {
     const connections = options.connections ?? connectionsFromEnv();
     const cache = new GitHubCache();
     const queue = new PullRequestQueue();
+    const redisUrl = options.redisUrl ?? process.env.REDIS_URL;
+    const lock = redisUrl ? lazyRedisLock(redisUrl, (message) => app.log.warn(message)) : undefined;
     const now = options.now ?? Date.now;
     const callbacks = options.callbacks ?? callbacksFromEnv();
-    const shared = async () => ({ cache, queue, app: await whoAmI(), connections, now, ...(callbacks ? { callbacks } : {}) });
+    const shared = async () => ({ cache, queue, app: await whoAmI(), connections, now, ...(callbacks ? { callbacks } : {}), ...(lock ? { lock } : {}) });
     const complete = async (body: unknown) =>
       completeCallback({ ...(await shared()), log: (message) => app.log.info(message), clientFor: async (installation) => (await app.auth(installation)) as unknown as GitHubClient }, body);
     if (callbacks) addHandler(callbackRoute({ secret: callbacks.secret, now, complete }));
@@ -63,14 +68,16 @@ export function flowgateApp(options: AppOptions = {}) {
       });
     options.onReady?.({ sweep: runSweep });
     if (options.sweepEveryMs !== undefined) {
+      const every = options.sweepEveryMs;
+      // With Redis, one replica sweeps per tick; the others skip it.
       const tick = () =>
-        void runSweep().then(
-          (report) => report.errors.forEach((error) => app.log.warn(`sweep: ${error}`)),
+        void (lock ? lock.tryHold('sweep', every, runSweep) : runSweep()).then(
+          (report) => report?.errors.forEach((error) => app.log.warn(`sweep: ${error}`)),
           (error: unknown) => app.log.error(`sweep failed: ${(error as Error).message}`),
         );
       // At start-up too, so a restart catches up on timers that came due while it was down.
       setTimeout(tick, 1_000).unref();
-      setInterval(tick, options.sweepEveryMs).unref();
+      setInterval(tick, every).unref();
     }
     app.on('repository_dispatch', async (context) => {
       // For senders that hold only a GitHub token: event_type flowgate-callback, the callback as client_payload.

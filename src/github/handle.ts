@@ -19,6 +19,7 @@ import { checkRunOutput, type HistoryLinks } from './history.js';
 import type { GitHubCache } from './cache.js';
 import { statusOf, type GitHubClient, type RepoRef } from './client.js';
 import type { Connections } from './connections.js';
+import { noLock, type Lock } from './lock.js';
 import { readFlows, type FlowSet } from './flow-source.js';
 import { gatherFacts, needsOf, type GatheredFacts, type Needs } from './gather.js';
 import { newRecord, recordEvents, type AppRecord } from './record.js';
@@ -30,6 +31,8 @@ export interface HandlerDeps {
   /** Kept for the life of the app instance; see cache.ts. */
   cache: GitHubCache;
   queue: PullRequestQueue;
+  /** Across replicas (Redis), or none. */
+  lock?: Lock;
   app: AppIdentity;
   connections: Connections;
   now: () => number;
@@ -92,13 +95,20 @@ export async function handleWebhook(deps: HandlerDeps, name: string, raw: unknow
   const number = payload.pull_request?.number ?? payload.issue?.number ?? payload.check_run?.pull_requests?.[0]?.number;
   if (!payload.repository || number === undefined) return { skipped: 'no pull request in the payload', runs: [] };
   const repo: RepoRef = { owner: payload.repository.owner.login, name: payload.repository.name };
-  return deps.queue.run(`${repo.owner}/${repo.name}#${number}`, () => handlePullRequest(deps, { name, payload }, repo, number));
+  return serialise(deps, repo, number, () => handlePullRequest(deps, { name, payload }, repo, number));
+}
+
+/** One event per PR at a time: in this process (the queue) and across replicas (the lock, if any). */
+function serialise<T>(deps: Pick<HandlerDeps, 'queue' | 'lock'>, repo: RepoRef, number: number, work: () => Promise<T>): Promise<T> {
+  const key = `${repo.owner}/${repo.name}#${number}`;
+  // GitHub gives a webhook 10 seconds: wait up to 8 for another replica, hold for at most 60.
+  return deps.queue.run(key, () => (deps.lock ?? noLock).hold(`pr:${key}`, 60_000, 8_000, work));
 }
 
 /** Wakes the runs on one PR for their timers: the sweep's event. */
 export function sweepPullRequest(deps: HandlerDeps, repo: RepoRef, number: number, installation: number): Promise<Outcome> {
   const payload: Payload = { repository: { owner: { login: repo.owner }, name: repo.name, default_branch: '' }, installation: { id: installation } };
-  return deps.queue.run(`${repo.owner}/${repo.name}#${number}`, () => handlePullRequest(deps, { name: 'sweep', payload }, repo, number));
+  return serialise(deps, repo, number, () => handlePullRequest(deps, { name: 'sweep', payload }, repo, number));
 }
 
 /** A callback from an agent, a chat bridge or a CI job: verified, checked against the run as it is now, then recorded once. */
@@ -116,7 +126,7 @@ export async function completeCallback(deps: Omit<HandlerDeps, 'gh'> & { clientF
   const [owner, name] = claims.repo.split('/') as [string, string];
   const gh = await deps.clientFor(claims.installation);
   const payload: Payload = { repository: { owner: { login: owner }, name, default_branch: '' } };
-  return deps.queue.run(`${owner}/${name}#${claims.pr}`, () => handlePullRequest({ ...deps, gh }, { name: 'callback', payload, callback: { claims, body: parsed.data } }, { owner, name }, claims.pr));
+  return serialise(deps, { owner, name }, claims.pr, () => handlePullRequest({ ...deps, gh }, { name: 'callback', payload, callback: { claims, body: parsed.data } }, { owner, name }, claims.pr));
 }
 
 async function handlePullRequest(deps: HandlerDeps, event: PrEvent, repo: RepoRef, number: number): Promise<Outcome> {
