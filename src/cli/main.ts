@@ -23,7 +23,7 @@ Commands:
                                            Complete a wait with the link a flow gave you
 
 Options:
-  --json       Print a stable JSON document (validate, simulate, status)
+  --json       Print a stable JSON document (validate, simulate, status, callback)
   -h, --help   Show this help
   --version    Show the version
 
