@@ -6,7 +6,6 @@ import type { ApplicationFunctionOptions, Probot } from 'probot';
 import { callbackRoute } from './callback-route.js';
 import { sweep, type SweepReport } from '../github/sweep.js';
 import { lazyRedisLock } from '../github/lock.js';
-import { verifyToken } from '../github/callback-token.js';
 import { GitHubCache } from '../github/cache.js';
 import type { GitHubClient } from '../github/client.js';
 import { connectionsFromEnv, type Connections } from '../github/connections.js';
@@ -56,8 +55,8 @@ export function flowgateApp(options: AppOptions = {}) {
     const now = options.now ?? Date.now;
     const callbacks = options.callbacks ?? callbacksFromEnv();
     const shared = async () => ({ cache, queue, app: await whoAmI(), connections, now, ...(callbacks ? { callbacks } : {}), ...(lock ? { lock } : {}) });
-    const complete = async (body: unknown) =>
-      completeCallback({ ...(await shared()), log: (message) => app.log.info(message), clientFor: async (installation) => (await app.auth(installation)) as unknown as GitHubClient }, body);
+    const complete = async (body: unknown, from?: { owner: string; name: string }) =>
+      completeCallback({ ...(await shared()), log: (message) => app.log.info(message), clientFor: async (installation) => (await app.auth(installation)) as unknown as GitHubClient }, body, from);
     if (callbacks) addHandler(callbackRoute({ secret: callbacks.secret, now, complete }));
     const runSweep = async (): Promise<SweepReport> =>
       sweep({
@@ -82,13 +81,7 @@ export function flowgateApp(options: AppOptions = {}) {
     app.on('repository_dispatch', async (context) => {
       // For senders that hold only a GitHub token: event_type flowgate-callback, the callback as client_payload.
       if (context.payload.action !== 'flowgate-callback') return;
-      const body = (context.payload.client_payload ?? {}) as { token?: unknown };
-      const claims = typeof body.token === 'string' && callbacks ? verifyToken(body.token, callbacks.secret, now()) : undefined;
-      if (claims?.ok && claims.claims.repo.toLowerCase() !== context.payload.repository.full_name.toLowerCase()) {
-        context.log.warn(`repository_dispatch callback refused: the token is for ${claims.claims.repo}, not ${context.payload.repository.full_name}`);
-        return;
-      }
-      const outcome = await complete(body);
+      const outcome = await complete(context.payload.client_payload ?? {}, { owner: context.payload.repository.owner.login, name: context.payload.repository.name });
       context.log.info(`repository_dispatch callback: ${outcome.callback?.error ?? 'accepted'}`);
     });
     app.on([...EVENTS], async (context) => {

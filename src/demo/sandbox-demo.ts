@@ -5,9 +5,8 @@
  * history from its check run, comments, labels, merges.
  */
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { startReceiver } from '../sandbox/receiver.js';
 import { startAppOnSandbox } from '../sandbox/with-app.js';
 import type { Sandbox } from '../sandbox/sandbox.js';
 import type { PullRequest } from '../sandbox/state.js';
@@ -58,23 +57,9 @@ function historyOf(text: string): string[] {
   return match ? match[1]!.split('\n').reverse() : [];
 }
 
-/** The agent's VM: takes the job Flowgate sends through the agent-vm connection, and keeps its callback link. */
-async function agentVm(): Promise<{ url: string; jobs: Record<string, string>[]; close: () => Promise<void> }> {
-  const jobs: Record<string, string>[] = [];
-  const server = createServer((request, response) => {
-    let text = '';
-    request.on('data', (chunk) => (text += chunk));
-    request.on('end', () => {
-      jobs.push(JSON.parse(text) as Record<string, string>);
-      response.writeHead(202).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/jobs`, jobs, close: () => new Promise((resolve) => server.close(() => resolve())) };
-}
-
 export async function runSandboxDemo(print: Print = (line) => console.log(line)): Promise<{ merged: number; closed: number }> {
-  const vm = await agentVm();
+  // The agent's VM: takes the job Flowgate sends through the agent-vm connection, and keeps its callback link.
+  const vm = await startReceiver('/jobs');
   const { sandbox, stop, sweep } = await startAppOnSandbox({ connections: (name) => (name === 'agent-vm' ? { url: vm.url } : undefined) });
   print(`GitHub sandbox on ${sandbox.url}; the Flowgate app receives its webhooks on ${sandbox.webhookUrl}\n`);
   const watcher = new Watcher(sandbox, print);
@@ -133,7 +118,7 @@ export async function runSandboxDemo(print: Print = (line) => console.log(line))
     sandbox.createRepo(agents, { '.github/flows/agent.yml': example('3-coding-agent'), 'src/dates.ts': 'export const lib = "old";\n' }, { permissions: { rita: 'write' } });
     print(`\n── ${agents}: flow agent-change (examples/3-coding-agent) ──`);
     pr = await open(agents, 'coder-agent[bot] opens "Upgrade the date library"', { author: 'coder-agent[bot]', title: 'Upgrade the date library', branch: 'agent/dates', changes: { 'src/dates.ts': 'export const lib = "new";\n' } });
-    const job = vm.jobs.at(-1)!;
+    const job = vm.received.at(-1)!.body as Record<string, string>;
     print(`    🤖 the agent's VM got the job for ${job.sha?.slice(0, 7)}, with a callback link ${job.callback?.replace(/token=(.{12}).*/, 'token=$1…')}`);
     await step(agents, 'the remote checks finish; the agent POSTs its result to the link', async () => {
       const response = await fetch(job.callback!, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ result: 'success', summary: 'All 412 tests pass; the bundle is 3 KB smaller.', outputs: { report: 'https://ci.example.com/runs/981' } }) });

@@ -5,7 +5,7 @@
  */
 import { compileFlow, type CompiledFlow } from '../flow/compile.js';
 import type { Flow } from '../flow/schema.js';
-import { iso, readableTime, type EngineContext } from './effects.js';
+import { iso, type EngineContext } from './effects.js';
 import type { Facts } from './facts.js';
 import { describeApprovers, tally } from './gate.js';
 import { prContext } from './pr-context.js';
@@ -130,4 +130,3 @@ export function report(context: EngineContext, state: RunState): Evaluation {
   };
 }
 
-export { readableTime };

@@ -5,7 +5,7 @@
  */
 import type { Evaluation } from '../engine/state.js';
 import type { GitHubClient, RepoRef } from './client.js';
-import { checkRunOutput, fit, type HistoryLinks } from './history.js';
+import { checkRunOutput, fit, FLOWGATE_PREFIX, type HistoryLinks } from './history.js';
 import { decodeRecord, outputText, type AppRecord } from './record.js';
 
 export interface StoredRun {
@@ -16,8 +16,6 @@ export interface StoredRun {
   record: AppRecord;
   url?: string;
 }
-
-export const FLOWGATE_PREFIX = 'Flowgate: ';
 
 interface RunsAnswer {
   repository: Record<string, { checkSuites?: { nodes: { checkRuns: { nodes: { databaseId: number; name: string; status: string; text: string | null; permalink: string }[] } }[] } } | null> | null;

@@ -112,7 +112,12 @@ export function sweepPullRequest(deps: HandlerDeps, repo: RepoRef, number: numbe
 }
 
 /** A callback from an agent, a chat bridge or a CI job: verified, checked against the run as it is now, then recorded once. */
-export async function completeCallback(deps: Omit<HandlerDeps, 'gh'> & { clientFor: (installation: number) => Promise<GitHubClient> }, raw: unknown): Promise<Outcome> {
+export async function completeCallback(
+  deps: Omit<HandlerDeps, 'gh'> & { clientFor: (installation: number) => Promise<GitHubClient> },
+  raw: unknown,
+  /** The repository a repository_dispatch came from: the token must be for it. */
+  from?: RepoRef,
+): Promise<Outcome> {
   const refuse = (status: number, error: string): Outcome => ({ runs: [], callback: { status, error } });
   const parsed = CallbackBody.safeParse(raw);
   if (!parsed.success) {
@@ -123,6 +128,9 @@ export async function completeCallback(deps: Omit<HandlerDeps, 'gh'> & { clientF
   const verified = verifyToken(parsed.data.token, deps.callbacks.secret, deps.now());
   if (!verified.ok) return refuse(401, verified.error);
   const { claims } = verified;
+  if (from && claims.repo.toLowerCase() !== `${from.owner}/${from.name}`.toLowerCase()) {
+    return refuse(403, `the token is for ${claims.repo}, not ${from.owner}/${from.name}`);
+  }
   const [owner, name] = claims.repo.split('/') as [string, string];
   const gh = await deps.clientFor(claims.installation);
   const payload: Payload = { repository: { owner: { login: owner }, name, default_branch: '' } };

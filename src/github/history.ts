@@ -28,7 +28,9 @@ export interface HistoryLinks {
   full?: string;
 }
 
-export const checkRunName = (flow: string): string => `Flowgate: ${flow}`;
+/** Every run's check run is named so; the app finds its runs by it. */
+export const FLOWGATE_PREFIX = 'Flowgate: ';
+export const checkRunName = (flow: string): string => `${FLOWGATE_PREFIX}${flow}`;
 
 const CONCLUSIONS: Record<Exclude<RunStatus, 'waiting'>, CheckConclusion> = {
   succeeded: 'success',

@@ -1,29 +1,20 @@
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { signToken, type Claims } from '../../src/github/callback-token.js';
 import { signBody } from '../../src/github/connections.js';
 import { main } from '../../src/cli/main.js';
 import { decodeRecord } from '../../src/github/record.js';
+import { startReceiver } from '../../src/sandbox/receiver.js';
 import { startAppOnSandbox, type AppOnSandbox } from '../../src/sandbox/with-app.js';
 
 const AGENT_FLOW = readFileSync(new URL('../../examples/3-coding-agent/flow.yml', import.meta.url), 'utf8');
 const REPO = 'acme/agents';
 
-/** The agent's VM: receives the job, checks its signature, keeps the callback URL. */
+/** The agent's VM: keeps the job, and whether its signature was right. */
 async function agentVm() {
-  const jobs: { body: Record<string, string>; signed: boolean }[] = [];
-  const server: Server = createServer((request, response) => {
-    let text = '';
-    request.on('data', (chunk) => (text += chunk));
-    request.on('end', () => {
-      jobs.push({ body: JSON.parse(text), signed: request.headers['x-flowgate-signature-256'] === signBody(text, 'vm-secret') });
-      response.writeHead(202).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/jobs`, jobs, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  const receiver = await startReceiver('/jobs');
+  const jobs = () => receiver.received.map(({ body, text, headers }) => ({ body: body as Record<string, string>, signed: headers['x-flowgate-signature-256'] === signBody(text, 'vm-secret') }));
+  return { ...receiver, get jobs() { return jobs(); } };
 }
 
 let running: AppOnSandbox | undefined;
@@ -120,9 +111,12 @@ describe('callbacks from agents', () => {
     expect(sandbox.pullRequest(REPO, pr.number).comments.map((comment) => comment.body).join('\n')).toContain('after the restart');
   });
 
-  it('a sender with only a GitHub token completes it with a repository_dispatch', async () => {
+  it('a sender with only a GitHub token completes it with a repository_dispatch from the same repository', async () => {
     const { sandbox, pr, job } = await setUp();
     const token = new URL(job.body.callback!).searchParams.get('token');
+    sandbox.createRepo('acme/elsewhere', {});
+    await sandbox.dispatch('acme/elsewhere', 'ci-bot', 'flowgate-callback', { token, result: 'success', summary: 'From the wrong repository.' });
+    expect(sandbox.checkRunsFor(pr.headSha)[0]!.output.title).toBe('Waiting for a callback (remote-checks)');
     await sandbox.dispatch(REPO, 'ci-bot', 'flowgate-callback', { token, result: 'success', summary: 'Reported through CI.' });
     expect(sandbox.pullRequest(REPO, pr.number).comments.map((comment) => comment.body).join('\n')).toContain('Reported through CI.');
   });

@@ -1,26 +1,16 @@
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { signIdentity } from '../../src/github/callback-token.js';
+import { startReceiver } from '../../src/sandbox/receiver.js';
 import { startAppOnSandbox, type AppOnSandbox } from '../../src/sandbox/with-app.js';
 
 const CHAT_FLOW = readFileSync(new URL('../../examples/5-chat-decision/flow.yml', import.meta.url), 'utf8');
 const REPO = 'acme/releases';
 
-/** The chat: receives Flowgate's messages. */
+/** The chat: keeps Flowgate's messages. */
 async function chat() {
-  const messages: { text: string; flowgate?: { approve: string; decline: string } }[] = [];
-  const server: Server = createServer((request, response) => {
-    let text = '';
-    request.on('data', (chunk) => (text += chunk));
-    request.on('end', () => {
-      messages.push(JSON.parse(text));
-      response.writeHead(200).end('ok');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, messages, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  const receiver = await startReceiver();
+  return { ...receiver, get messages() { return receiver.received.map(({ body }) => body as { text: string; flowgate?: { approve: string; decline: string } }); } };
 }
 
 let running: AppOnSandbox | undefined;
