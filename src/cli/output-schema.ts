@@ -43,6 +43,18 @@ const Decision = z.object({
   counted: z.boolean(),
   status: z.enum(['counted', 'ignored', 'invalidated', 'withdrawn']),
   rule: z.string(),
+  ref: z.string().optional().meta({ description: 'The decision\'s identity: review:<id>, comment:<id>, label:<name>:<actor>:<at>, button:<actor>:<at>, callback:<token id>' }),
+});
+
+const Verdict = z.object({
+  ref: z.string(),
+  step: z.string(),
+  gate: z.string(),
+  attempt: z.int(),
+  decision: z.enum(['approve', 'decline']),
+  counted: z.boolean(),
+  rule: z.string(),
+  at: Time,
 });
 
 const Effect = z
@@ -100,6 +112,7 @@ export const EvaluationOutput = z.object({
   decisions: z.array(Decision),
   effects: z.array(Effect),
   history: z.array(z.object({ at: Time, step: z.string().optional(), text: z.string() })),
+  verdicts: z.array(Verdict).optional().meta({ description: 'The first judgement of each decision, fixed for good' }),
 });
 
 export const SimulationOutput = z

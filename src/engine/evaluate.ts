@@ -127,6 +127,7 @@ export function report(context: EngineContext, state: RunState): Evaluation {
     decisions: state.decisions,
     effects: state.effects,
     history: state.history,
+    verdicts: facts.verdicts ?? [],
   };
 }
 

@@ -46,9 +46,15 @@ export type FactEvent =
   | { type: 'review_dismissed'; at: string; actor: string; review_id: string }
   | { type: 'labeled'; at: string; actor: string; label: string }
   | { type: 'unlabeled'; at: string; actor: string; label: string }
-  | { type: 'comment'; at: string; actor: string; id: string; body: string }
+  /** `edited`: GitHub says the body was changed after it was posted; a command counts only as first posted. */
+  | { type: 'comment'; at: string; actor: string; id: string; body: string; edited?: boolean }
+  /**
+   * The head moved to `sha`. `at` is never earlier than the moment it really
+   * moved: a time GitHub or the app witnessed, not a commit date (see docs/engine.md).
+   */
   | { type: 'push'; at: string; sha: string; before?: string; actor?: string }
-  | { type: 'button'; at: string; actor: string; action: Decision; step?: string; reason?: string }
+  /** `sha`: the commit of the check run whose button was clicked. */
+  | { type: 'button'; at: string; actor: string; action: Decision; step?: string; reason?: string; sha?: string }
   | {
       type: 'callback';
       at: string;
@@ -62,8 +68,11 @@ export type FactEvent =
       summary?: string;
       outputs?: Record<string, string | number | boolean>;
       links?: { title: string; url: string }[];
+      /** The shell refused it, with this answer (e.g. `409: the run has ended`): recorded for the history; it changes nothing. */
+      refused?: string;
     }
-  | { type: 'check_run'; at: string; name: string; conclusion: string; sha: string; url?: string }
+  /** `app`: the GitHub App that reported it. */
+  | { type: 'check_run'; at: string; name: string; conclusion: string; sha: string; url?: string; app?: { id: number; slug?: string } }
   | { type: 'effect'; at: string; key: string; ok: boolean; error?: string; detail?: string }
   | { type: 'closed'; at: string; actor: string; merged: boolean }
   | { type: 'reopened'; at: string; actor: string };
@@ -73,8 +82,27 @@ export type FactEventType = FactEvent['type'];
 export interface Facts {
   repo: { owner: string; name: string; url?: string };
   /** The run being evaluated: its id (stable across evaluations) and when it started. */
-  run: { id: string; started_at: string; url?: string };
+  run: { id: string; started_at: string; url?: string; /** The PR's head when the run started. */ head_sha?: string };
   pr: PullRequestSnapshot;
   /** In time order; events at equal times keep their order. */
   events: FactEvent[];
+  /** Verdicts already given on decisions, kept by the shell: a decision is judged once, when first seen. */
+  verdicts?: Verdict[];
+}
+
+/**
+ * The first judgement of a decision, fixed for good: later facts (a team change,
+ * an edit) never turn an ignored decision into a counted one, or back.
+ * `ref` names the decision: `review:<id>`, `comment:<id>`, `label:<name>:<actor>:<at>`,
+ * `button:<actor>:<at>`, `callback:<token id>`.
+ */
+export interface Verdict {
+  ref: string;
+  step: string;
+  gate: string;
+  attempt: number;
+  decision: Decision;
+  counted: boolean;
+  rule: string;
+  at: string;
 }

@@ -3,7 +3,7 @@
  * Everything here is plain JSON: a state can be stored and resumed, and two
  * evaluations can be compared with deep equality.
  */
-import type { Decision } from './facts.js';
+import type { Decision, Verdict } from './facts.js';
 
 export type RunStatus = 'waiting' | 'succeeded' | 'declined' | 'failed' | 'cancelled';
 export type StepStatus = 'pending' | 'active' | 'routed' | 'done' | 'approved' | 'declined' | 'timed_out' | 'failed';
@@ -24,6 +24,8 @@ export interface DecisionRecord {
   status: 'counted' | 'ignored' | 'invalidated' | 'withdrawn';
   /** The rule that decided, e.g. `counted: member of acme/managers`. */
   rule: string;
+  /** The decision's identity (see Verdict); absent for timeouts. */
+  ref?: string;
 }
 
 export type EffectBody =
@@ -155,4 +157,6 @@ export interface Evaluation {
   decisions: DecisionRecord[];
   effects: Effect[];
   history: HistoryEntry[];
+  /** Every first judgement of a decision, the stored ones included: the shell keeps them. */
+  verdicts: Verdict[];
 }

@@ -22,9 +22,13 @@ export const AppRecord = z.strictObject({
     /** The commit of the flow file the run is pinned to. */
     version: z.string(),
     started_at: Time,
+    /** The PR's head when the run started. */
+    head_sha: z.string().optional(),
   }),
+  /** Head moves, at the earliest time the app can prove each (a webhook it received, GitHub's own timestamps). */
   pushes: z.array(z.strictObject({ at: Time, sha: z.string(), before: z.string().optional(), actor: z.string().optional() })),
-  buttons: z.array(z.strictObject({ at: Time, actor: z.string(), action: Decision, step: z.string().optional() })),
+  /** Clicks on the check run's buttons; `sha` is the commit of the check run clicked. */
+  buttons: z.array(z.strictObject({ at: Time, actor: z.string(), action: Decision, step: z.string().optional(), sha: z.string().optional() })),
   callbacks: z.array(
     z.strictObject({
       at: Time,
@@ -39,16 +43,35 @@ export const AppRecord = z.strictObject({
       summary: z.string().optional(),
       outputs: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
       links: z.array(z.strictObject({ title: z.string(), url: z.string() })).optional(),
+      /** Refused, with the HTTP answer given; kept so the history shows it. */
+      refused: z.string().optional(),
     }),
   ),
   effects: z.array(z.strictObject({ at: Time, key: z.string(), ok: z.boolean(), error: z.string().optional() })),
+  /** Effects the app is about to apply where GitHub cannot show afterwards whether they were (write-ahead). */
+  intents: z.array(z.strictObject({ at: Time, key: z.string() })).default([]),
+  /** First judgements of decisions, fixed for good (see Verdict in engine/facts.ts). */
+  verdicts: z
+    .array(
+      z.strictObject({
+        ref: z.string(),
+        step: z.string(),
+        gate: z.string(),
+        attempt: z.int(),
+        decision: Decision,
+        counted: z.boolean(),
+        rule: z.string(),
+        at: Time,
+      }),
+    )
+    .default([]),
   /** A digest of what the check run last showed, so an unchanged run is not written again. */
   written: z.string().optional(),
 });
 export type AppRecord = z.infer<typeof AppRecord>;
 
 export function newRecord(run: AppRecord['run']): AppRecord {
-  return { v: 1, run, pushes: [], buttons: [], callbacks: [], effects: [] };
+  return { v: 1, run, pushes: [], buttons: [], callbacks: [], effects: [], intents: [], verdicts: [] };
 }
 
 /** The record's entries as engine events. */
