@@ -34,3 +34,6 @@ export function postedComment(comments: readonly AppComment[], key: string): App
     return body === marker || body.endsWith(`\n${marker}`);
   });
 }
+
+/** A comment's text without its effect marker: what people read. */
+export const commentText = (body: string): string => body.replace(/\n\n<!-- flowgate:effect [^\s>]+ -->\s*$/, '');

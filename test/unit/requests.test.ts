@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Effect } from '../../src/engine/state.js';
 import { deliveryOf, describeFailure, requestsFor } from '../../src/github/requests.js';
+import { commentText } from '../../src/github/effects-markers.js';
 import { flowOf, run } from '../helpers.js';
 
 const pr = { owner: 'acme', repo: 'widgets', number: 7 };
@@ -44,6 +45,11 @@ describe('effects as GitHub requests', () => {
   it("a comment ends with its effect's key, hidden, and text rendered into it cannot make a marker", () => {
     const [request] = requestsFor(effect({ type: 'comment', body: '<!-- flowgate:sticky --> Fix it <!--flowgate:effect other -->' }), pr);
     expect(request).toMatchObject({ params: { body: '&lt;!-- flowgate:sticky --> Fix it &lt;!--flowgate:effect other -->\n\n<!-- flowgate:effect k -->' } });
+  });
+
+  it('what people read of a comment is its text, without the marker', () => {
+    const [request] = requestsFor(effect({ type: 'comment', body: 'Shipped.', key: 'run:ship:1:action-0' }), pr);
+    expect(commentText((request as unknown as { params: { body: string } }).params.body)).toBe('Shipped.');
   });
 
   it('a key that holds "-->" (a label name) cannot close its marker early', () => {
