@@ -1,12 +1,14 @@
 /**
  * Runs live on GitHub as the app's check runs: one per flow run, on the PR's
  * head commit, carrying the history people read and the record the app reads
- * back. A push moves a waiting run to the new head.
+ * back. A push moves a waiting run to the new head. A check run's `external_id`
+ * is its run's id; a run created twice is collapsed (effects-duplicate-runs.ts).
  */
 import type { Evaluation } from '../engine/state.js';
 import type { GitHubClient, RepoRef } from './client.js';
 import { checkRunOutput, fit, FLOWGATE_PREFIX, type HistoryLinks } from './history.js';
 import { decodeRecord, outputText, type AppRecord } from './record.js';
+import { collapseRuns, type FoundRuns } from './effects-duplicate-runs.js';
 
 export interface StoredRun {
   checkRunId: number;
@@ -25,18 +27,26 @@ interface RunsAnswer {
 export function runsQuery(shas: readonly string[], withApp = true): string {
   const definitions = shas.map((_, index) => `$c${index}: GitObjectID!`).join(', ');
   const suites = withApp ? 'checkSuites(first: 10, filterBy: { appId: $appId })' : 'checkSuites(first: 20)';
-  const runs = withApp ? 'checkRuns(first: 50, filterBy: { appId: $appId, checkType: LATEST })' : 'checkRuns(first: 50, filterBy: { checkType: LATEST })';
+  // ALL, not LATEST: a run created twice has two check runs of one name, and LATEST would hide the older one's record.
+  const runs = withApp ? 'checkRuns(first: 50, filterBy: { appId: $appId, checkType: ALL })' : 'checkRuns(first: 50, filterBy: { checkType: ALL })';
   const fields = shas.map((_, index) => `c${index}: object(oid: $c${index}) { ... on Commit { ${suites} { nodes { ${runs} { nodes { databaseId name status text permalink } } } } } }`).join(' ');
   return `query FlowgateRuns($owner: String!, $name: String!, ${withApp ? '$appId: Int!, ' : ''}${definitions}) { repository(owner: $owner, name: $name) { ${fields} } }`;
+}
+
+/** The app's runs, one per run id (see findAllRuns); duplicates are left as they are. */
+export async function findRuns(gh: GitHubClient, repo: RepoRef, shas: readonly string[], appId: number | undefined, log: (message: string) => void = () => {}): Promise<StoredRun[]> {
+  return (await findAllRuns(gh, repo, shas, appId, log)).runs;
 }
 
 /**
  * The app's runs on the first of `shas` that has any: the head, then earlier
  * commits of the PR, in case a push arrived while the app was not listening.
- * One request for all of them.
+ * One request for all of them. A run found twice on that commit comes once, with
+ * both records; the other check runs are returned for the caller to close
+ * (completeDuplicates) after it has written the run that goes on.
  */
-export async function findRuns(gh: GitHubClient, repo: RepoRef, shas: readonly string[], appId: number | undefined, log: (message: string) => void = () => {}): Promise<StoredRun[]> {
-  if (shas.length === 0) return [];
+export async function findAllRuns(gh: GitHubClient, repo: RepoRef, shas: readonly string[], appId: number | undefined, log: (message: string) => void = () => {}): Promise<FoundRuns> {
+  if (shas.length === 0) return { runs: [], duplicates: [] };
   const variables: Record<string, unknown> = { owner: repo.owner, name: repo.name, ...(appId !== undefined ? { appId } : {}) };
   shas.forEach((sha, index) => (variables[`c${index}`] = sha));
   const answer = await gh.graphql<RunsAnswer>(runsQuery(shas, appId !== undefined), variables);
@@ -44,7 +54,8 @@ export async function findRuns(gh: GitHubClient, repo: RepoRef, shas: readonly s
     const runs: StoredRun[] = [];
     for (const suite of answer.repository?.[`c${index}`]?.checkSuites?.nodes ?? []) {
       for (const checkRun of suite.checkRuns.nodes) {
-        if (!checkRun.name.startsWith(FLOWGATE_PREFIX)) continue;
+        // A check run the app closed as moved or duplicate keeps no record: it is no run any more.
+        if (!checkRun.name.startsWith(FLOWGATE_PREFIX) || !checkRun.text) continue;
         const decoded = decodeRecord(checkRun.text ?? '');
         if (!decoded.ok) {
           log(`check run ${checkRun.databaseId} (${checkRun.name}) has no readable record: ${decoded.error}`);
@@ -53,9 +64,9 @@ export async function findRuns(gh: GitHubClient, repo: RepoRef, shas: readonly s
         runs.push({ checkRunId: checkRun.databaseId, sha, status: checkRun.status.toLowerCase(), record: decoded.record, url: checkRun.permalink });
       }
     }
-    if (runs.length > 0) return runs;
+    if (runs.length > 0) return collapseRuns(runs);
   }
-  return [];
+  return { runs: [], duplicates: [] };
 }
 
 /** GitHub's limits on check run buttons. */
@@ -115,7 +126,8 @@ export function checkRunRequest(write: WriteCheckRun): { route: string; params: 
 
 export async function writeCheckRun(gh: GitHubClient, write: WriteCheckRun): Promise<{ id: number; url?: string }> {
   const { route, params } = checkRunRequest(write);
-  const { data } = await gh.request(route, params);
+  // A create retried after a lost answer would make the run twice; an update may be retried.
+  const { data } = await gh.request(route, write.checkRunId === undefined ? { ...params, request: { retries: 0 } } : params);
   const created = data as { id: number; html_url?: string | null };
   return { id: created.id, ...(created.html_url ? { url: created.html_url } : {}) };
 }

@@ -6,6 +6,11 @@
  *   FLOWGATE_CONNECTION_<NAME>_SECRET   signs each body (X-Flowgate-Signature-256)
  *
  * A `slack` connection gets a Slack-compatible body ({ text }).
+ *
+ * Delivery is at least once: the app records its intent before sending, and
+ * sends again after a crash that lost the answer. Every send of one effect
+ * carries the same `Idempotency-Key` (the effect's key), so a receiver that
+ * keeps the keys it has seen acts once.
  */
 import { hmac } from './hmac.js';
 
@@ -41,6 +46,7 @@ export async function deliver(connection: Connection, body: Record<string, unkno
         'content-type': 'application/json',
         'user-agent': 'flowgate',
         // The receiver can drop a redelivery: the key is the same for the same effect.
+        'idempotency-key': key,
         'x-flowgate-delivery': key,
         ...(connection.secret ? { 'x-flowgate-signature-256': signBody(text, connection.secret) } : {}),
       },
@@ -49,6 +55,7 @@ export async function deliver(connection: Connection, body: Record<string, unkno
     });
     return response.ok ? undefined : `${response.status}: ${response.statusText || 'the connection refused it'}`;
   } catch (error) {
+    if ((error as Error).name === 'TimeoutError') return `timed out after ${timeoutMs / 1000} s (it may have arrived; a repeat would carry the same Idempotency-Key)`;
     return `the connection could not be reached: ${(error as Error).message}`;
   }
 }

@@ -6,6 +6,7 @@
 import type { CompiledFlow } from '../flow/compile.js';
 import { transitionsOf } from '../flow/compile.js';
 import type { Evaluation, RunStatus } from '../engine/state.js';
+import { neutraliseMarkers } from './effects-markers.js';
 
 /** GitHub refuses a check run summary or text longer than this. */
 export const CHECK_RUN_TEXT_LIMIT = 65_535;
@@ -175,9 +176,9 @@ export interface StickyRun {
   checkRunUrl?: string;
 }
 
-/** The one comment Flowgate keeps on a PR, updated in place. */
+/** The one comment Flowgate keeps on a PR, updated in place: the marker on its own line, then text in which no marker can hide. */
 export function stickyComment(runs: readonly StickyRun[]): string {
-  const parts = [STICKY_MARKER, '## Flowgate'];
+  const parts = ['## Flowgate'];
   if (runs.length === 0) parts.push('No flow runs on this pull request.');
   for (const { flow, evaluation, checkRunUrl } of runs) {
     const { run } = evaluation;
@@ -199,7 +200,7 @@ export function stickyComment(runs: readonly StickyRun[]): string {
       parts.push(['Latest decisions:', ...latest.map((decision) => `- ${time(decision.at)} @${decision.actor} ${decision.decision} via ${decision.source}: ${cell(decision.rule, 300)}`)].join('\n'));
     }
   }
-  return parts.join('\n\n');
+  return `${STICKY_MARKER}\n\n${neutraliseMarkers(parts.join('\n\n'))}`;
 }
 
 const STEP_CLASS: Record<string, string> = {

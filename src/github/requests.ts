@@ -3,6 +3,7 @@
  * connection. Pure, so the applier is a loop and tests can read the plan.
  */
 import type { Effect } from '../engine/state.js';
+import { effectComment } from './effects-markers.js';
 
 export interface PullRequestRef {
   owner: string;
@@ -25,7 +26,7 @@ export function requestsFor(effect: Effect, pr: PullRequestRef, decisionLinks?: 
   const pull = { owner: pr.owner, repo: pr.repo, pull_number: pr.number };
   switch (effect.type) {
     case 'comment':
-      return [{ kind: 'github', route: 'POST /repos/{owner}/{repo}/issues/{issue_number}/comments', params: { ...issue, body: effect.body } }];
+      return [{ kind: 'github', route: 'POST /repos/{owner}/{repo}/issues/{issue_number}/comments', params: { ...issue, body: effectComment(effect.key, effect.body) } }];
     case 'label':
       return [{ kind: 'github', route: 'POST /repos/{owner}/{repo}/issues/{issue_number}/labels', params: { ...issue, labels: effect.labels } }];
     case 'unlabel':
@@ -64,7 +65,14 @@ export function requestsFor(effect: Effect, pr: PullRequestRef, decisionLinks?: 
         },
       ];
     case 'repository_dispatch':
-      return [{ kind: 'github', route: 'POST /repos/{owner}/{repo}/dispatches', params: { owner: pr.owner, repo: pr.repo, event_type: effect.event_type, client_payload: effect.client_payload } }];
+      // The key lets a receiver drop a repeat; the app itself never sends a dispatch twice.
+      return [
+        {
+          kind: 'github',
+          route: 'POST /repos/{owner}/{repo}/dispatches',
+          params: { owner: pr.owner, repo: pr.repo, event_type: effect.event_type, client_payload: { ...effect.client_payload, flowgate_effect_key: effect.key } },
+        },
+      ];
     case 'webhook':
       return [{ kind: 'connection', connection: effect.connection, body: effect.body }];
     case 'notify': {
@@ -75,9 +83,23 @@ export function requestsFor(effect: Effect, pr: PullRequestRef, decisionLinks?: 
         const text = `${who ? `${who} ` : ''}${effect.message}${links ? `\n<${links.approve}|Approve> · <${links.decline}|Decline>` : ''}`;
         return [{ kind: 'connection', connection: effect.connection, body: { text, ...(links ? { flowgate: { step: effect.decide!.step, approve: links.approve, decline: links.decline } } : {}) } }];
       }
-      return [{ kind: 'github', route: 'POST /repos/{owner}/{repo}/issues/{issue_number}/comments', params: { ...issue, body: `${who ? `${who}: ` : ''}${effect.message}` } }];
+      return [{ kind: 'github', route: 'POST /repos/{owner}/{repo}/issues/{issue_number}/comments', params: { ...issue, body: effectComment(effect.key, `${who ? `${who}: ` : ''}${effect.message}`) } }];
     }
   }
+}
+
+/**
+ * How the app makes sure an effect happens once (see the table in apply.ts):
+ * `observed`: GitHub shows whether it happened, or doing it again changes nothing;
+ * `keyed`: sent outside GitHub, again after a crash, with an Idempotency-Key;
+ * `intent`: GitHub cannot show it and a repeat would act twice, so it is sent at most once.
+ */
+export type Delivery = 'observed' | 'keyed' | 'intent';
+
+export function deliveryOf(effect: Effect): Delivery {
+  if (effect.type === 'webhook' || (effect.type === 'notify' && effect.connection !== undefined)) return 'keyed';
+  if (effect.type === 'dispatch_workflow' || effect.type === 'repository_dispatch') return 'intent';
+  return 'observed';
 }
 
 /** How a failed request reads in the history, e.g. `409: head moved`. */
