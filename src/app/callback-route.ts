@@ -44,7 +44,9 @@ function failure(response: ServerResponse, error: unknown): true {
     return json(response, 503, { ok: false, error: `${error.message}; try again in a few seconds` });
   }
   const status = statusOf(error);
-  if (status === 404 || status === 410) return json(response, 404, { ok: false, error: `GitHub has no such repository or pull request, or the app cannot see it: ${(error as Error).message}` });
+  // GraphQL says NOT_FOUND in its errors, not in an HTTP status.
+  const graphqlNotFound = ((error as { errors?: { type?: string }[] }).errors ?? []).some((entry) => entry.type === 'NOT_FOUND');
+  if (status === 404 || status === 410 || graphqlNotFound) return json(response, 404, { ok: false, error: `GitHub has no such repository or pull request, or the app cannot see it: ${(error as Error).message}` });
   return json(response, 502, { ok: false, error: `GitHub failed the request (${(error as Error).message}); the callback was not taken, try again` });
 }
 

@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Probot } from 'probot';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { callbackRoute } from '../../src/app/callback-route.js';
 import { appHttpHandler } from '../../src/app/http-handler.js';
 import { flowgateApp } from '../../src/app/probot-app.js';
 import { MAX_WEBHOOK_BYTES } from '../../src/app/webhook-route.js';
@@ -175,5 +176,29 @@ describe('the callback route answers bad input with a 4xx and a message', () => 
     expect(response.status).toBe(503);
     expect(response.headers.get('retry-after')).toBe('10');
     expect((await response.json()) as object).toMatchObject({ ok: false, error: expect.stringContaining('try again') });
+  });
+});
+
+describe('the callback route when GitHub fails it', () => {
+  /** The callback route alone, completing every callback by throwing `error`. */
+  async function failingWith(error: unknown): Promise<Answer> {
+    const route = callbackRoute({ secret: 's', now: Date.now, complete: async () => { throw error; } });
+    const alone = createServer((request, response) => void route(request, response));
+    await new Promise<void>((resolve) => alone.listen(0, '127.0.0.1', resolve));
+    try {
+      const response = await fetch(`http://127.0.0.1:${(alone.address() as AddressInfo).port}/flowgate/callback`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"token":"t"}' });
+      return { status: response.status, body: await response.text() };
+    } finally {
+      alone.close();
+    }
+  }
+
+  it('a repository or PR GitHub does not have is 404 with a message, by REST status or GraphQL NOT_FOUND', async () => {
+    expect(await failingWith(Object.assign(new Error('Not Found'), { status: 404 }))).toMatchObject({ status: 404, body: expect.stringContaining('no such repository or pull request') });
+    expect(await failingWith(Object.assign(new Error("Could not resolve to a Repository with the name 'acme/gone'."), { errors: [{ type: 'NOT_FOUND' }] }))).toMatchObject({ status: 404 });
+  });
+
+  it('any other failure is 502 and tells the sender to try again, never a bare 500', async () => {
+    expect(await failingWith(new Error('timed out after 10s: POST /graphql'))).toMatchObject({ status: 502, body: expect.stringContaining('timed out after 10s: POST /graphql); the callback was not taken, try again') });
   });
 });
