@@ -1,19 +1,84 @@
 /**
- * `npm start`: the Probot server. Configured by the usual variables (APP_ID,
- * PRIVATE_KEY or PRIVATE_KEY_PATH, WEBHOOK_SECRET, GHE_HOST, LOG_LEVEL,
- * REDIS_URL, PORT, HOST); without credentials Probot offers to register the app
- * from app.yml.
+ * `npm start`: the Flowgate server. Configured by the usual Probot variables
+ * (APP_ID, PRIVATE_KEY or PRIVATE_KEY_PATH, WEBHOOK_SECRET, GHE_HOST, LOG_LEVEL,
+ * REDIS_URL, PORT, HOST, WEBHOOK_PATH), read from the environment and .env;
+ * without credentials Probot offers to register the app from app.yml.
+ *
+ * Probot's own server is not used once the app has credentials: its webhook
+ * middleware reads a body of any size before checking the signature, and
+ * answers 202 to an event still running after 9 s, so a later failure would
+ * never show on GitHub. app/http-handler.ts serves the same routes without both.
  */
-import { run } from 'probot';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { parseEnv } from 'node:util';
+import { createProbot, run, type Probot } from 'probot';
+import { appHttpHandler, DEFAULT_WEBHOOK_PATH } from './app/http-handler.js';
 import { flowgateApp } from './app/probot-app.js';
 import { parseDuration } from './flow/duration.js';
+import { probotTransport } from './github/transport-octokit.js';
+import { requestTimeoutFromEnv } from './github/transport-timeout.js';
 
-// FLOWGATE_SWEEP_EVERY: how often to look for due timers (default 5m; "off" to leave it to another replica or a cron).
-const every = process.env.FLOWGATE_SWEEP_EVERY ?? '5m';
-const sweepEveryMs = every === 'off' ? undefined : parseDuration(every);
-if (every !== 'off' && sweepEveryMs === undefined) {
-  console.error(`flowgate: FLOWGATE_SWEEP_EVERY=${every}: expected a duration such as 5m, or off`);
+function fail(message: string): never {
+  console.error(`flowgate: ${message}`);
   process.exit(2);
 }
 
-await run(flowgateApp(sweepEveryMs === undefined ? {} : { sweepEveryMs }));
+// .env, as Probot reads it: its values win over the environment's.
+try {
+  Object.assign(process.env, parseEnv(readFileSync('.env', 'utf8')));
+} catch (error) {
+  if ((error as NodeJS.ErrnoException).code !== 'ENOENT') fail(`.env: ${(error as Error).message}`);
+}
+
+// FLOWGATE_SWEEP_EVERY: how often to look for due timers and failed webhooks (default 5m; "off" to leave it to another replica or a cron).
+const every = process.env.FLOWGATE_SWEEP_EVERY ?? '5m';
+const sweepEveryMs = every === 'off' ? undefined : parseDuration(every);
+if (every !== 'off' && sweepEveryMs === undefined) fail(`FLOWGATE_SWEEP_EVERY=${every}: expected a duration such as 5m, or off`);
+// FLOWGATE_REQUEST_TIMEOUT: the deadline of each request to GitHub (default 10s).
+let timeoutMs: number;
+try {
+  timeoutMs = requestTimeoutFromEnv();
+} catch (error) {
+  fail((error as Error).message);
+}
+
+const app = flowgateApp(sweepEveryMs === undefined ? {} : { sweepEveryMs });
+
+/** Probot from the environment, or undefined while the app has no APP_ID or private key yet. */
+function probotFromEnv(): Probot | undefined {
+  try {
+    return createProbot({ overrides: probotTransport({ timeoutMs }) });
+  } catch {
+    return undefined;
+  }
+}
+
+async function serve(probot: Probot): Promise<void> {
+  await probot.ready();
+  if (!process.env.REDIS_URL) {
+    probot.log.warn(
+      'REDIS_URL is not set: this process serialises events on a PR only within itself. Run exactly ONE replica of Flowgate; ' +
+        'two replicas without REDIS_URL duplicate comments and merges, and both sweep. Set REDIS_URL (the same Redis) on every replica to run several.',
+    );
+  }
+  const path = process.env.WEBHOOK_PATH ?? DEFAULT_WEBHOOK_PATH;
+  const handler = await appHttpHandler(probot, app, { path });
+  const server = createServer((request, response) => void handler(request, response));
+  const port = Number(process.env.PORT) || 3000;
+  const host = process.env.HOST ?? 'localhost';
+  server.on('error', (error: NodeJS.ErrnoException) => fail(error.code === 'EADDRINUSE' ? `port ${port} is in use; set PORT to another` : error.message));
+  server.listen(port, host, () => probot.log.info(`Flowgate listening on http://${host}:${port} (webhooks at ${path}; each GitHub request times out after ${timeoutMs} ms)`));
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      probot.log.info(`${signal}: stopping; a webhook cut short shows as failed on GitHub, and the sweep redelivers it`);
+      server.close(() => process.exit(0));
+      server.closeIdleConnections();
+    });
+  }
+}
+
+const probot = probotFromEnv();
+// Without credentials, Probot's setup flow registers the app from app.yml and writes them to .env.
+if (probot) await serve(probot);
+else await run(app);

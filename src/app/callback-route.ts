@@ -6,7 +6,10 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { verifyToken } from '../github/callback-token.js';
+import { statusOf } from '../github/client.js';
 import { CALLBACK_PATH, type Outcome } from '../github/handle.js';
+import { LockBusy } from '../github/lock.js';
+import { readCapped, refuseOversize } from './webhook-route.js';
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
@@ -30,15 +33,21 @@ function json(response: ServerResponse, status: number, body: object): true {
   return true;
 }
 
-async function readBody(request: IncomingMessage): Promise<string | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) return undefined;
-    chunks.push(chunk as Buffer);
+// JSON is also read from senders that say text/plain or nothing at all (a bare curl or fetch); a form comes from the confirmation page.
+const JSON_TYPES = /^\s*(application\/(json|[\w.+-]+\+json)|text\/plain)?\s*(;|$)/i;
+const FORM_TYPE = /^\s*application\/x-www-form-urlencoded\s*(;|$)/i;
+
+/** What a failure on the way to GitHub means for the sender: whether to try again, and when. */
+function failure(response: ServerResponse, error: unknown): true {
+  if (error instanceof LockBusy) {
+    response.setHeader('retry-after', '10');
+    return json(response, 503, { ok: false, error: `${error.message}; try again in a few seconds` });
   }
-  return Buffer.concat(chunks).toString('utf8');
+  const status = statusOf(error);
+  // GraphQL says NOT_FOUND in its errors, not in an HTTP status.
+  const graphqlNotFound = ((error as { errors?: { type?: string }[] }).errors ?? []).some((entry) => entry.type === 'NOT_FOUND');
+  if (status === 404 || status === 410 || graphqlNotFound) return json(response, 404, { ok: false, error: `GitHub has no such repository or pull request, or the app cannot see it: ${(error as Error).message}` });
+  return json(response, 502, { ok: false, error: `GitHub failed the request (${(error as Error).message}); the callback was not taken, try again` });
 }
 
 export function callbackRoute(options: CallbackRouteOptions) {
@@ -50,9 +59,14 @@ export function callbackRoute(options: CallbackRouteOptions) {
       response.writeHead(405, { allow: 'GET, POST' }).end();
       return true;
     }
-    const text = await readBody(request);
-    if (text === undefined) return json(response, 413, { ok: false, error: `the body is larger than ${MAX_BODY_BYTES} bytes` });
-    const form = (request.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
+    const type = request.headers['content-type'] ?? '';
+    const form = FORM_TYPE.test(type);
+    if (!form && !JSON_TYPES.test(type)) return json(response, 415, { ok: false, error: `the body must be application/json (or a form from the confirmation page), not ${type}` });
+    if (Number(request.headers['content-length']) > MAX_BODY_BYTES) return refuseOversize(request, response, MAX_BODY_BYTES);
+    const bytes = await readCapped(request, MAX_BODY_BYTES).catch(() => null);
+    if (bytes === null) return void response.destroy(), true; // the sender went away: nobody to answer
+    if (bytes === undefined) return refuseOversize(request, response, MAX_BODY_BYTES);
+    const text = bytes.toString('utf8');
     let body: unknown;
     if (form) {
       body = Object.fromEntries(new URLSearchParams(text));
@@ -65,7 +79,12 @@ export function callbackRoute(options: CallbackRouteOptions) {
       // A token in the link's query counts as the body's token.
       if (body && typeof body === 'object' && !('token' in body) && url.searchParams.get('token')) body = { ...body, token: url.searchParams.get('token') };
     }
-    const outcome = await options.complete(body);
+    let outcome: Outcome;
+    try {
+      outcome = await options.complete(body);
+    } catch (error) {
+      return failure(response, error);
+    }
     const status = outcome.callback?.status ?? 500;
     const error = outcome.callback?.error;
     if (form) return page(response, status, error ? 'Not done' : 'Done', `<p>${escape(error ?? 'Flowgate took it. You can close this page.')}</p>`);

@@ -5,7 +5,7 @@
 import type { ApplicationFunctionOptions, Probot } from 'probot';
 import { callbackRoute } from './callback-route.js';
 import { sweep, type SweepReport } from '../github/sweep.js';
-import { lazyRedisLock } from '../github/lock.js';
+import { lazyRedisLock, type Lock } from '../github/lock.js';
 import { GitHubCache } from '../github/cache.js';
 import type { GitHubClient } from '../github/client.js';
 import { connectionsFromEnv, type Connections } from '../github/connections.js';
@@ -24,6 +24,8 @@ export interface AppOptions {
   sweepEveryMs?: number;
   /** Redis for locks across replicas (REDIS_URL). */
   redisUrl?: string;
+  /** A lock to use instead of Redis: tests give several app instances one in-memory lock. */
+  lock?: Lock;
   /** Receives the app's controls once it is loaded: the sandbox and tests sweep by hand. */
   onReady?: (controls: { sweep: () => Promise<SweepReport> }) => void;
 }
@@ -51,27 +53,48 @@ export function flowgateApp(options: AppOptions = {}) {
     const cache = new GitHubCache();
     const queue = new PullRequestQueue();
     const redisUrl = options.redisUrl ?? process.env.REDIS_URL;
-    const lock = redisUrl ? lazyRedisLock(redisUrl, (message) => app.log.warn(message)) : undefined;
+    const lock = options.lock ?? (redisUrl ? lazyRedisLock(redisUrl, (message) => app.log.warn(message)) : undefined);
     const now = options.now ?? Date.now;
     const callbacks = options.callbacks ?? callbacksFromEnv();
     const shared = async () => ({ cache, queue, app: await whoAmI(), connections, now, ...(callbacks ? { callbacks } : {}), ...(lock ? { lock } : {}) });
     const complete = async (body: unknown, from?: { owner: string; name: string }) =>
       completeCallback({ ...(await shared()), log: (message) => app.log.info(message), clientFor: async (installation) => (await app.auth(installation)) as unknown as GitHubClient }, body, from);
     if (callbacks) addHandler(callbackRoute({ secret: callbacks.secret, now, complete }));
-    const runSweep = async (): Promise<SweepReport> =>
-      sweep({
-        ...(await shared()),
-        log: (message) => app.log.info(message),
-        appClient: async () => (await app.auth()) as unknown as GitHubClient,
-        clientFor: async (installation) => (await app.auth(installation)) as unknown as GitHubClient,
-      });
+    // Failed webhooks are redelivered by the sweep; what this process redelivered is remembered, to notice another sweeper.
+    const redelivery = { events: new Set<string>([...EVENTS, 'repository_dispatch']), mine: new Set<string>(), since: now() };
+    // One sweep at a time in this process: a tick that comes while the last sweep still runs is skipped.
+    let sweeping: Promise<SweepReport> | undefined;
+    const runSweep = async (): Promise<SweepReport> => {
+      if (sweeping) return { installations: 0, pulls: 0, redelivered: [], errors: [], skipped: 'a sweep is already running in this process' };
+      sweeping = (async () =>
+        sweep({
+          ...(await shared()),
+          log: (message) => app.log.info(message),
+          appClient: async () => (await app.auth()) as unknown as GitHubClient,
+          clientFor: async (installation) => (await app.auth(installation)) as unknown as GitHubClient,
+          redelivery,
+        }))();
+      try {
+        const report = await sweeping;
+        // Without a shared lock, a redelivery this process did not make is a sign of a second process sweeping.
+        if (!lock && report.foreign) {
+          app.log.error(`another process redelivered webhook(s) ${report.foreign.join(', ')}: if that was not a person in the app's settings, several Flowgate processes run without REDIS_URL and will duplicate comments and merges; set REDIS_URL on every replica`);
+        }
+        return report;
+      } finally {
+        sweeping = undefined;
+      }
+    };
     options.onReady?.({ sweep: runSweep });
     if (options.sweepEveryMs !== undefined) {
       const every = options.sweepEveryMs;
-      // With Redis, one replica sweeps per tick; the others skip it.
+      // With Redis, one replica sweeps per period; the others skip it.
       const tick = () =>
-        void (lock ? lock.tryHold('sweep', every, runSweep) : runSweep()).then(
-          (report) => report?.errors.forEach((error) => app.log.warn(`sweep: ${error}`)),
+        void (lock ? lock.lease('sweep', every, runSweep) : runSweep()).then(
+          (report) => {
+            report?.errors.forEach((error) => app.log.warn(`sweep: ${error}`));
+            if (report?.skipped) app.log.warn(`sweep skipped: ${report.skipped}`);
+          },
           (error: unknown) => app.log.error(`sweep failed: ${(error as Error).message}`),
         );
       // At start-up too, so a restart catches up on timers that came due while it was down.
@@ -80,8 +103,15 @@ export function flowgateApp(options: AppOptions = {}) {
     }
     app.on('repository_dispatch', async (context) => {
       // For senders that hold only a GitHub token: event_type flowgate-callback, the callback as client_payload.
-      if (context.payload.action !== 'flowgate-callback') return;
-      const outcome = await complete(context.payload.client_payload ?? {}, { owner: context.payload.repository.owner.login, name: context.payload.repository.name });
+      const payload = context.payload as { action?: unknown; client_payload?: unknown; repository?: { name?: unknown; owner?: { login?: unknown } } };
+      if (payload.action !== 'flowgate-callback') return;
+      const owner = payload.repository?.owner?.login;
+      const name = payload.repository?.name;
+      if (typeof owner !== 'string' || typeof name !== 'string') {
+        context.log.warn('repository_dispatch callback skipped: the payload names no repository (repository.owner.login and repository.name)');
+        return;
+      }
+      const outcome = await complete(payload.client_payload ?? {}, { owner, name });
       context.log.info(`repository_dispatch callback: ${outcome.callback?.error ?? 'accepted'}`);
     });
     app.on([...EVENTS], async (context) => {

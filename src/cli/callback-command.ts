@@ -4,6 +4,8 @@
  * it, 8 when Flowgate refused it (the message says why), 2 for bad arguments.
  */
 import { CallbackBody } from '../github/callback-token.js';
+import { timedFetch } from '../github/transport-timeout.js';
+import { parseDuration } from '../flow/duration.js';
 import { ExitCode, UsageError } from './exit-codes.js';
 import type { CliIO } from './io.js';
 
@@ -62,10 +64,14 @@ export async function callbackCommand(options: CallbackOptions, io: CliIO): Prom
     const issue = checked.error.issues[0]!;
     throw new UsageError(`${issue.path.join('.') || 'callback'}: ${issue.message}`);
   }
+  // Flowgate may wait for GitHub, and for the PR's lock, before it answers: 30 s unless FLOWGATE_REQUEST_TIMEOUT says otherwise.
+  const setting = process.env.FLOWGATE_REQUEST_TIMEOUT;
+  const timeoutMs = setting ? parseDuration(setting) : 30_000;
+  if (timeoutMs === undefined) throw new UsageError(`FLOWGATE_REQUEST_TIMEOUT=${setting}: expected a duration such as 30s or 1m`);
   target.search = '';
   let response: Response;
   try {
-    response = await fetch(target, { method: 'POST', headers: { 'content-type': 'application/json', 'user-agent': 'flowgate-cli' }, body: JSON.stringify(checked.data), signal: AbortSignal.timeout(30_000) });
+    response = await timedFetch(timeoutMs)(target, { method: 'POST', headers: { 'content-type': 'application/json', 'user-agent': 'flowgate-cli' }, body: JSON.stringify(checked.data) });
   } catch (error) {
     io.err(`flowgate: could not reach ${target.origin}: ${(error as Error).message}`);
     return ExitCode.github;

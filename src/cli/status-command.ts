@@ -2,6 +2,7 @@ import { Octokit } from '@octokit/rest';
 import { GitHubCache } from '../github/cache.js';
 import { statusOf, type GitHubClient } from '../github/client.js';
 import { readStatus } from '../github/status.js';
+import { requestTimeoutFromEnv, timedFetch } from '../github/transport-timeout.js';
 import { ExitCode, UsageError } from './exit-codes.js';
 import type { CliIO } from './io.js';
 
@@ -11,6 +12,8 @@ export interface StatusOptions {
   json: boolean;
   token: string | undefined;
   apiUrl: string;
+  /** The deadline of each request to GitHub; FLOWGATE_REQUEST_TIMEOUT (default 10s) when not given. */
+  timeoutMs?: number;
 }
 
 const time = (iso: string) => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
@@ -21,8 +24,14 @@ export async function statusCommand(options: StatusOptions, io: CliIO, now = Dat
   const number = Number(options.pr);
   if (!Number.isInteger(number) || number < 1) throw new UsageError(`--pr ${options.pr}: expected a pull request number`);
   if (!options.token) throw new UsageError('status needs a token: set GITHUB_TOKEN');
+  let timeoutMs = options.timeoutMs;
+  try {
+    timeoutMs ??= requestTimeoutFromEnv();
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
   const repo = { owner: match[1]!, name: match[2]! };
-  const octokit = new Octokit({ auth: options.token, baseUrl: options.apiUrl, userAgent: 'flowgate-cli' });
+  const octokit = new Octokit({ auth: options.token, baseUrl: options.apiUrl, userAgent: 'flowgate-cli', request: { fetch: timedFetch(timeoutMs) } });
   let status: Awaited<ReturnType<typeof readStatus>>;
   try {
     status = await readStatus(octokit as unknown as GitHubClient, repo, number, new GitHubCache(), now);

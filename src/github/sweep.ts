@@ -1,24 +1,35 @@
 /**
- * The sweep: wakes runs whose timers are due (escalations, reminders, deadlines)
+ * The sweep: first redelivers webhooks that failed (transport-redelivery.ts),
+ * then wakes runs whose timers are due (escalations, reminders, deadlines)
  * when no event would. It asks GitHub for the PRs the app marked as waiting on
  * a timer, one search per installation, and evaluates each one's runs at now.
- * Its cost grows with the number of waiting runs, not of repositories or PRs;
- * every effect is keyed, so several replicas sweeping at once do no harm.
+ * Its cost grows with the number of waiting runs, not of repositories or PRs.
+ * With REDIS_URL one replica sweeps per period; the app refuses to start a
+ * second sweep in one process while one runs.
  */
-import type { GitHubClient } from './client.js';
+import { statusOf, type GitHubClient } from './client.js';
 import { sweepPullRequest, type HandlerDeps } from './handle.js';
 import { WAITING_LABEL } from './relevance.js';
+import { redeliverFailed, type RedeliveryOptions } from './transport-redelivery.js';
 
 export interface SweepDeps extends Omit<HandlerDeps, 'gh'> {
-  /** The app itself (JWT), to list installations. */
+  /** The app itself (JWT), to list installations and deliveries. */
   appClient: () => Promise<GitHubClient>;
   clientFor: (installation: number) => Promise<GitHubClient>;
+  /** Redelivery of failed webhooks: the events the app acts on, and what this process has redelivered. Unset, nothing is redelivered. */
+  redelivery?: Omit<RedeliveryOptions, 'now'>;
 }
 
 export interface SweepReport {
   installations: number;
   pulls: number;
+  /** GUIDs of failed deliveries asked to be delivered again. */
+  redelivered: string[];
+  /** GUIDs redelivered by someone else (see RedeliveryReport.foreign). */
+  foreign?: string[];
   errors: string[];
+  /** Why the sweep did not run. */
+  skipped?: string;
 }
 
 interface Installation {
@@ -32,8 +43,21 @@ interface SearchItem {
 }
 
 export async function sweep(deps: SweepDeps): Promise<SweepReport> {
-  const report: SweepReport = { installations: 0, pulls: 0, errors: [] };
+  const report: SweepReport = { installations: 0, pulls: 0, redelivered: [], errors: [] };
   const app = await deps.appClient();
+  if (deps.redelivery) {
+    try {
+      const redelivery = await redeliverFailed(app, { ...deps.redelivery, now: deps.now() });
+      report.redelivered = redelivery.redelivered;
+      report.errors.push(...redelivery.errors);
+      if (redelivery.foreign.length > 0) report.foreign = redelivery.foreign;
+      if (redelivery.abandoned.length > 0) deps.log(`not redelivering ${redelivery.abandoned.length} event(s) that failed every time: ${redelivery.abandoned.join(', ')}`);
+    } catch (error) {
+      // An older GitHub Enterprise Server has no deliveries API: nothing to redeliver from, not a fault of this sweep.
+      if (statusOf(error) === 404) deps.log('GitHub has no webhook deliveries API here; failed webhooks are not redelivered');
+      else report.errors.push(`listing webhook deliveries: ${(error as Error).message}`);
+    }
+  }
   for (let page = 1; page <= 100; page += 1) {
     const { data } = await app.request('GET /app/installations', { per_page: 100, page });
     const installations = data as Installation[];

@@ -6,10 +6,14 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createNodeMiddleware, Probot, ProbotOctokit } from 'probot';
+import { Probot } from 'probot';
+import { appHttpHandler, DEFAULT_WEBHOOK_PATH } from '../app/http-handler.js';
 import { flowgateApp } from '../app/probot-app.js';
 import type { Connections } from '../github/connections.js';
+import type { Lock } from '../github/lock.js';
 import type { SweepReport } from '../github/sweep.js';
+import { flowgateOctokit } from '../github/transport-octokit.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS, timedFetch } from '../github/transport-timeout.js';
 import { Sandbox, type SandboxOptions } from './sandbox.js';
 
 export interface AppOnSandbox {
@@ -25,18 +29,16 @@ export interface AppOnSandbox {
   sweep(): Promise<SweepReport>;
 }
 
-export const WEBHOOK_PATH = '/api/github/webhooks';
+export const WEBHOOK_PATH = DEFAULT_WEBHOOK_PATH;
 
 /**
  * Against GitHub, Octokit spaces writes 1 s apart and comments 3 s apart, for
- * GitHub's secondary rate limits. The sandbox has none. Probot sets `throttle`
- * itself, so the switch is made where the final options arrive: the constructor.
+ * GitHub's secondary rate limits. The sandbox has none, so the harness goes
+ * without the throttle (and so without its retries after a rate limit; those are
+ * tested with nock against the throttled Octokit). Otherwise this is the Octokit
+ * `npm start` uses: no automatic repeat of a POST, a deadline on every request.
  */
-export class UnthrottledOctokit extends ProbotOctokit {
-  constructor(options: ConstructorParameters<typeof ProbotOctokit>[0] = {}) {
-    super({ ...options, throttle: { ...options.throttle, enabled: false } as typeof options.throttle });
-  }
-}
+export const UnthrottledOctokit = flowgateOctokit({ throttle: false });
 
 export interface AppOnSandboxOptions extends SandboxOptions {
   connections?: Connections;
@@ -44,6 +46,10 @@ export interface AppOnSandboxOptions extends SandboxOptions {
   callbackSecret?: string;
   /** A sandbox to reuse: the app restarts, GitHub stays. */
   sandbox?: Sandbox;
+  /** The lock between replicas: two apps given one lock act as two replicas sharing a Redis. */
+  lock?: Lock;
+  /** The deadline of each request to the sandbox (default 10 s). */
+  requestTimeoutMs?: number;
 }
 
 export async function startAppOnSandbox(options: AppOnSandboxOptions = {}): Promise<AppOnSandbox> {
@@ -56,14 +62,15 @@ export async function startAppOnSandbox(options: AppOnSandboxOptions = {}): Prom
     publicKeyEncoding: { type: 'spki', format: 'pem' },
   });
   // The server listens first, so the app knows its own URL for callback links.
-  let middleware: Awaited<ReturnType<typeof createNodeMiddleware>> | undefined;
+  let handler: Awaited<ReturnType<typeof appHttpHandler>> | undefined;
   const server: Server = createServer((request, response) => {
-    if (!middleware) return void response.writeHead(503).end();
-    void middleware(request, response, () => response.writeHead(404).end());
+    if (!handler) return void response.writeHead(503).end();
+    void handler(request, response);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const appUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const probot = new Probot({ appId: sandbox.appId, privateKey, secret, baseUrl: sandbox.url, Octokit: UnthrottledOctokit });
+  const fetch = timedFetch(options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
+  const probot = new Probot({ appId: sandbox.appId, privateKey, secret, baseUrl: sandbox.url, Octokit: UnthrottledOctokit, request: { fetch } });
   const app = flowgateApp({
     appId: sandbox.appId,
     appLogin: sandbox.appLogin,
@@ -71,9 +78,10 @@ export async function startAppOnSandbox(options: AppOnSandboxOptions = {}): Prom
     connections: options.connections ?? (() => undefined),
     callbacks: { publicUrl: appUrl, secret: options.callbackSecret ?? 'sandbox-callback-secret' },
     onReady: (controls) => (sweepNow = controls.sweep),
+    ...(options.lock ? { lock: options.lock } : {}),
   });
   let sweepNow: (() => Promise<SweepReport>) | undefined;
-  middleware = await createNodeMiddleware(app, { probot, webhooksPath: WEBHOOK_PATH });
+  handler = await appHttpHandler(probot, app, { path: WEBHOOK_PATH });
   sandbox.webhookUrl = `${appUrl}${WEBHOOK_PATH}`;
   return {
     sandbox,
