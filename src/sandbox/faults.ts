@@ -47,7 +47,7 @@ export interface FaultRule {
 
 export interface Injected {
   rule: string;
-  fault: FaultKind | 'hook';
+  fault: FaultKind | 'hook' | 'lost';
   method: string;
   path: string;
 }
@@ -88,6 +88,7 @@ export class FaultSwitch {
   retryAfterSeconds = 1;
   #random: () => number;
   #rules: { rule: FaultRule; seen: number; hits: number }[] = [];
+  #lost: { match: (delivery: { name: string; payload: Record<string, unknown> }) => boolean; left: number }[] = [];
 
   constructor(seed = 1) {
     this.#random = seededRandom(seed);
@@ -102,10 +103,25 @@ export class FaultSwitch {
 
   clear(): void {
     this.#rules = [];
+    this.#lost = [];
   }
 
   reseed(seed: number): void {
     this.#random = seededRandom(seed);
+  }
+
+  /** Loses the next `times` webhooks that match: GitHub sent them, the app never heard (a network fault, the app down). */
+  loseDeliveries(match: (delivery: { name: string; payload: Record<string, unknown> }) => boolean, times = 1): void {
+    this.#lost.push({ match, left: times });
+  }
+
+  /** Whether this delivery is to be lost (and counts it). */
+  losesDelivery(delivery: { name: string; payload: Record<string, unknown> }): boolean {
+    const rule = this.#lost.find((candidate) => candidate.left > 0 && candidate.match(delivery));
+    if (!rule) return false;
+    rule.left -= 1;
+    this.injected.push({ rule: 'lost delivery', fault: 'lost', method: 'POST', path: `(webhook ${delivery.name})` });
+    return true;
   }
 
   /** What to do with one request: at most one fault (the first rule that fires), and every hook that fires. */

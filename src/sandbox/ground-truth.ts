@@ -16,6 +16,8 @@ export interface PersonAction {
   /** The PR's head when the action was made (for a push: the new head). */
   head: string;
   at: string;
+  /** Order among all actions and merges (times can be equal). */
+  seq: number;
   /** The review's state, the comment's body, the label's name, the button's identifier, or the commit pushed. */
   detail: string;
 }
@@ -26,12 +28,22 @@ export interface MergeRecord {
   /** The PR's head that was merged. */
   sha: string;
   at: string;
+  seq: number;
   by: string;
 }
 
 export class GroundTruth {
   readonly actions: PersonAction[] = [];
   readonly merges: MergeRecord[] = [];
+  #seq = 0;
+
+  action(action: Omit<PersonAction, 'seq'>): void {
+    this.actions.push({ ...action, seq: ++this.#seq });
+  }
+
+  merge(merge: Omit<MergeRecord, 'seq'>): void {
+    this.merges.push({ ...merge, seq: ++this.#seq });
+  }
 
   /** What happened on one PR, in order. */
   on(repo: string, number: number): { actions: PersonAction[]; merges: MergeRecord[] } {

@@ -64,6 +64,10 @@ export class Sandbox {
   deliveryTimeoutMs = 10_000;
   url = '';
   webhookUrl: string | undefined;
+  /** Other replicas that receive every webhook too, at the same moment (the proof's "same delivery to both"). */
+  mirrorUrls: string[] = [];
+  /** Each webhook is sent this many times at once to the webhook URL (a duplicate delivery racing itself). */
+  deliveryCopies = 1;
   readonly webhookSecret: string;
   #server: Server | undefined;
   #queue: Delivery[] = [];
@@ -247,6 +251,23 @@ export class Sandbox {
     await this.settle();
   }
 
+  /** Sends any payload as a signed webhook, as if GitHub had (the proof's fuzzing); returns its log entry once answered. */
+  async deliverPayload(name: string, payload: Record<string, unknown>): Promise<Delivery> {
+    const attempt = this.#attempt(randomUUID(), name, payload, false);
+    this.#enqueue(attempt);
+    await this.settle();
+    return attempt;
+  }
+
+  /** Sends a webhook `copies` times at once (same GUID and payload), each a redelivery in the log. */
+  async redeliverAtOnce(delivery: Delivery, copies: number): Promise<void> {
+    await this.settle();
+    const attempts = Array.from({ length: copies }, () => this.#attempt(delivery.id, delivery.name, delivery.payload, true));
+    this.deliveries.push(...attempts);
+    await Promise.all(attempts.map((attempt) => this.#deliver(attempt)));
+    await this.settle();
+  }
+
   /** The log's attempt with this id, for the deliveries API. */
   deliveryById(deliveryId: number): Delivery | undefined {
     return this.deliveries.find((delivery) => delivery.deliveryId === deliveryId);
@@ -294,14 +315,20 @@ export class Sandbox {
     delivery.deliveredAt = this.clock.iso();
     try {
       if (!this.webhookUrl) throw new Error('no webhook URL');
+      if (this.faults.losesDelivery(delivery)) throw new Error('lost on the way');
       const body = JSON.stringify(delivery.payload);
       const signature = `sha256=${createHmac('sha256', this.webhookSecret).update(body).digest('hex')}`;
-      const response = await fetch(this.webhookUrl, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-github-event': delivery.name, 'x-github-delivery': delivery.id, 'x-hub-signature-256': signature, 'user-agent': 'GitHub-Hookshot/sandbox', 'x-sandbox-now': String(this.clock.now()) },
-        body,
-        signal: AbortSignal.timeout(this.deliveryTimeoutMs),
-      });
+      const post = (url: string) =>
+        fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-github-event': delivery.name, 'x-github-delivery': delivery.id, 'x-hub-signature-256': signature, 'user-agent': 'GitHub-Hookshot/sandbox', 'x-sandbox-now': String(this.clock.now()) },
+          body,
+          signal: AbortSignal.timeout(this.deliveryTimeoutMs),
+        });
+      // Mirrors get the same delivery at the same moment; only the primary's answer is logged.
+      const copies = Array.from({ length: Math.max(0, this.deliveryCopies - 1) }, () => this.webhookUrl!);
+      const mirrored = [...this.mirrorUrls, ...copies].map((url) => post(url).then((answer) => answer.arrayBuffer(), () => undefined));
+      const [response] = await Promise.all([post(this.webhookUrl), ...mirrored]);
       delivery.status = response.status;
       delivery.outcome = response.ok ? 'OK' : `Invalid HTTP Response: ${response.status}`;
       await response.arrayBuffer().catch(() => undefined);
@@ -343,7 +370,7 @@ export class Sandbox {
 
   /** Ground truth: a person's action on a PR, with the head it was made on. */
   #witness(kind: Parameters<GroundTruth['actions']['push']>[0]['kind'], repo: Repository, pull: PullRequest, actor: string, detail: string): void {
-    this.truth.actions.push({ kind, repo: `${repo.owner}/${repo.name}`.toLowerCase(), number: pull.number, actor, head: pull.headSha, at: this.clock.iso(), detail });
+    this.truth.action({ kind, repo: `${repo.owner}/${repo.name}`.toLowerCase(), number: pull.number, actor, head: pull.headSha, at: this.clock.iso(), detail });
   }
 
   // ------------------------------------------------------------ payloads
@@ -717,7 +744,7 @@ export class Sandbox {
       repo.branches[pull.base] = merge.oid;
       Object.assign(pull, { state: 'closed', merged: true, mergeSha: merge.oid });
       const at = this.clock.tick();
-      this.truth.merges.push({ repo: `${repo.owner}/${repo.name}`.toLowerCase(), number: pull.number, sha: pull.headSha, at, by: this.appLogin });
+      this.truth.merge({ repo: `${repo.owner}/${repo.name}`.toLowerCase(), number: pull.number, sha: pull.headSha, at, by: this.appLogin });
       pull.timeline.push({ __typename: 'MergedEvent', at, createdAt: at, actor: { login: this.appLogin } }, { __typename: 'ClosedEvent', at, createdAt: at, actor: { login: this.appLogin } });
       this.#queueEmit('pull_request', { action: 'closed', number: pull.number, pull_request: this.#pullPayload(repo, pull) }, repo, this.appLogin);
       return { status: 200, body: { sha: merge.oid, merged: true, message: 'Pull Request successfully merged' } };
