@@ -110,6 +110,8 @@ function judgeAll(sandbox: Sandbox, pulls: { repo: string; number: number; gate?
 async function inProcess(seed: number, work: (sandbox: Sandbox, sweep: () => Promise<unknown>, appUrl: string) => Promise<Tally>): Promise<{ tally: Tally; injected: number }> {
   const before = processFaults.count;
   const running = await startAppOnSandbox({ seed });
+  // The app's log would bury the table; its failures show in the figures.
+  running.probot.log.level = 'silent';
   try {
     const tally = await work(running.sandbox, () => running.sweep(), running.appUrl);
     tally.crashes += processFaults.count - before;
@@ -178,7 +180,10 @@ export const killScenario: Scenario = {
       const probe = await open(sandbox, probeRepo, 0);
       const from = sandbox.requests.length;
       await decide(sandbox, probeRepo, probe, 'mia', 'comment');
-      const writes = sandbox.requests.slice(from).filter((request) => isWrite({ method: request.split(' ')[0]!, path: request.split(' ')[1]! }));
+      const writes = sandbox.requests
+        .slice(from)
+        .filter((request) => isWrite({ method: request.split(' ')[0]!, path: request.split(' ')[1]! }))
+        .map((request) => request.replace(/\/repos\/[^/]+\/[^/]+/, '').replace(/\/\d+/g, '/{n}'));
       const points = Math.min(writes.length, sizes.killPoints);
       const repo = newRepo(sandbox);
       let index = 0;
@@ -189,6 +194,8 @@ export const killScenario: Scenario = {
           sandbox.faults.add(killAt(() => app, point, when));
           await decide(sandbox, repo, number, 'mia', 'comment');
           sandbox.faults.clear();
+          // The kill came from the sandbox's request handler; the delivery may have failed before the process was gone.
+          if (app.killRequested) await app.kill();
           if (!app.exited) tally.notes.push(`${repo}#${number}: write ${point} (${writes[point - 1]}) never came; not killed`);
           if (app.crashed) tally.crashes += 1;
           if (app.exited) app = await startChildApp(sandbox);
@@ -336,7 +343,7 @@ async function startRedis(): Promise<{ url: string; stop(): Promise<void> } | un
 
 export const replicaScenario: Scenario = {
   name: 'two replicas with Redis',
-  what: 'Two app processes share a redis-server on loopback (REDIS_URL); every webhook goes to both at the same moment. One approval per PR, from each source in turn; then one sweep and a redelivery of each failed webhook.',
+  what: "Two app processes share a redis-server on loopback (REDIS_URL); every webhook goes to both at the same moment. One approval per PR, from each source in turn; on a sixth of the PRs GitHub is slow (the approval's first write takes 9 s, longer than the other replica waits for the per-PR lock). Then one sweep and a redelivery of each failed webhook.",
   async run(sizes) {
     const redis = await startRedis().catch((error: Error) => ({ error }));
     if (!redis || 'error' in redis) {
@@ -356,13 +363,21 @@ export const replicaScenario: Scenario = {
         await decide(sandbox, repo, number, 'mia', SOURCES[index % SOURCES.length]!);
         pulls.push({ repo, number });
       }
+      // A slow GitHub: the approval's first write takes 9 s, longer than the other replica waits for the per-PR lock.
+      for (let index = 0; index < Math.max(1, Math.floor(sizes.pulls / 6)); index += 1) {
+        const number = await open(sandbox, repo, sizes.pulls + index);
+        sandbox.faults.add({ match: 'write', nth: 1, before: () => new Promise((resolve) => setTimeout(resolve, 9_000)), label: 'a 9 s answer' });
+        await decide(sandbox, repo, number, 'mia', 'comment');
+        sandbox.faults.clear();
+        pulls.push({ repo, number });
+      }
       // Let the mirror's replica finish what it started before judging.
       await new Promise((resolve) => setTimeout(resolve, 1_000));
       sandbox.mirrorUrls = [];
       await recover(sandbox, () => apps[0]!.sweep());
       const tally = judgeAll(sandbox, pulls);
       tally.crashes += apps.filter((app) => app.crashed).length;
-      return { name: this.name, tally, injected: 0 };
+      return { name: this.name, tally, injected: sandbox.faults.injected.length };
     } finally {
       for (const app of apps) await app.kill();
       await sandbox.stop();
@@ -377,6 +392,11 @@ type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 /** A copy of `value` with one seeded mutation: a field removed, retyped, emptied or made huge. */
 export function mutate(value: Json, random: () => number): Json {
+  return mutation(value, random).value;
+}
+
+/** The mutated copy, and what was done to it. */
+export function mutation(value: Json, random: () => number): { value: Json; what: string } {
   const copy = structuredClone(value);
   const paths: (string | number)[][] = [];
   const walk = (node: Json, path: (string | number)[]) => {
@@ -389,12 +409,16 @@ export function mutate(value: Json, random: () => number): Json {
   const replacements: Json[] = [null, -1, 0, 1e308, '', 'x'.repeat(100_000), [], {}, true, '../../etc/passwd', '/approve', JSON.parse('{"__proto__":{"polluted":true}}') as Json, '<!-- flowgate:record AAAA -->'];
   const parent = path.slice(0, -1).reduce<Json>((node, key) => (node as Record<string, Json>)[key as string]!, copy);
   const key = path.at(-1);
-  if (key === undefined || parent === null || typeof parent !== 'object') return copy;
+  if (key === undefined || parent === null || typeof parent !== 'object') return { value: copy, what: 'unchanged' };
+  const at = path.join('.');
   if (random() < 0.3) {
     if (Array.isArray(parent)) parent.splice(Number(key), 1);
     else delete (parent as Record<string, Json>)[key as string];
-  } else (parent as Record<string, Json>)[key as string] = replacements[Math.floor(random() * replacements.length)]!;
-  return copy;
+    return { value: copy, what: `${at} removed` };
+  }
+  const replacement = replacements[Math.floor(random() * replacements.length)]!;
+  (parent as Record<string, Json>)[key as string] = replacement;
+  return { value: copy, what: `${at} = ${JSON.stringify(replacement).slice(0, 40)}` };
 }
 
 function mutateFlow(text: string, random: () => number): string {
@@ -425,15 +449,20 @@ export const fuzzScenario: Scenario = {
       await sandbox.label(repo, number, 'dev', 'flowgate:approve');
       await sandbox.comment(repo, number, 'dev', '/approve');
       await sandbox.push(repo, number, 'dev', { 'src/x.ts': 'export const x = 0;\n' });
+      await sandbox.review(repo, number, 'dev', 'approved');
+      const run = sandbox.checkRunsFor(sandbox.pullRequest(repo, number).headSha).find((candidate) => candidate.app_id === sandbox.appId);
+      if (run) await sandbox.clickButton(repo, run.id, 'dev', 'approve');
+      await sandbox.dispatch(repo, 'dev', 'flowgate-callback', { token: 'v1.e30.c2ln', result: 'success' });
       const samples = sandbox.deliveries.filter((delivery) => delivery.payload.sender).map((delivery) => ({ name: delivery.name, payload: delivery.payload as Json }));
       const crashed = (status: number | undefined) => status !== undefined && status >= 500;
       for (let index = 0; index < sizes.fuzz; index += 1) {
         const sample = samples[Math.floor(random() * samples.length)]!;
-        const delivery = await sandbox.deliverPayload(sample.name, mutate(sample.payload, random) as Record<string, unknown>);
+        const mutated = mutation(sample.payload, random);
+        const delivery = await sandbox.deliverPayload(sample.name, mutated.value as Record<string, unknown>);
         tally.runs += 1;
         if (crashed(delivery.status)) {
           tally.crashes += 1;
-          tally.notes.push(`webhook ${sample.name}: the app answered ${delivery.status}`);
+          tally.notes.push(`webhook ${sample.name}.${String((sample.payload as { action?: string }).action)} with ${mutated.what}: the app answered ${delivery.status}`);
         } else tally.correct += 1;
       }
       const watched = judgePull(sandbox, repo, number, GATE, 'waiting');

@@ -22,7 +22,7 @@ const SCENARIO_LIMIT_MS = 150_000;
 process.on('unhandledRejection', () => (processFaults.count += 1));
 process.on('uncaughtException', () => (processFaults.count += 1));
 
-const pct = (part: number, whole: number) => (whole === 0 ? '–' : `${((100 * part) / whole).toFixed(0)}%`);
+const pct = (part: number, whole: number) => (whole === 0 ? '–' : `${((100 * part) / whole).toFixed(part === whole || part === 0 ? 0 : 1)}%`);
 
 async function main(): Promise<void> {
   const rows: (ScenarioResult & { seconds: number; what: string })[] = [];

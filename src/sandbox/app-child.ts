@@ -21,6 +21,8 @@ export interface ChildApp {
   kill(): Promise<void>;
   /** The timer sweep, run in the child. */
   sweep(): Promise<SweepReport>;
+  /** Set once kill() was called, even if the process has not ended yet (a kill from a fault hook). */
+  readonly killRequested: boolean;
   /** Set when the process ended without being killed by the harness: a crash. */
   readonly crashed: boolean;
   readonly exited: boolean;
@@ -97,6 +99,9 @@ export async function startChildApp(sandbox: Sandbox, options: ChildAppOptions =
       if ('error' in body) throw new Error(`sweep failed: ${body.error}`);
       await sandbox.settle();
       return body;
+    },
+    get killRequested() {
+      return killing;
     },
     get crashed() {
       return crashed;
