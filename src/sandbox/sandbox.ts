@@ -4,10 +4,14 @@
  * Octokit with a base URL; people's actions (open a PR, review, label, comment,
  * push, click a check run button) change its state and send signed webhooks.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHmac, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { deliveryRoutes } from './deliveries.js';
+import { FaultSwitch, SECONDARY_RATE_LIMIT, type RequestInfo } from './faults.js';
 import { createGraphQL } from './graphql.js';
+import { GroundTruth } from './ground-truth.js';
 import { shaped } from './openapi-shapes.js';
 import { Clock, GitHubState, NotFound, Refused, type CheckRun, type Permission, type PullRequest, type Repository } from './state.js';
 
@@ -18,16 +22,29 @@ export interface SandboxOptions {
   appId?: number;
   appSlug?: string;
   start?: string;
+  /** Seeds the fault switch's chances. */
+  seed?: number;
 }
 
+/** One attempt to deliver a webhook, as GitHub's delivery log keeps it. */
 export interface Delivery {
+  /** The event's GUID (`X-GitHub-Delivery`), shared by its redeliveries. */
   id: string;
   name: string;
   payload: Record<string, unknown>;
+  /** The app's HTTP answer; absent when none came (no URL, connection refused or cut, timed out). */
   status?: number;
+  /** This attempt's own id in the delivery log. */
+  deliveryId: number;
+  redelivery: boolean;
+  /** How it went, in GitHub's words: `OK`, `Invalid HTTP Response: 500`, `failed to connect`, `timed out`. */
+  outcome?: string;
+  deliveredAt?: string;
+  durationMs?: number;
 }
 
-type Handler = (params: Record<string, string>, body: Record<string, unknown>, query: URLSearchParams) => { status: number; body?: unknown } | Promise<{ status: number; body?: unknown }>;
+type Answer = { status: number; body?: unknown; headers?: Record<string, string> };
+type Handler = (params: Record<string, string>, body: Record<string, unknown>, query: URLSearchParams) => Answer | Promise<Answer>;
 
 export class Sandbox {
   readonly clock: Clock;
@@ -36,17 +53,32 @@ export class Sandbox {
   /** Every API request the app made, in order: `METHOD /path`. */
   readonly requests: string[] = [];
   /** Every REST answer given, for checking them against GitHub's OpenAPI description. */
-  readonly responses: { method: string; path: string; status: number; body: unknown }[] = [];
+  readonly responses: { method: string; path: string; status: number; body: unknown; fault?: string }[] = [];
   readonly appId: number;
   readonly appLogin: string;
+  /** Faults and in-flight hooks for the app's requests. */
+  readonly faults: FaultSwitch;
+  /** What people really did and what was merged, at which commit. */
+  readonly truth = new GroundTruth();
+  /** GitHub gives a webhook 10 seconds to be answered. */
+  deliveryTimeoutMs = 10_000;
   url = '';
   webhookUrl: string | undefined;
+  /** Other replicas that receive every webhook too, at the same moment (the proof's "same delivery to both"). */
+  mirrorUrls: string[] = [];
+  /** Each webhook is sent this many times at once to the webhook URL (a duplicate delivery racing itself). */
+  deliveryCopies = 1;
   readonly webhookSecret: string;
   #server: Server | undefined;
   #queue: Delivery[] = [];
   #draining: Promise<void> | undefined;
   #graphql: ReturnType<typeof createGraphQL>;
   #routes: [method: string, pattern: RegExp, keys: string[], handler: Handler][] = [];
+  /** Set while the sandbox serves a request: people acting in a fault hook must not wait for deliveries (one is in flight). */
+  #serving = new AsyncLocalStorage<true>();
+  /** Sockets a timeout fault is holding, cut on stop. */
+  #held = new Set<() => void>();
+  #deliveryIds = 7_000_000;
 
   constructor(options: SandboxOptions = {}) {
     this.clock = new Clock(options.start ?? '2026-11-24T09:00:00Z');
@@ -56,6 +88,7 @@ export class Sandbox {
     this.state.user(this.appLogin, 'Bot');
     this.webhookUrl = options.webhookUrl;
     this.webhookSecret = options.webhookSecret ?? 'sandbox-secret';
+    this.faults = new FaultSwitch(options.seed ?? 1);
     this.#graphql = createGraphQL(this.state);
     this.#defineRoutes();
   }
@@ -69,7 +102,13 @@ export class Sandbox {
 
   async stop(): Promise<void> {
     await this.settle();
-    await new Promise<void>((resolve, reject) => (this.#server ? this.#server.close((error) => (error ? reject(error) : resolve())) : resolve()));
+    for (const cut of this.#held) cut();
+    await new Promise<void>((resolve, reject) => {
+      if (!this.#server) return resolve();
+      this.#server.close((error) => (error ? reject(error) : resolve()));
+      // Keep-alive sockets of clients that are gone would hold the close for seconds.
+      this.#server.closeAllConnections();
+    });
   }
 
   // ------------------------------------------------------------ what people do
@@ -120,6 +159,7 @@ export class Sandbox {
     const at = this.clock.tick();
     const id = this.state.nextId();
     pull.timeline.push({ __typename: 'PullRequestReview', at, databaseId: id, state: state.toUpperCase(), submittedAt: at, body, author: { login: by }, commit: { oid: pull.headSha } });
+    this.#witness('review', repo, pull, by, state);
     // A review's pull_request is GitHub's "simple" form: it has no merged flag.
     const { merged: _merged, ...simple } = this.#pullPayload(repo, pull);
     await this.#emit('pull_request_review', { action: 'submitted', review: { id, state, body, commit_id: pull.headSha, user: this.#userPayload(by), submitted_at: at }, pull_request: simple }, repo, by);
@@ -128,6 +168,7 @@ export class Sandbox {
   async comment(fullName: string, number: number, by: string, body: string): Promise<void> {
     const { repo, pull } = this.#find(fullName, number);
     const comment = this.#addComment(pull, by, body);
+    this.#witness('comment', repo, pull, by, body);
     await this.#emit('issue_comment', { action: 'created', issue: this.#issuePayload(repo, pull), comment: this.#commentPayload(comment, repo, pull.number) }, repo, by);
   }
 
@@ -135,6 +176,7 @@ export class Sandbox {
     const { repo, pull } = this.#find(fullName, number);
     if (pull.labels.includes(name)) return;
     this.#addLabel(pull, by, name);
+    this.#witness('label', repo, pull, by, name);
     await this.#emit('pull_request', { action: 'labeled', number, label: { name }, pull_request: this.#pullPayload(repo, pull) }, repo, by);
   }
 
@@ -147,6 +189,7 @@ export class Sandbox {
     pull.headSha = commit.oid;
     pull.commits.push(commit.oid);
     pull.timeline.push({ __typename: 'PullRequestCommit', at: commit.at, commit: { oid: commit.oid, author: { user: { login: by } }, committer: { user: { login: by } } } });
+    this.#witness('push', repo, pull, by, commit.oid);
     await this.#emit('pull_request', { action: 'synchronize', number, before, after: commit.oid, pull_request: this.#pullPayload(repo, pull) }, repo, by);
     return commit.oid;
   }
@@ -168,6 +211,7 @@ export class Sandbox {
     if (!run) throw new NotFound(`check run ${checkRunId}`);
     const repo = this.state.repo(fullName);
     const pulls = [...this.state.pulls.values()].filter((pull) => pull.headSha === run.head_sha && pull.state === 'open');
+    for (const pull of pulls) this.#witness('button', repo, pull, by, identifier);
     await this.#emit('check_run', { action: 'requested_action', check_run: this.#checkRunPayload(run, pulls), requested_action: { identifier } }, repo, by);
   }
 
@@ -183,17 +227,63 @@ export class Sandbox {
     if (!pull.labels.includes(name)) return;
     pull.labels = pull.labels.filter((label) => label !== name);
     pull.timeline.push({ __typename: 'UnlabeledEvent', at: this.clock.tick(), createdAt: this.clock.iso(), actor: { login: by }, label: { name } });
+    this.#witness('unlabel', repo, pull, by, name);
     await this.#emit('pull_request', { action: 'unlabeled', number, label: { name }, pull_request: this.#pullPayload(repo, pull) }, repo, by);
   }
 
-  /** Sends a webhook again, as GitHub's "Redeliver" does: the same delivery id and payload. */
+  /** Edits a comment as a person, sending `issue_comment.edited` with the body it had. */
+  async editComment(fullName: string, number: number, commentId: number, by: string, body: string): Promise<void> {
+    const { repo, pull } = this.#find(fullName, number);
+    const comment = pull.comments.find((candidate) => candidate.id === commentId);
+    if (!comment) throw new NotFound(`comment ${commentId}`);
+    const from = comment.body;
+    comment.body = body;
+    comment.updated_at = this.clock.tick();
+    const item = pull.timeline.find((entry) => entry.__typename === 'IssueComment' && entry.databaseId === commentId);
+    if (item) Object.assign(item, { body, lastEditedAt: comment.updated_at });
+    this.#witness('comment-edit', repo, pull, by, body);
+    await this.#emit('issue_comment', { action: 'edited', changes: { body: { from } }, issue: this.#issuePayload(repo, pull), comment: this.#commentPayload(comment, repo, pull.number) }, repo, by);
+  }
+
+  /** Sends a webhook again, as GitHub's "Redeliver" does: the same GUID and payload, a new attempt in the log. */
   async redeliver(delivery: Delivery): Promise<void> {
-    this.#queue.push({ ...delivery });
-    this.#draining ??= this.#drain();
+    this.#enqueue(this.#attempt(delivery.id, delivery.name, delivery.payload, true));
     await this.settle();
   }
 
-  /** Waits until every webhook sent so far, and those they caused, has been delivered. */
+  /** Sends any payload as a signed webhook, as if GitHub had (the proof's fuzzing); returns its log entry once answered. */
+  async deliverPayload(name: string, payload: Record<string, unknown>): Promise<Delivery> {
+    const attempt = this.#attempt(randomUUID(), name, payload, false);
+    this.#enqueue(attempt);
+    await this.settle();
+    return attempt;
+  }
+
+  /** Sends a webhook `copies` times at once (same GUID and payload), each a redelivery in the log. */
+  async redeliverAtOnce(delivery: Delivery, copies: number): Promise<void> {
+    await this.settle();
+    const attempts = Array.from({ length: copies }, () => this.#attempt(delivery.id, delivery.name, delivery.payload, true));
+    this.deliveries.push(...attempts);
+    await Promise.all(attempts.map((attempt) => this.#deliver(attempt)));
+    await this.settle();
+  }
+
+  /** The log's attempt with this id, for the deliveries API. */
+  deliveryById(deliveryId: number): Delivery | undefined {
+    return this.deliveries.find((delivery) => delivery.deliveryId === deliveryId);
+  }
+
+  /** Queues a redelivery of a logged attempt without waiting for it (the API's `attempts` route). */
+  queueRedelivery(delivery: Delivery): void {
+    this.#enqueue(this.#attempt(delivery.id, delivery.name, delivery.payload, true));
+  }
+
+  /**
+   * Waits until every webhook sent so far, and those they caused, has been
+   * delivered or has failed. Webhooks sent while no URL is set are not kept
+   * waiting: they fail at once ("failed to connect") and stay in the log, so
+   * they can be redelivered once the app listens.
+   */
   async settle(): Promise<void> {
     while (this.#draining) await this.#draining;
   }
@@ -210,38 +300,77 @@ export class Sandbox {
 
   async #emit(name: string, payload: Record<string, unknown>, repo: Repository, sender: string): Promise<void> {
     this.#queueEmit(name, payload, repo, sender);
+    // A person acting in a fault hook acts while the app's request, and so a delivery, is in flight: waiting would wait for itself.
+    if (this.#serving.getStore()) return;
     await this.settle();
   }
 
   /** Deliveries go one at a time, in order; one caused by the app's own API call waits for the delivery in flight. */
   async #drain(): Promise<void> {
+    for (let next = this.#queue.shift(); next; next = this.#queue.shift()) await this.#deliver(next);
+  }
+
+  async #deliver(delivery: Delivery): Promise<void> {
+    const started = Date.now();
+    delivery.deliveredAt = this.clock.iso();
     try {
-      for (let next = this.#queue.shift(); next; next = this.#queue.shift()) {
-        if (!this.webhookUrl) continue;
-        const body = JSON.stringify(next.payload);
-        const signature = `sha256=${createHmac('sha256', this.webhookSecret).update(body).digest('hex')}`;
-        const response = await fetch(this.webhookUrl, {
+      if (!this.webhookUrl) throw new Error('no webhook URL');
+      if (this.faults.losesDelivery(delivery)) throw new Error('lost on the way');
+      const body = JSON.stringify(delivery.payload);
+      const signature = `sha256=${createHmac('sha256', this.webhookSecret).update(body).digest('hex')}`;
+      const post = (url: string) =>
+        fetch(url, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', 'x-github-event': next.name, 'x-github-delivery': next.id, 'x-hub-signature-256': signature, 'user-agent': 'GitHub-Hookshot/sandbox' },
+          headers: { 'content-type': 'application/json', 'x-github-event': delivery.name, 'x-github-delivery': delivery.id, 'x-hub-signature-256': signature, 'user-agent': 'GitHub-Hookshot/sandbox', 'x-sandbox-now': String(this.clock.now()) },
           body,
+          signal: AbortSignal.timeout(this.deliveryTimeoutMs),
         });
-        next.status = response.status;
-        await response.arrayBuffer();
-      }
+      // Mirrors get the same delivery at the same moment; only the primary's answer is logged.
+      const copies = Array.from({ length: Math.max(0, this.deliveryCopies - 1) }, () => this.webhookUrl!);
+      const mirrored = [...this.mirrorUrls, ...copies].map((url) => post(url).then((answer) => answer.arrayBuffer(), () => undefined));
+      const [response] = await Promise.all([post(this.webhookUrl), ...mirrored]);
+      delivery.status = response.status;
+      delivery.outcome = response.ok ? 'OK' : `Invalid HTTP Response: ${response.status}`;
+      await response.arrayBuffer().catch(() => undefined);
+    } catch (error) {
+      delivery.outcome = (error as Error).name === 'TimeoutError' ? 'timed out' : 'failed to connect';
     } finally {
-      this.#draining = undefined;
+      delivery.durationMs = Date.now() - started;
     }
   }
 
-  #queueEmit(name: string, payload: Record<string, unknown>, repo: Repository, sender: string): void {
-    const delivery: Delivery = {
-      id: randomUUID(),
-      name,
-      payload: { ...payload, repository: this.#repoPayload(repo), sender: this.#userPayload(sender), installation: { id: repo.installationId } },
-    };
+  #enqueue(delivery: Delivery): void {
     this.deliveries.push(delivery);
     this.#queue.push(delivery);
-    this.#draining ??= this.#drain();
+    this.#kick();
+  }
+
+  /**
+   * Starts draining unless a drain runs. The promise is cleared by its own
+   * callback, after it was stored: a drain with nothing to await (no URL) once
+   * left a settled promise behind, and settle() spun on it for ever.
+   */
+  #kick(): void {
+    if (this.#draining || this.#queue.length === 0) return;
+    const draining: Promise<void> = this.#drain().finally(() => {
+      if (this.#draining === draining) this.#draining = undefined;
+      this.#kick();
+    });
+    this.#draining = draining;
+  }
+
+  #attempt(guid: string, name: string, payload: Record<string, unknown>, redelivery: boolean): Delivery {
+    this.#deliveryIds += 1;
+    return { id: guid, name, payload, deliveryId: this.#deliveryIds, redelivery };
+  }
+
+  #queueEmit(name: string, payload: Record<string, unknown>, repo: Repository, sender: string): void {
+    this.#enqueue(this.#attempt(randomUUID(), name, { ...payload, repository: this.#repoPayload(repo), sender: this.#userPayload(sender), installation: { id: repo.installationId } }, false));
+  }
+
+  /** Ground truth: a person's action on a PR, with the head it was made on. */
+  #witness(kind: Parameters<GroundTruth['actions']['push']>[0]['kind'], repo: Repository, pull: PullRequest, actor: string, detail: string): void {
+    this.truth.action({ kind, repo: `${repo.owner}/${repo.name}`.toLowerCase(), number: pull.number, actor, head: pull.headSha, at: this.clock.iso(), detail });
   }
 
   // ------------------------------------------------------------ payloads
@@ -424,9 +553,10 @@ export class Sandbox {
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
     const text = Buffer.concat(chunks).toString('utf8');
-    const reply = (status: number, body?: unknown) => {
-      if (url.pathname !== '/graphql') this.responses.push({ method: request.method ?? 'GET', path: url.pathname, status, body });
-      response.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
+    const reply = (status: number, body?: unknown, headers: Record<string, string> = {}, fault?: string) => {
+      if (url.pathname !== '/graphql') this.responses.push({ method: request.method ?? 'GET', path: url.pathname, status, body, ...(fault ? { fault } : {}) });
+      // x-sandbox-now: the sandbox's clock, for an app in another process that must keep the same time.
+      response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'x-sandbox-now': String(this.clock.now()), ...headers });
       response.end(body === undefined ? '' : JSON.stringify(body));
     };
     if (!request.headers.authorization) return reply(401, { message: 'Requires authentication' });
@@ -438,20 +568,54 @@ export class Sandbox {
     }
     const path = url.pathname.replace(/\/+$/, '') || '/';
     if (!path.startsWith('/app/')) this.requests.push(`${request.method} ${path}`);
-    for (const [method, pattern, keys, handler] of this.#routes) {
-      const match = method === request.method ? pattern.exec(path) : null;
+    const info: RequestInfo = { method: request.method ?? 'GET', path, body };
+    const { fault, before, after } = this.faults.decide(info);
+    const hold = () => this.#hold(response);
+    await this.#serving.run(true, async () => {
+      for (const hook of before) await hook(info);
+    });
+    if (fault === 'error-before') return reply(500, SERVER_ERROR, {}, fault);
+    if (fault === 'rate-limit') return reply(403, SECONDARY_RATE_LIMIT, { 'retry-after': String(this.faults.retryAfterSeconds) }, fault);
+    if (fault === 'timeout-before') return hold();
+    const answer = await this.#serving.run(true, () => this.#answer(request.method ?? 'GET', path, body, url.searchParams));
+    await this.#serving.run(true, async () => {
+      for (const hook of after) await hook(info);
+    });
+    if (fault === 'error-after') return reply(500, SERVER_ERROR, {}, fault);
+    if (fault === 'timeout-after') return hold();
+    return reply(answer.status, answer.body, answer.headers);
+  }
+
+  /** Applies a request to the sandbox's state and says what GitHub would answer. */
+  async #answer(method: string, path: string, body: Record<string, unknown>, query: URLSearchParams): Promise<Answer> {
+    for (const [routeMethod, pattern, keys, handler] of this.#routes) {
+      const match = routeMethod === method ? pattern.exec(path) : null;
       if (!match) continue;
       const params = Object.fromEntries(keys.map((key, index) => [key, decodeURIComponent(match[index + 1]!)]));
       try {
-        const result = await handler(params, body, url.searchParams);
-        return reply(result.status, result.body);
+        return await handler(params, body, query);
       } catch (error) {
-        if (error instanceof NotFound) return reply(404, { message: 'Not Found', detail: error.message });
-        if (error instanceof Refused) return reply(error.status, { message: error.message });
-        return reply(500, { message: (error as Error).message });
+        if (error instanceof NotFound) return { status: 404, body: { message: 'Not Found', detail: error.message } };
+        if (error instanceof Refused) return { status: error.status, body: { message: error.message } };
+        return { status: 500, body: { message: (error as Error).message } };
       }
     }
-    return reply(404, { message: `Not Found: ${request.method} ${path}` });
+    return { status: 404, body: { message: `Not Found: ${method} ${path}` } };
+  }
+
+  /** An answer that never comes: the socket stays open until the client gives up or the cap, then is cut. */
+  #hold(response: ServerResponse): void {
+    const cut = () => {
+      clearTimeout(timer);
+      this.#held.delete(cut);
+      response.socket?.destroy();
+    };
+    const timer = setTimeout(cut, this.faults.timeoutCapMs);
+    this.#held.add(cut);
+    response.on('close', () => {
+      clearTimeout(timer);
+      this.#held.delete(cut);
+    });
   }
 
   #defineRoutes(): void {
@@ -580,6 +744,7 @@ export class Sandbox {
       repo.branches[pull.base] = merge.oid;
       Object.assign(pull, { state: 'closed', merged: true, mergeSha: merge.oid });
       const at = this.clock.tick();
+      this.truth.merge({ repo: `${repo.owner}/${repo.name}`.toLowerCase(), number: pull.number, sha: pull.headSha, at, by: this.appLogin });
       pull.timeline.push({ __typename: 'MergedEvent', at, createdAt: at, actor: { login: this.appLogin } }, { __typename: 'ClosedEvent', at, createdAt: at, actor: { login: this.appLogin } });
       this.#queueEmit('pull_request', { action: 'closed', number: pull.number, pull_request: this.#pullPayload(repo, pull) }, repo, this.appLogin);
       return { status: 200, body: { sha: merge.oid, merged: true, message: 'Pull Request successfully merged' } };
@@ -596,6 +761,7 @@ export class Sandbox {
     });
     this.#route('POST', '/repos/{owner}/{repo}/actions/workflows/{workflow}/dispatches', (params) => (repoOf(params), { status: 204 }));
     this.#route('POST', '/repos/{owner}/{repo}/dispatches', (params) => (repoOf(params), { status: 204 }));
+    for (const [method, path, handler] of deliveryRoutes(this)) this.#route(method, path, handler);
   }
 
   #checkRunFields(body: Record<string, unknown>, current?: CheckRun): Omit<CheckRun, 'id' | 'app_id' | 'head_sha' | 'started_at'> {
@@ -613,6 +779,9 @@ export class Sandbox {
     };
   }
 }
+
+/** What GitHub says when it fails (basic-error's shape). */
+const SERVER_ERROR = { message: 'Server Error', documentation_url: 'https://docs.github.com/rest' };
 
 /** A stable id for a label name. */
 function labelId(name: string): number {

@@ -15,8 +15,8 @@ import { GATE_FLOW } from '../helpers.js';
 const require = createRequire(import.meta.url);
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 const openapi = JSON.parse(readFileSync(require.resolve('@octokit/openapi/generated/api.github.com.json'), 'utf8')) as {
-  paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: unknown }> }> }>>;
-  components: object;
+  paths: Record<string, Record<string, { responses: Record<string, { $ref?: string; content?: Record<string, { schema: unknown }> }> }>>;
+  components: { responses: Record<string, { content?: Record<string, { schema: unknown }> }>; schemas: Record<string, unknown> };
 };
 const examples = JSON.parse(readFileSync(require.resolve('@octokit/webhooks-examples/api.github.com/index.json'), 'utf8')) as { name: string; examples: { action?: string }[] }[];
 
@@ -57,7 +57,10 @@ function validatorFor(method: string, path: string, status: number): { template:
   const found = operations.filter((candidate) => candidate.method === method && candidate.pattern.test(path)).sort((a, b) => a.template.split('{').length - b.template.split('{').length)[0];
   if (!found) throw new Error(`no OpenAPI operation for ${method} ${path}`);
   const key = `${method} ${found.template} ${status}`;
-  const schema = ERRATA[key] ?? found.operation.responses[String(status)]?.content?.['application/json']?.schema;
+  const documented = found.operation.responses[String(status)];
+  // Shared answers (`accepted`, `not_found` …) are references to components.responses.
+  const response = documented?.$ref ? openapi.components.responses[documented.$ref.split('/').pop()!] : documented;
+  const schema = ERRATA[key] ?? response?.content?.['application/json']?.schema;
   if (schema && !validators.has(key)) validators.set(key, ajv.compile((ERRATA[key] ?? nullableToJsonSchema(schema)) as object));
   return { template: found.template, ...(schema ? { validate: validators.get(key)! } : {}) };
 }
@@ -67,9 +70,11 @@ function validatorFor(method: string, path: string, status: number): { template:
  * - `permissions` is a map whose keys are whatever the app was granted;
  * - the `issue_comment` examples are comments on issues; on a pull request, GitHub
  *   adds `issue.pull_request` (documented in the webhook's schema), and the app
- *   relies on it to tell the two apart.
+ *   relies on it to tell the two apart;
+ * - a webhook to a GitHub App carries `installation` (documented in every
+ *   webhook's schema); some examples were recorded from repository webhooks.
  */
-const BEYOND_EXAMPLES = [/\.permissions$/, /^issue_comment\.created\.issue\.pull_request$/];
+const BEYOND_EXAMPLES = [/\.permissions$/, /^issue_comment\.(created|edited)\.issue\.pull_request$/, /^\w+\.\w+\.installation$/];
 
 /** Every field we send is in GitHub's example with the same JSON type (null there fits anything). */
 function shapeProblems(ours: unknown, theirs: unknown, path = ''): string[] {
@@ -87,7 +92,12 @@ function shapeProblems(ours: unknown, theirs: unknown, path = ''): string[] {
   return ours === null || typeof ours === typeof theirs ? [] : [`${path}: ${typeof ours}, GitHub sends ${typeof theirs}`];
 }
 
+/** A fault's answer, whatever the operation documents: GitHub's errors have the shape of basic-error. */
+const basicError = ajv.compile({ $ref: 'github#/components/schemas/basic-error' });
+
 let running: AppOnSandbox;
+/** What the App API's delivery routes answered a real Octokit. */
+let deliveryLog: { items: { id: number; guid: string }[]; one: { guid: string; request: { payload: unknown } }; redelivered: number };
 beforeAll(async () => {
   running = await startAppOnSandbox();
   const { sandbox } = running;
@@ -96,6 +106,7 @@ beforeAll(async () => {
   const pr = await sandbox.openPullRequest('acme/widgets', { author: 'dev', title: 'Change', branch: 'b', changes: { 'a.ts': '1\n' } });
   await sandbox.label('acme/widgets', pr.number, 'rob', 'flowgate:approve');
   await sandbox.comment('acme/widgets', pr.number, 'max', 'Hmm');
+  await sandbox.editComment('acme/widgets', pr.number, sandbox.pullRequest('acme/widgets', pr.number).comments.find((comment) => comment.body === 'Hmm')!.id, 'max', 'Hmm, fine');
   await sandbox.push('acme/widgets', pr.number, 'dev', { 'a.ts': '2\n' });
   await sandbox.clickButton('acme/widgets', sandbox.checkRunsFor(pr.headSha)[0]!.id, 'max', 'decline');
   const second = await sandbox.openPullRequest('acme/widgets', { author: 'dev', title: 'Again', branch: 'c', changes: { 'b.ts': '1\n' } });
@@ -106,14 +117,34 @@ beforeAll(async () => {
   sandbox.clock.advance(2 * 3600_000);
   const report = await running.sweep();
   expect(report).toMatchObject({ pulls: 1, errors: [] });
+
+  // The App API's webhook delivery log, read with Octokit's own paging (it follows the Link header's cursor).
+  const app = await running.probot.auth();
+  const items = await app.paginate('GET /app/hook/deliveries', { per_page: 7 });
+  const { data: one } = await app.request('GET /app/hook/deliveries/{delivery_id}', { delivery_id: items[0]!.id });
+  const hmm = sandbox.deliveries.find((delivery) => (delivery.payload.comment as { body?: string } | undefined)?.body === 'Hmm')!;
+  const attempt = items.find((item) => item.guid === hmm.id)!;
+  const { status: redelivered } = await app.request('POST /app/hook/deliveries/{delivery_id}/attempts', { delivery_id: attempt.id });
+  await sandbox.settle();
+  deliveryLog = { items, one: one as typeof deliveryLog.one, redelivered };
+
+  // Faults answer as GitHub does when it fails.
+  const installation = await running.probot.auth(sandbox.state.repo('acme/widgets').installationId);
+  sandbox.faults.add({ match: 'write', fault: 'error-before', nth: 1 });
+  sandbox.faults.add({ match: 'write', fault: 'rate-limit', nth: 2 });
+  for (let index = 0; index < 2; index += 1) {
+    await installation.request('POST /repos/{owner}/{repo}/issues/{issue_number}/labels', { owner: 'acme', repo: 'widgets', issue_number: second.number, labels: ['x'], request: { retries: 0 } }).catch(() => undefined);
+  }
+  sandbox.faults.clear();
 });
 afterAll(async () => running.stop());
 
 describe('the sandbox against GitHub', () => {
-  it('answered every REST request the way GitHub\'s OpenAPI description says', () => {
+  it('answered every REST request the way GitHub\'s OpenAPI description says (faults as GitHub\'s errors)', () => {
     const { responses } = running.sandbox;
     expect(responses.length).toBeGreaterThan(15);
-    const problems = responses.flatMap(({ method, path, status, body }) => {
+    const problems = responses.flatMap(({ method, path, status, body, fault }) => {
+      if (fault) return basicError(body) ? [] : [`${method} ${path} ${status} (${fault}): ${ajv.errorsText(basicError.errors)}`];
       const { template, validate } = validatorFor(method, path, status);
       if (!validate) return status === 204 || status === 404 ? [] : [`${method} ${template} ${status}: no documented JSON response`];
       return validate(body) ? [] : [`${method} ${template} ${status}: ${ajv.errorsText(validate.errors, { separator: '; ' }).slice(0, 3000)}`];
@@ -121,10 +152,24 @@ describe('the sandbox against GitHub', () => {
     expect(problems).toEqual([]);
   });
 
+  it('answered the App API\'s webhook delivery routes as documented, and a real Octokit paged through them', () => {
+    const { responses, deliveries } = running.sandbox;
+    const attempted = deliveries.filter((delivery) => delivery.deliveredAt !== undefined).length;
+    // Every attempt logged before the redelivery, each once, newest first.
+    expect(deliveryLog.items.length).toBe(attempted - 1);
+    expect(new Set(deliveryLog.items.map((item) => item.id)).size).toBe(deliveryLog.items.length);
+    expect(deliveryLog.items.map((item) => item.id)).toEqual([...deliveryLog.items.map((item) => item.id)].sort((a, b) => b - a));
+    expect(deliveryLog.one).toMatchObject({ guid: deliveryLog.items[0]!.guid, request: { payload: expect.any(Object) } });
+    expect(deliveryLog.redelivered).toBe(202);
+    expect(deliveries.at(-1)).toMatchObject({ redelivery: true, outcome: 'OK' });
+    expect(responses.filter((response) => response.path.startsWith('/app/hook/deliveries')).map((response) => response.status).sort()).toEqual([200, 200, 200, 200, 202]);
+    expect(responses.filter((response) => response.fault).map((response) => response.status)).toEqual([500, 403]);
+  });
+
   it('sent webhooks shaped like GitHub\'s own example payloads', () => {
     const sent = running.sandbox.deliveries;
     expect(new Set(sent.map((delivery) => `${delivery.name}.${delivery.payload.action as string}`))).toEqual(
-      new Set(['pull_request.opened', 'pull_request.labeled', 'pull_request.unlabeled', 'pull_request.synchronize', 'pull_request.closed', 'issue_comment.created', 'check_run.requested_action', 'pull_request_review.submitted']),
+      new Set(['pull_request.opened', 'pull_request.labeled', 'pull_request.unlabeled', 'pull_request.synchronize', 'pull_request.closed', 'issue_comment.created', 'issue_comment.edited', 'check_run.requested_action', 'pull_request_review.submitted']),
     );
     const problems = sent.flatMap((delivery) => {
       const candidates = examples.find((event) => event.name === delivery.name)?.examples.filter((example) => example.action === delivery.payload.action) ?? [];
