@@ -13,9 +13,11 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createNodeMiddleware, Probot } from 'probot';
+import { Probot } from 'probot';
+import { appHttpHandler } from '../app/http-handler.js';
 import { flowgateApp } from '../app/probot-app.js';
 import type { SweepReport } from '../github/sweep.js';
+import { requestTimeoutFromEnv, timedFetch } from '../github/transport-timeout.js';
 import { UnthrottledOctokit, WEBHOOK_PATH } from './with-app.js';
 
 const env = process.env;
@@ -50,7 +52,8 @@ const { privateKey } = generateKeyPairSync('rsa', {
   publicKeyEncoding: { type: 'spki', format: 'pem' },
 });
 
-let middleware: Awaited<ReturnType<typeof createNodeMiddleware>> | undefined;
+// The same HTTP handler as `npm start`: the body cap, and a failed event answers 5xx.
+let handler: Awaited<ReturnType<typeof appHttpHandler>> | undefined;
 let sweepNow: (() => Promise<SweepReport>) | undefined;
 const server = createServer((request, response) => {
   see(request.headers['x-sandbox-now']);
@@ -62,12 +65,12 @@ const server = createServer((request, response) => {
     );
     return;
   }
-  if (!middleware) return void response.writeHead(503).end();
-  void middleware(request, response, () => response.writeHead(404).end());
+  if (!handler) return void response.writeHead(503).end();
+  void handler(request, response);
 });
 await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 const appUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-const probot = new Probot({ appId, privateKey, secret, baseUrl: sandboxUrl, Octokit: UnthrottledOctokit, logLevel: (env.LOG_LEVEL as 'warn' | undefined) ?? 'warn' });
+const probot = new Probot({ appId, privateKey, secret, baseUrl: sandboxUrl, Octokit: UnthrottledOctokit, request: { fetch: timedFetch(requestTimeoutFromEnv(env)) }, logLevel: (env.LOG_LEVEL as 'warn' | undefined) ?? 'warn' });
 const app = flowgateApp({
   appId,
   appLogin: env.FLOWGATE_APP_LOGIN ?? 'flowgate[bot]',
@@ -77,5 +80,5 @@ const app = flowgateApp({
   ...(env.REDIS_URL ? { redisUrl: env.REDIS_URL } : {}),
   onReady: (controls) => (sweepNow = controls.sweep),
 });
-middleware = await createNodeMiddleware(app, { probot, webhooksPath: WEBHOOK_PATH });
+handler = await appHttpHandler(probot, app, { path: WEBHOOK_PATH });
 process.stdout.write(`${JSON.stringify({ listening: appUrl, webhooks: `${appUrl}${WEBHOOK_PATH}` })}\n`);
