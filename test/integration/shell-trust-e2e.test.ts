@@ -76,3 +76,53 @@ describe('decisions bind to the commit they were made on', () => {
     expect(summary).toBe('Waiting for 1 more approval(s) from @acme/managers');
   });
 });
+
+describe('a run is started once, and never lost', () => {
+  it('a redelivered opened does not restart a finished run: no second check run, no second gate message', async () => {
+    const { sandbox, pr } = await setUp(GATE_FLOW.replace('    on_approve: ship', '    on_approve: ship\n    on_decline: fail'));
+    await sandbox.comment(REPO, pr.number, 'mia', '/decline not like this');
+    const comments = sandbox.pullRequest(REPO, pr.number).comments.length;
+    const opened = sandbox.deliveries.find((delivery) => delivery.name === 'pull_request' && delivery.payload.action === 'opened')!;
+    await sandbox.redeliver(opened);
+    await sandbox.redeliver(opened);
+    expect(sandbox.checkRunsFor(pr.headSha).map((run) => [run.status, run.conclusion, run.output.title])).toEqual([['completed', 'failure', 'Declined by mia']]);
+    expect(sandbox.pullRequest(REPO, pr.number).comments).toHaveLength(comments);
+    expect(sandbox.checkRunsFor(pr.headSha)[0]!.external_id).toBe(`1-gate-${pr.headSha.slice(0, 12)}`);
+  });
+
+  it('a run whose opened webhook failed starts on the next event; a decision made before it does not count', async () => {
+    running = await startAppOnSandbox();
+    const { sandbox } = running;
+    sandbox.createRepo(REPO, { '.github/flows/gate.yml': GATE_FLOW, 'billing/x.ts': 'export const x = 1;\n' }, { teams: { 'acme/managers': ['mia', 'max'] } });
+    let number = 0;
+    await unheard(sandbox, async () => {
+      number = (await sandbox.openPullRequest(REPO, { author: 'dev', title: 'Change billing', branch: 'dev/billing', changes: { 'billing/x.ts': 'export const x = 2;\n' } })).number;
+    });
+    const head = sandbox.pullRequest(REPO, number).headSha;
+    expect(sandbox.checkRunsFor(head)).toEqual([]);
+    // The comment is handled a moment after it was written, as on GitHub.
+    await unheard(sandbox, () => sandbox.comment(REPO, number, 'mia', '/approve'));
+    sandbox.clock.advance(2000);
+    await sandbox.redeliver(sandbox.deliveries.find((delivery) => delivery.name === 'issue_comment' && (delivery.payload.sender as { login: string }).login === 'mia')!);
+    const [run] = sandbox.checkRunsFor(head);
+    expect(run).toMatchObject({ name: 'Flowgate: gate', status: 'in_progress', output: { title: 'Waiting for 1 more approval(s) from @acme/managers' } });
+    expect(sandbox.pullRequest(REPO, number).merged).toBe(false);
+    await sandbox.comment(REPO, number, 'max', '/approve');
+    expect(sandbox.pullRequest(REPO, number).merged).toBe(true);
+  });
+
+  it('a PR closed and reopened starts afresh on the same head', async () => {
+    const { sandbox, pr } = await setUp();
+    const pull = sandbox.pullRequest(REPO, pr.number);
+    // Closed and reopened by hand, as GitHub's timeline would show it.
+    pull.state = 'closed';
+    pull.timeline.push({ __typename: 'ClosedEvent', at: sandbox.clock.tick(), createdAt: sandbox.clock.iso(), actor: { login: 'dev' } });
+    pull.state = 'open';
+    pull.timeline.push({ __typename: 'ReopenedEvent', at: sandbox.clock.tick(), createdAt: sandbox.clock.iso(), actor: { login: 'dev' } });
+    const opened = sandbox.deliveries.find((delivery) => delivery.name === 'pull_request' && delivery.payload.action === 'opened')!;
+    await sandbox.redeliver({ ...opened, id: 'closed-1', payload: { ...opened.payload, action: 'closed' } });
+    expect(sandbox.checkRunsFor(pr.headSha)[0]).toMatchObject({ status: 'completed', conclusion: 'cancelled' });
+    await sandbox.redeliver({ ...opened, id: 'reopened-1', payload: { ...opened.payload, action: 'reopened' } });
+    expect(sandbox.checkRunsFor(pr.headSha).map((run) => run.external_id)).toEqual([`1-gate-${pr.headSha.slice(0, 12)}`, `1-gate-${pr.headSha.slice(0, 12)}-r1`]);
+  });
+});
