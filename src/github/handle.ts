@@ -8,12 +8,11 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { compileFlow, type CompiledFlow } from '../flow/compile.js';
 import { evaluate, type EvaluateOptions } from '../engine/evaluate.js';
-import type { FactEvent, Facts } from '../engine/facts.js';
 import type { Evaluation } from '../engine/state.js';
 import { DEFAULT_TRIGGER_TYPES, matchTrigger, type PullRequestAction } from '../engine/triggers.js';
 import { applyEffects } from './apply.js';
 import type { DecisionLinks } from './requests.js';
-import { CallbackBody, identityMatches, signToken, tokenId, verifyToken, type Claims } from './callback-token.js';
+import { CallbackBody, signToken, verifyToken } from './callback-token.js';
 import { buttonsFor, findRuns, supersede, writeCheckRun, type StoredRun } from './check-runs.js';
 import { checkRunOutput, type HistoryLinks } from './history.js';
 import type { GitHubCache } from './cache.js';
@@ -22,8 +21,9 @@ import type { Connections } from './connections.js';
 import { noLock, type Lock } from './lock.js';
 import { readFlows, type FlowSet } from './flow-source.js';
 import { gatherFacts, needsOf, PullRequestNotFound, type GatheredFacts, type Needs } from './gather.js';
-import { headMoves, type Heads } from './heads.js';
-import { newRecord, recordEvents, type AppRecord } from './record.js';
+import { newRecord, type AppRecord } from './record.js';
+import { acceptCallback, type CallbackEvent } from './callback-accept.js';
+import { rememberMoves, runFacts } from './run-facts.js';
 import { runIdentity, sameGeneration } from './run-identity.js';
 import { relevance, WAITING_LABEL, type AppIdentity } from './relevance.js';
 import { upsertSticky } from './sticky.js';
@@ -53,7 +53,7 @@ export interface Outcome {
 interface PrEvent {
   name: string;
   payload: Payload;
-  callback?: { claims: Claims; body: CallbackBody };
+  callback?: CallbackEvent;
 }
 
 /** The fields of a webhook payload the handler reads; GitHub sends many more. */
@@ -278,95 +278,6 @@ function decisionLinksFor(deps: HandlerDeps, repo: RepoRef, number: number, inst
   };
 }
 
-/** Checks a callback against the run as it is now; records it when it may complete the step, else says why not. */
-function acceptCallback(
-  connections: Connections,
-  callback: NonNullable<PrEvent['callback']>,
-  stored: readonly StoredRun[],
-  pinned: ReadonlyMap<string, CompiledFlow[]>,
-  repo: RepoRef,
-  facts: GatheredFacts,
-  now: number,
-  options: EvaluateOptions,
-): { status: number; error: string } | undefined {
-  const { claims } = callback;
-  const run = stored.find((candidate) => candidate.record.run.id === claims.run);
-  if (!run) return { status: 404, error: `there is no run ${claims.run} on ${repo.owner}/${repo.name}#${claims.pr}` };
-  const refusal = judgeCallback(connections, callback, run, pinned, repo, facts, now, options);
-  if (typeof refusal === 'string') {
-    const actor = vouchedActor(connections, callback);
-    run.record.callbacks.push({ at: new Date(now).toISOString(), token: refusal, step: claims.step, attempt: claims.attempt, ...(actor ? { actor } : {}), ...callbackContent(callback.body) });
-    return undefined;
-  }
-  // Kept, so the history shows it; a few per token, so a flood of replays cannot grow the record without end.
-  const id = tokenIdOf(connections, callback);
-  const refusedBefore = run.record.callbacks.filter((entry) => entry.refused !== undefined);
-  if (refusedBefore.filter((entry) => entry.token === id).length < MAX_REFUSED_PER_TOKEN && refusedBefore.length < MAX_REFUSED) {
-    run.record.callbacks.push({ at: new Date(now).toISOString(), token: id, step: claims.step, attempt: claims.attempt, refused: `${refusal.status}: ${refusal.error}` });
-  }
-  return refusal;
-}
-
-const MAX_REFUSED_PER_TOKEN = 3;
-const MAX_REFUSED = 20;
-
-/** The person a chat bridge vouched for with its connection's secret, if any. */
-function vouchedActor(connections: Connections, { claims, body }: NonNullable<PrEvent['callback']>): string | undefined {
-  const secret = claims.connection ? connections(claims.connection)?.secret : undefined;
-  const vouched = body.actor !== undefined && body.identity !== undefined && secret !== undefined && identityMatches(body.token, body.actor, body.identity, secret);
-  return vouched ? body.actor : undefined;
-}
-
-/**
- * A wait's token completes once. A gate's chat link goes to a whole channel: once per vouched person
- * (keyed by the vouched login only, so a forged click cannot use up someone else's).
- */
-function tokenIdOf(connections: Connections, callback: NonNullable<PrEvent['callback']>): string {
-  const { claims } = callback;
-  if (!claims.connection) return tokenId(claims);
-  const actor = vouchedActor(connections, callback);
-  return `${tokenId(claims)}:${actor ? actor.toLowerCase() : '(not vouched)'}`;
-}
-
-/** Whether the run takes the callback now: the id to record it under, or why not. */
-function judgeCallback(
-  connections: Connections,
-  callback: NonNullable<PrEvent['callback']>,
-  run: StoredRun,
-  pinned: ReadonlyMap<string, CompiledFlow[]>,
-  repo: RepoRef,
-  facts: GatheredFacts,
-  now: number,
-  options: EvaluateOptions,
-): string | { status: number; error: string } {
-  const { claims } = callback;
-  const id = tokenIdOf(connections, callback);
-  const used = run.record.callbacks.find((entry) => entry.token === id && entry.refused === undefined);
-  if (used) return { status: 409, error: `this token was already used, at ${used.at}` };
-  const flow = pinned.get(run.record.run.version)?.find((candidate) => candidate.name === run.record.run.flow);
-  if (!flow) return { status: 409, error: `the flow of run ${claims.run} can no longer be read` };
-  const current = evaluate(flow, runFacts(repo, facts, run.record), now, options);
-  const waiting = current.run.waiting_on.some((entry) => entry.step === claims.step);
-  const attempts = current.steps.find((step) => step.id === claims.step)?.attempts;
-  if (current.run.status !== 'waiting' || !waiting || attempts !== claims.attempt) {
-    const where = current.run.status === 'waiting' ? `it waits at ${current.run.current.join(', ') || 'no step'}` : `it has ${current.run.status}`;
-    return { status: 409, error: `run ${claims.run} is not waiting at ${claims.step} (attempt ${claims.attempt}): ${where}` };
-  }
-  return id;
-}
-
-/** The accepted callback's content, as the record keeps it. */
-function callbackContent(body: CallbackBody) {
-  return {
-    ...(body.result !== undefined ? { result: body.result } : {}),
-    ...(body.decision !== undefined ? { decision: body.decision } : {}),
-    ...(body.reason !== undefined ? { reason: body.reason } : {}),
-    ...(body.summary !== undefined ? { summary: body.summary } : {}),
-    ...(body.outputs !== undefined ? { outputs: body.outputs } : {}),
-    ...(body.links !== undefined ? { links: body.links } : {}),
-  };
-}
-
 /**
  * Keeps the sweep's index: the waiting label is on the PR exactly while one of
  * its runs has a timer pending. Changed only when it is wrong, so it costs a
@@ -453,45 +364,4 @@ async function settle(deps: HandlerDeps, repo: RepoRef, number: number, flow: Co
   return evaluation;
 }
 
-/** Which commit was the head when, for a run: from its start, its record and GitHub's own times (see heads.ts). */
-export function runHeads(gathered: GatheredFacts, record: AppRecord): Heads & { start: string } {
-  const start = record.run.head_sha ?? record.pushes[0]?.before ?? gathered.pr.head_sha;
-  const heads = headMoves({
-    start: { at: record.run.started_at, sha: start },
-    recorded: record.pushes,
-    forced: gathered.forced,
-    suites: gathered.suites,
-    branch: gathered.pr.head,
-    head: gathered.pr.head_sha,
-    now: gathered.at,
-  });
-  return { ...heads, start };
-}
-
-/**
- * Keeps the head moves no webhook and no timeline event witnessed (a missed
- * push, dated by GitHub's check suite or by now), so later events date them the same.
- */
-function rememberMoves(record: AppRecord, gathered: GatheredFacts): void {
-  const witnessed = [...record.pushes, ...gathered.forced];
-  for (const move of runHeads(gathered, record).moves) {
-    if (witnessed.some((push) => push.sha === move.sha && push.before === move.before)) continue;
-    record.pushes.push(move);
-  }
-}
-
-/** A run's facts: what GitHub shows of the PR, and what the run's record adds. */
-export function runFacts(repo: RepoRef, gathered: GatheredFacts, record: AppRecord): Facts {
-  const heads = runHeads(gathered, record);
-  return {
-    repo: { owner: repo.owner, name: repo.name },
-    run: { id: record.run.id, started_at: record.run.started_at, head_sha: heads.start },
-    pr: gathered.pr,
-    events: [
-      ...gathered.events,
-      ...heads.moves.map((move): FactEvent => ({ type: 'push', ...move })),
-      ...recordEvents(record).filter((event) => event.type !== 'push'),
-    ],
-    verdicts: record.verdicts,
-  };
-}
+export { runFacts };
