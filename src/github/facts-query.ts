@@ -8,8 +8,9 @@
 import type { ChangedFile, FactEvent, PullRequestSnapshot } from '../engine/facts.js';
 
 export const FACTS_QUERY = /* GraphQL */ `
-  query FlowgateFacts($owner: String!, $name: String!, $number: Int!, $timeline: String, $files: String, $withPr: Boolean!, $withFiles: Boolean!) {
+  query FlowgateFacts($owner: String!, $name: String!, $number: Int!, $timeline: String, $files: String, $withPr: Boolean!, $withFiles: Boolean!, $appId: Int, $withSuites: Boolean!) {
     repository(owner: $owner, name: $name) {
+      defaultBranchRef @include(if: $withPr) { name }
       pullRequest(number: $number) {
         ...PullRequestFields @include(if: $withPr)
         files(first: 100, after: $files) @include(if: $withFiles) {
@@ -28,9 +29,9 @@ export const FACTS_QUERY = /* GraphQL */ `
             ... on ReviewDismissedEvent { createdAt actor { login } previousReviewState review { databaseId } }
             ... on LabeledEvent { createdAt actor { login } label { name } }
             ... on UnlabeledEvent { createdAt actor { login } label { name } }
-            ... on IssueComment { databaseId createdAt body author { login } }
-            ... on HeadRefForcePushedEvent { createdAt actor { login } beforeCommit { oid } afterCommit { oid } }
-            ... on PullRequestCommit { commit { oid author { user { login } } committer { user { login } } } }
+            ... on IssueComment { databaseId createdAt lastEditedAt body author { login __typename } }
+            ... on HeadRefForcePushedEvent { createdAt actor { login } beforeCommit { oid ...AppSuites @include(if: $withSuites) } afterCommit { oid } }
+            ... on PullRequestCommit { commit { oid author { user { login } } committer { user { login } } ...AppSuites @include(if: $withSuites) } }
             ... on ClosedEvent { createdAt actor { login } }
             ... on ReopenedEvent { createdAt actor { login } }
             ... on MergedEvent { createdAt actor { login } }
@@ -54,8 +55,13 @@ export const FACTS_QUERY = /* GraphQL */ `
     headRefOid
     labels(first: 100) { nodes { name } }
     headCommit: commits(last: 1) {
-      nodes { commit { oid checkSuites(first: 20) { nodes { app { databaseId } checkRuns(first: 50, filterBy: { checkType: LATEST }) { nodes { name conclusion completedAt permalink } } } } } }
+      nodes { commit { oid checkSuites(first: 20) { nodes { app { databaseId slug } checkRuns(first: 50, filterBy: { checkType: LATEST }) { nodes { name conclusion completedAt permalink } } } } } }
     }
+  }
+
+  # When GitHub created the app's check suite on a commit: the push that made it a head, by a clock no committer sets.
+  fragment AppSuites on Commit {
+    appSuites: checkSuites(first: 5, filterBy: { appId: $appId }) { nodes { createdAt branch { name } } }
   }
 `;
 
@@ -67,10 +73,19 @@ export type TimelineItem =
   | { __typename: 'PullRequestReview'; databaseId: number; state: ReviewState; submittedAt: string | null; body: string; author: Login; reviewedCommit: { oid: string } | null }
   | { __typename: 'ReviewDismissedEvent'; createdAt: string; actor: Login; previousReviewState: ReviewState; review: { databaseId: number } | null }
   | { __typename: 'LabeledEvent' | 'UnlabeledEvent'; createdAt: string; actor: Login; label: { name: string } }
-  | { __typename: 'IssueComment'; databaseId: number; createdAt: string; body: string; author: Login }
-  | { __typename: 'HeadRefForcePushedEvent'; createdAt: string; actor: Login; beforeCommit: { oid: string } | null; afterCommit: { oid: string } | null }
-  | { __typename: 'PullRequestCommit'; commit: { oid: string; author: { user: Login } | null; committer: { user: Login } | null } }
+  | { __typename: 'IssueComment'; databaseId: number; createdAt: string; lastEditedAt?: string | null; body: string; author: ({ login: string; __typename?: string }) | null }
+  | { __typename: 'HeadRefForcePushedEvent'; createdAt: string; actor: Login; beforeCommit: ({ oid: string } & WithSuites) | null; afterCommit: { oid: string } | null }
+  | { __typename: 'PullRequestCommit'; commit: { oid: string; author: { user: Login } | null; committer: { user: Login } | null } & WithSuites }
   | { __typename: 'ClosedEvent' | 'ReopenedEvent' | 'MergedEvent'; createdAt: string; actor: Login };
+
+/** The app's check suites on a commit (absent when not asked for). */
+type WithSuites = { appSuites?: { nodes: { createdAt: string; branch: { name: string } | null }[] } | null };
+
+/** When GitHub created the app's check suite on a commit, and for which branch's push. */
+export interface SuiteTime {
+  createdAt: string;
+  branch: string | null;
+}
 
 export interface PullRequestFields {
   number: number;
@@ -86,7 +101,7 @@ export interface PullRequestFields {
   headRefOid: string;
   labels: { nodes: { name: string }[] };
   headCommit?: {
-    nodes: { commit: { oid: string; checkSuites: { nodes: { app: { databaseId: number } | null; checkRuns: { nodes: { name: string; conclusion: string | null; completedAt: string | null; permalink: string }[] } }[] } | null } }[];
+    nodes: { commit: { oid: string; checkSuites: { nodes: { app: { databaseId: number | null; slug?: string } | null; checkRuns: { nodes: { name: string; conclusion: string | null; completedAt: string | null; permalink: string }[] } }[] } | null } }[];
   };
 }
 
@@ -96,13 +111,18 @@ export function checkRunsFrom(pr: PullRequestFields, appId: number | undefined):
   if (!commit) return [];
   return (commit.checkSuites?.nodes ?? [])
     .filter((suite) => suite.app?.databaseId !== appId)
-    .flatMap((suite) => suite.checkRuns.nodes)
-    .filter((run) => run.conclusion !== null && run.completedAt !== null)
-    .map((run): FactEvent => ({ type: 'check_run', at: run.completedAt!, name: run.name, conclusion: run.conclusion!.toLowerCase(), sha: commit.oid, url: run.permalink }));
+    .flatMap((suite) => {
+      // The reporting app, so a flow can require its check to come from one app and not from any workflow.
+      const app = suite.app?.databaseId != null ? { app: { id: suite.app.databaseId, ...(suite.app.slug ? { slug: suite.app.slug } : {}) } } : {};
+      return suite.checkRuns.nodes
+        .filter((run) => run.conclusion !== null && run.completedAt !== null)
+        .map((run): FactEvent => ({ type: 'check_run', at: run.completedAt!, name: run.name, conclusion: run.conclusion!.toLowerCase(), sha: commit.oid, url: run.permalink, ...app }));
+    });
 }
 
 export interface FactsPage {
   repository: {
+    defaultBranchRef?: { name: string } | null;
     pullRequest: (Partial<PullRequestFields> & { files?: Page<ChangedFile>; timelineItems: Page<TimelineItem> }) | null;
   } | null;
 }
@@ -145,6 +165,35 @@ export function commitsFrom(timeline: readonly TimelineItem[]): string[] {
   return timeline.flatMap((item) => (item.__typename === 'PullRequestCommit' ? [item.commit.oid] : [])).reverse();
 }
 
+/** The app's check suites by commit: from the PR's commits, and the commits force pushes replaced. */
+export function suitesFrom(timeline: readonly TimelineItem[]): Map<string, SuiteTime[]> {
+  const suites = new Map<string, SuiteTime[]>();
+  const add = (commit: ({ oid: string } & WithSuites) | null) => {
+    if (!commit?.appSuites) return;
+    const times = commit.appSuites.nodes.map((suite) => ({ createdAt: suite.createdAt, branch: suite.branch?.name ?? null }));
+    suites.set(commit.oid, [...(suites.get(commit.oid) ?? []), ...times]);
+  };
+  for (const item of timeline) {
+    if (item.__typename === 'PullRequestCommit') add(item.commit);
+    else if (item.__typename === 'HeadRefForcePushedEvent') add(item.beforeCommit);
+  }
+  return suites;
+}
+
+/**
+ * The app's own comments: by a Bot account whose login is the app's. GraphQL names
+ * a bot without the `[bot]` suffix REST uses; a user account never matches, whatever its name.
+ */
+export function appCommentsFrom(timeline: readonly TimelineItem[], appLogin: string | undefined): { id: number; body: string }[] {
+  if (!appLogin) return [];
+  const slug = appLogin.toLowerCase().replace(/\[bot\]$/, '');
+  return timeline.flatMap((item) => {
+    if (item.__typename !== 'IssueComment' || item.author?.__typename !== 'Bot') return [];
+    const login = item.author.login.toLowerCase();
+    return login === slug || login === `${slug}[bot]` ? [{ id: item.databaseId, body: item.body }] : [];
+  });
+}
+
 const REVIEW_STATES: Partial<Record<ReviewState, 'approved' | 'changes_requested' | 'commented'>> = {
   APPROVED: 'approved',
   CHANGES_REQUESTED: 'changes_requested',
@@ -180,7 +229,8 @@ export function eventsFrom(timeline: readonly TimelineItem[]): FactEvent[] {
         events.push({ type: item.__typename === 'LabeledEvent' ? 'labeled' : 'unlabeled', at: item.createdAt, actor: loginOf(item.actor), label: item.label.name });
         break;
       case 'IssueComment':
-        events.push({ type: 'comment', at: item.createdAt, actor: loginOf(item.author), id: String(item.databaseId), body: item.body });
+        // GitHub marks a comment whose body changed after posting; the engine counts a command only as first posted.
+        events.push({ type: 'comment', at: item.createdAt, actor: loginOf(item.author), id: String(item.databaseId), body: item.body, ...(item.lastEditedAt ? { edited: true } : {}) });
         break;
       case 'HeadRefForcePushedEvent':
         if (item.afterCommit) {

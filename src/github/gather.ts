@@ -15,7 +15,8 @@ import type { ChangedFile, FactEvent, PullRequestSnapshot } from '../engine/fact
 import { parseCommand, parseReassign } from '../engine/decisions.js';
 import { PEOPLE_TTL_MS, type GitHubCache } from './cache.js';
 import type { GitHubClient, RepoRef } from './client.js';
-import { checkRunsFrom, commitsFrom, eventsFrom, FACTS_QUERY, snapshotFrom, type FactsPage, type PullRequestFields, type TimelineItem } from './facts-query.js';
+import { appCommentsFrom, checkRunsFrom, commitsFrom, eventsFrom, FACTS_QUERY, snapshotFrom, suitesFrom, type FactsPage, type PullRequestFields, type SuiteTime, type TimelineItem } from './facts-query.js';
+import type { HeadMove } from './heads.js';
 import { peopleQuery, type ExtraFields } from './people-query.js';
 
 /** What the flows of a repository need to know about people and code owners. */
@@ -51,13 +52,31 @@ export function needsOf(flows: readonly CompiledFlow[]): Needs {
 
 export const CODEOWNERS_PATHS = ['.github/CODEOWNERS', 'CODEOWNERS', 'docs/CODEOWNERS'] as const;
 
+/** The PR (or its repository) is not there: deleted, transferred, or never was. */
+export class PullRequestNotFound extends Error {
+  readonly status = 404;
+}
+
 export interface GatheredFacts {
   pr: PullRequestSnapshot;
+  /** The repository's default branch, where live flows are read. */
+  defaultBranch?: string;
   state: PullRequestFields['state'];
   baseSha: string;
+  /** The timeline as engine events, except head moves: a run's moves come from heads.ts. */
   events: FactEvent[];
+  /** Force pushes on the timeline. */
+  forced: HeadMove[];
+  /** When GitHub created the app's check suite on each commit (with the app's id only). */
+  suites: Map<string, SuiteTime[]>;
+  /** How many times the PR was reopened: a run's identity includes it. */
+  reopens: number;
+  /** The app's own comments on the PR (with the app's login only). */
+  appComments: { id: number; body: string }[];
   /** The PR's commits, newest first. */
   commits: string[];
+  /** When the facts were gathered. */
+  at: string;
   /** How many API requests this took, for tests and logs. */
   requests: number;
 }
@@ -69,8 +88,10 @@ function remember<K, V>(cache: Map<K, V>, key: K, value: V): V {
 
 export interface GatherOptions {
   cache: GitHubCache;
-  /** The app's own id: its check runs are not facts for `wait: check_run`. */
+  /** The app's own id: its check runs are not facts for `wait: check_run`; its check suites date pushes. */
   appId?: number;
+  /** The app's bot login (`name[bot]`), to find its own comments. */
+  appLogin?: string;
   now?: number;
   /** The head commit, when the webhook says it: its files may already be known, saving the diff pages. */
   headSha?: string;
@@ -88,19 +109,30 @@ export async function gatherFacts(gh: GitHubClient, repo: RepoRef, number: numbe
   let knownFiles = options.headSha === undefined ? undefined : filesByHead.get(options.headSha);
   let moreTimeline = true;
   let moreFiles = knownFiles === undefined;
+  let defaultBranch: string | undefined;
   while (moreTimeline || moreFiles) {
-    const page: FactsPage = await gh.graphql<FactsPage>(FACTS_QUERY, {
-      owner: repo.owner,
-      name: repo.name,
-      number,
-      timeline: timelineCursor,
-      files: filesCursor,
-      withPr: pr === undefined,
-      withFiles: moreFiles && knownFiles === undefined,
-    });
+    const page: FactsPage = await gh
+      .graphql<FactsPage>(FACTS_QUERY, {
+        owner: repo.owner,
+        name: repo.name,
+        number,
+        timeline: timelineCursor,
+        files: filesCursor,
+        withPr: pr === undefined,
+        withFiles: moreFiles && knownFiles === undefined,
+        appId: options.appId ?? null,
+        withSuites: options.appId !== undefined,
+      })
+      .catch((error: unknown) => {
+        // GitHub answers a missing repository or PR with a NOT_FOUND error rather than null.
+        const errors = (error as { errors?: { type?: string }[] } | null)?.errors;
+        if (errors?.some((entry) => entry.type === 'NOT_FOUND')) throw new PullRequestNotFound(`pull request ${repo.owner}/${repo.name}#${number} not found`);
+        throw error;
+      });
     requests += 1;
     const pull = page.repository?.pullRequest;
-    if (!pull) throw new Error(`pull request ${repo.owner}/${repo.name}#${number} not found`);
+    if (!pull) throw new PullRequestNotFound(`pull request ${repo.owner}/${repo.name}#${number} not found`);
+    if (page.repository?.defaultBranchRef) defaultBranch = page.repository.defaultBranchRef.name;
     if (pr === undefined) {
       pr = pull as PullRequestFields;
       // The head may have moved since the webhook: files are only reused for the head GitHub reports.
@@ -124,16 +156,24 @@ export async function gatherFacts(gh: GitHubClient, repo: RepoRef, number: numbe
   }
   const changed = knownFiles ?? remember(filesByHead, pr!.headRefOid, files);
   const snapshot = snapshotFrom({ pr: pr!, files: changed, timeline });
-  const events = [...eventsFrom(timeline), ...checkRunsFrom(pr!, options.appId)];
+  const timelineEvents = eventsFrom(timeline);
+  const forced = timelineEvents.flatMap((event) => (event.type === 'push' ? [{ at: event.at, sha: event.sha, ...(event.before ? { before: event.before } : {}), ...(event.actor ? { actor: event.actor } : {}) }] : []));
+  const events = [...timelineEvents.filter((event) => event.type !== 'push'), ...checkRunsFrom(pr!, options.appId)];
 
   const extra = await gatherPeople(gh, repo, pr!, snapshot, events, needs, now, options.cache);
   requests += extra.requests;
   return {
     pr: { ...snapshot, teams: extra.teams, permissions: extra.permissions, codeowners: extra.codeowners },
+    ...(defaultBranch ? { defaultBranch } : {}),
     state: pr!.state,
     baseSha: pr!.baseRefOid,
     events,
+    forced,
+    suites: suitesFrom(timeline),
+    reopens: timelineEvents.filter((event) => event.type === 'reopened').length,
+    appComments: appCommentsFrom(timeline, options.appLogin),
     commits: commitsFrom(timeline),
+    at: new Date(now).toISOString(),
     requests,
   };
 }

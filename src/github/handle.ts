@@ -8,12 +8,11 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { compileFlow, type CompiledFlow } from '../flow/compile.js';
 import { evaluate, type EvaluateOptions } from '../engine/evaluate.js';
-import type { Facts } from '../engine/facts.js';
 import type { Evaluation } from '../engine/state.js';
-import { matchTrigger, type PullRequestAction } from '../engine/triggers.js';
+import { DEFAULT_TRIGGER_TYPES, matchTrigger, type PullRequestAction } from '../engine/triggers.js';
 import { applyEffects } from './apply.js';
 import type { DecisionLinks } from './requests.js';
-import { CallbackBody, identityMatches, signToken, tokenId, verifyToken, type Claims } from './callback-token.js';
+import { CallbackBody, signToken, verifyToken } from './callback-token.js';
 import { buttonsFor, findRuns, supersede, writeCheckRun, type StoredRun } from './check-runs.js';
 import { checkRunOutput, type HistoryLinks } from './history.js';
 import type { GitHubCache } from './cache.js';
@@ -21,8 +20,11 @@ import { statusOf, type GitHubClient, type RepoRef } from './client.js';
 import type { Connections } from './connections.js';
 import { noLock, type Lock } from './lock.js';
 import { readFlows, type FlowSet } from './flow-source.js';
-import { gatherFacts, needsOf, type GatheredFacts, type Needs } from './gather.js';
-import { newRecord, recordEvents, type AppRecord } from './record.js';
+import { gatherFacts, needsOf, PullRequestNotFound, type GatheredFacts, type Needs } from './gather.js';
+import { newRecord, type AppRecord } from './record.js';
+import { acceptCallback, type CallbackEvent } from './callback-accept.js';
+import { rememberMoves, runFacts } from './run-facts.js';
+import { runIdentity, sameGeneration } from './run-identity.js';
 import { relevance, WAITING_LABEL, type AppIdentity } from './relevance.js';
 import { upsertSticky } from './sticky.js';
 
@@ -51,7 +53,7 @@ export interface Outcome {
 interface PrEvent {
   name: string;
   payload: Payload;
-  callback?: { claims: Claims; body: CallbackBody };
+  callback?: CallbackEvent;
 }
 
 /** The fields of a webhook payload the handler reads; GitHub sends many more. */
@@ -132,7 +134,13 @@ export async function completeCallback(
     return refuse(403, `the token is for ${claims.repo}, not ${from.owner}/${from.name}`);
   }
   const [owner, name] = claims.repo.split('/') as [string, string];
-  const gh = await deps.clientFor(claims.installation);
+  let gh: GitHubClient;
+  try {
+    gh = await deps.clientFor(claims.installation);
+  } catch (error) {
+    if (statusOf(error) === 404) return refuse(404, `the app is no longer installed where the token points (installation ${claims.installation} for ${claims.repo})`);
+    throw error;
+  }
   const payload: Payload = { repository: { owner: { login: owner }, name, default_branch: '' } };
   return serialise(deps, { owner, name }, claims.pr, () => handlePullRequest({ ...deps, gh }, { name: 'callback', payload, callback: { claims, body: parsed.data } }, { owner, name }, claims.pr));
 }
@@ -141,18 +149,31 @@ async function handlePullRequest(deps: HandlerDeps, event: PrEvent, repo: RepoRe
   const { gh } = deps;
   const { name, payload } = event;
   const now = deps.now();
-  // A callback or a sweep starts nothing: only runs already there matter, so the live flows are not read.
-  const startsNothing = event.callback !== undefined || name === 'sweep';
-  const live = startsNothing ? undefined : await readFlows(gh, repo, payload.repository!.default_branch, deps.cache);
-  const liveFlows = validFlows(live, deps.log);
+  // A callback starts nothing: only the run it names matters, so the live flows are not read. The sweep
+  // does read them, to start a run an earlier event failed to start.
+  const startsNothing = event.callback !== undefined;
+  const branch = payload.repository!.default_branch;
+  let live = startsNothing || branch === '' ? undefined : await readFlows(gh, repo, branch, deps.cache);
+  let liveFlows = validFlows(live, deps.log);
   const hint = payload.pull_request?.head.sha ?? payload.check_run?.head_sha;
-  if (liveFlows.length === 0 && !startsNothing) {
+  if (liveFlows.length === 0 && !startsNothing && branch !== '') {
     // No flow can start; only runs already on the PR could change.
     const onHead = hint ? await findRuns(gh, repo, [hint], deps.app.id, deps.log) : [];
     if (onHead.length === 0) return { skipped: 'no flows in the repository and no runs on the PR', runs: [] };
   }
-  const gather = (flows: readonly CompiledFlow[]) => gatherFacts(gh, repo, number, needsOf(flows), { cache: deps.cache, now, appId: deps.app.id, ...(hint ? { headSha: hint } : {}) });
-  let facts = await gather(liveFlows);
+  const gather = (flows: readonly CompiledFlow[]) => gatherFacts(gh, repo, number, needsOf(flows), { cache: deps.cache, now, appId: deps.app.id, appLogin: deps.app.login, ...(hint ? { headSha: hint } : {}) });
+  let facts: GatheredFacts;
+  try {
+    facts = await gather(liveFlows);
+  } catch (error) {
+    if (error instanceof PullRequestNotFound && event.callback) return { runs: [], callback: { status: 404, error: error.message } };
+    throw error;
+  }
+  const gatheredFor = liveFlows;
+  if (!startsNothing && branch === '' && facts.defaultBranch) {
+    live = await readFlows(gh, repo, facts.defaultBranch, deps.cache);
+    liveFlows = validFlows(live, deps.log);
+  }
   const head = facts.pr.head_sha;
   // The head first; then the commit before a push, and earlier commits, for a run whose push the app missed.
   const found = await findRuns(gh, repo, [...new Set([head, ...(payload.before ? [payload.before] : []), ...facts.commits.slice(1, 6)])], deps.app.id, deps.log);
@@ -163,18 +184,21 @@ async function handlePullRequest(deps: HandlerDeps, event: PrEvent, repo: RepoRe
     if (!pinned.has(run.record.run.version)) pinned.set(run.record.run.version, validFlows(await readFlows(gh, repo, run.record.run.version, deps.cache), deps.log));
   }
   const all = [...liveFlows, ...[...pinned.values()].flat()];
-  if (!covers(needsOf(liveFlows), needsOf(all))) facts = await gather(all);
+  if (!covers(needsOf(gatheredFor), needsOf(all))) facts = await gather(all);
 
-  // What only webhooks tell: the time of a push, and a click on a check run's button.
+  // What only webhooks tell: the time of a push, and a click on a check run's button (on the commit of the check run clicked).
   const at = new Date(now).toISOString();
   for (const run of stored) {
-    if (name === 'pull_request' && payload.action === 'synchronize' && payload.after && !run.record.pushes.some((push) => push.sha === payload.after)) {
+    // Runs recorded before the head was: their first head is the commit their first push left, or their check run's.
+    run.record.run.head_sha ??= run.record.pushes[0]?.before ?? run.sha;
+    if (name === 'pull_request' && payload.action === 'synchronize' && payload.after && !run.record.pushes.some((push) => push.sha === payload.after && push.before === payload.before)) {
       run.record.pushes.push({ at, sha: payload.after, ...(payload.before ? { before: payload.before } : {}), ...(payload.sender ? { actor: payload.sender.login } : {}) });
     }
     if (name === 'check_run' && payload.action === 'requested_action' && payload.check_run?.id === run.checkRunId && payload.sender) {
       const action = payload.requested_action?.identifier;
-      if (action === 'approve' || action === 'decline') run.record.buttons.push({ at, actor: payload.sender.login, action });
+      if (action === 'approve' || action === 'decline') run.record.buttons.push({ at, actor: payload.sender.login, action, sha: payload.check_run.head_sha });
     }
+    rememberMoves(run.record, facts);
   }
 
   const installation = payload.installation?.id ?? event.callback?.claims.installation;
@@ -183,7 +207,7 @@ async function handlePullRequest(deps: HandlerDeps, event: PrEvent, repo: RepoRe
   const refusal = event.callback ? acceptCallback(deps.connections, event.callback, stored, pinned, repo, facts, now, options) : undefined;
   if (refusal?.status === 404) return { runs: [], callback: refusal };
 
-  const started = startRuns(name, payload, facts, liveFlows, stored, live?.commit, number, now);
+  const started = startRuns(name, payload, facts, liveFlows, found, live?.commit, number, now);
   const runs = [...stored.map((run) => ({ run, isNew: false })), ...started.map((run) => ({ run, isNew: true }))];
   const outcome: Outcome = { runs: [] };
   const sticky: { flow: CompiledFlow; evaluation: Evaluation; checkRunUrl?: string }[] = [];
@@ -194,6 +218,8 @@ async function handlePullRequest(deps: HandlerDeps, event: PrEvent, repo: RepoRe
       continue;
     }
     const evaluation = await settle(deps, repo, number, flow, facts, run.record, options, decisionLinksFor(deps, repo, number, installation, run.record.run.id));
+    // A decision is judged once: the record keeps each first verdict, and the engine reads it back.
+    run.record.verdicts = evaluation.verdicts;
     const links = { pr: payload.pull_request?.html_url ?? `https://github.com/${repo.owner}/${repo.name}/pull/${number}` };
     const inPlace = run.checkRunId > 0 && run.sha === head;
     const digest = digestOf(evaluation, run.record, links);
@@ -252,53 +278,6 @@ function decisionLinksFor(deps: HandlerDeps, repo: RepoRef, number: number, inst
   };
 }
 
-/** Checks a callback against the run as it is now; records it when it may complete the step, else says why not. */
-function acceptCallback(
-  connections: Connections,
-  callback: NonNullable<PrEvent['callback']>,
-  stored: readonly StoredRun[],
-  pinned: ReadonlyMap<string, CompiledFlow[]>,
-  repo: RepoRef,
-  facts: GatheredFacts,
-  now: number,
-  options: EvaluateOptions,
-): { status: number; error: string } | undefined {
-  const { claims, body } = callback;
-  const run = stored.find((candidate) => candidate.record.run.id === claims.run);
-  if (!run) return { status: 404, error: `there is no run ${claims.run} on ${repo.owner}/${repo.name}#${claims.pr}` };
-  // A decision counts only from a person the chat bridge vouched for with its connection's secret.
-  const secret = claims.connection ? connections(claims.connection)?.secret : undefined;
-  const vouched = body.actor !== undefined && body.identity !== undefined && secret !== undefined && identityMatches(body.token, body.actor, body.identity, secret);
-  // A wait's token completes once. A gate's chat link goes to a whole channel: once per vouched person
-  // (keyed by the vouched login only, so a forged click cannot use up someone else's).
-  const id = claims.connection ? `${tokenId(claims)}:${vouched ? body.actor!.toLowerCase() : '(not vouched)'}` : tokenId(claims);
-  const used = run.record.callbacks.find((entry) => entry.token === id);
-  if (used) return { status: 409, error: `this token was already used, at ${used.at}` };
-  const flow = pinned.get(run.record.run.version)?.find((candidate) => candidate.name === run.record.run.flow);
-  if (!flow) return { status: 409, error: `the flow of run ${claims.run} can no longer be read` };
-  const current = evaluate(flow, runFacts(repo, facts, run.record), now, options);
-  const waiting = current.run.waiting_on.some((entry) => entry.step === claims.step);
-  const attempts = current.steps.find((step) => step.id === claims.step)?.attempts;
-  if (current.run.status !== 'waiting' || !waiting || attempts !== claims.attempt) {
-    const where = current.run.status === 'waiting' ? `it waits at ${current.run.current.join(', ') || 'no step'}` : `it has ${current.run.status}`;
-    return { status: 409, error: `run ${claims.run} is not waiting at ${claims.step} (attempt ${claims.attempt}): ${where}` };
-  }
-  run.record.callbacks.push({
-    at: new Date(now).toISOString(),
-    token: id,
-    step: claims.step,
-    attempt: claims.attempt,
-    ...(vouched ? { actor: body.actor! } : {}),
-    ...(body.result !== undefined ? { result: body.result } : {}),
-    ...(body.decision !== undefined ? { decision: body.decision } : {}),
-    ...(body.reason !== undefined ? { reason: body.reason } : {}),
-    ...(body.summary !== undefined ? { summary: body.summary } : {}),
-    ...(body.outputs !== undefined ? { outputs: body.outputs } : {}),
-    ...(body.links !== undefined ? { links: body.links } : {}),
-  });
-  return undefined;
-}
-
 /**
  * Keeps the sweep's index: the waiting label is on the PR exactly while one of
  * its runs has a timer pending. Changed only when it is wrong, so it costs a
@@ -340,20 +319,37 @@ const STATUS_COMMAND = /^\s*\/flowgate\s+status\b/im;
 
 const STARTING_ACTIONS = new Set<string>(['opened', 'reopened', 'synchronize', 'ready_for_review', 'labeled', 'unlabeled', 'edited']);
 
-/** New runs: each live flow this PR event triggers, unless that flow already has a run waiting on the PR. */
-function startRuns(name: string, payload: Payload, facts: GatheredFacts, flows: readonly CompiledFlow[], stored: readonly StoredRun[], version: string | undefined, number: number, now: number): StoredRun[] {
-  if (name !== 'pull_request' || !STARTING_ACTIONS.has(payload.action ?? '') || facts.state !== 'OPEN' || version === undefined) return [];
-  const waiting = new Set(stored.filter((run) => run.status !== 'completed').map((run) => run.record.run.flow));
+/**
+ * New runs. A PR event a flow's trigger names starts that flow. Any other event,
+ * and the sweep, starts a flow that matches the PR as it is now and has no run on
+ * the PR yet: the event that should have started it failed. Never a run beside
+ * one of the same flow still waiting (it follows the PR), and never a second run
+ * of the same identity, whatever became of the first (see run-identity.ts).
+ * The run starts now: decisions made before it do not count.
+ */
+function startRuns(name: string, payload: Payload, facts: GatheredFacts, flows: readonly CompiledFlow[], found: readonly StoredRun[], version: string | undefined, number: number, now: number): StoredRun[] {
+  if (facts.state !== 'OPEN' || version === undefined) return [];
+  const action = name === 'pull_request' && STARTING_ACTIONS.has(payload.action ?? '') ? (payload.action as PullRequestAction) : undefined;
+  const head = facts.pr.head_sha;
   return flows
-    .filter((flow) => !waiting.has(flow.name) && matchTrigger(flow, facts.pr, payload.action as PullRequestAction).matched)
+    .filter((flow) => {
+      const runs = found.filter((run) => run.record.run.flow === flow.name);
+      if (runs.some((run) => run.status !== 'completed')) return false;
+      const id = runIdentity(number, flow.name, head, facts.reopens);
+      if (runs.some((run) => run.record.run.id === id || (run.sha === head && sameGeneration(run.record.run.id, facts.reopens)))) return false;
+      if (action && matchTrigger(flow, facts.pr, action).matched) return true;
+      if (runs.some((run) => sameGeneration(run.record.run.id, facts.reopens))) return false;
+      return (flow.flow.on.pull_request.types ?? DEFAULT_TRIGGER_TYPES).some((type) => matchTrigger(flow, facts.pr, type).matched);
+    })
     .map((flow) => {
       const record: AppRecord = newRecord({
-        id: `${number}-${flow.name.toLowerCase().replace(/[^a-z0-9]+/g, '-')}-${now.toString(36)}`,
+        id: runIdentity(number, flow.name, head, facts.reopens),
         flow: flow.name,
         version,
         started_at: new Date(now).toISOString(),
+        head_sha: head,
       });
-      return { checkRunId: 0, sha: facts.pr.head_sha, status: 'queued', record };
+      return { checkRunId: 0, sha: head, status: 'queued', record };
     });
 }
 
@@ -368,12 +364,4 @@ async function settle(deps: HandlerDeps, repo: RepoRef, number: number, flow: Co
   return evaluation;
 }
 
-/** A run's facts: what GitHub shows of the PR, and what the run's record adds. */
-export function runFacts(repo: RepoRef, gathered: GatheredFacts, record: AppRecord): Facts {
-  return {
-    repo: { owner: repo.owner, name: repo.name },
-    run: { id: record.run.id, started_at: record.run.started_at },
-    pr: gathered.pr,
-    events: [...gathered.events, ...recordEvents(record)],
-  };
-}
+export { runFacts };

@@ -7,6 +7,7 @@
  * write. Where a copy must live somewhere people can edit (a comment), it is
  * signed, and an unsigned or altered copy is refused.
  */
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { z } from 'zod';
 import type { FactEvent } from '../engine/facts.js';
 import { hmac, sameSignature } from './hmac.js';
@@ -87,11 +88,24 @@ export function recordEvents(record: AppRecord): FactEvent[] {
 const OPEN = '<!-- flowgate:record ';
 const CLOSE = ' -->';
 
-/** The record as it is embedded in Markdown: an HTML comment GitHub does not render. */
+/** Marks a deflated record; records written before it are plain base64 JSON, and still read. */
+const DEFLATED = 'z:';
+/** A record never inflates past this: the check run holds 64 KiB, and JSON this repetitive compresses about tenfold. */
+const MAX_INFLATED = 4 * 1024 * 1024;
+
+/**
+ * The record as it is embedded in Markdown: an HTML comment GitHub does not render.
+ * Deflated, so a run with hundreds of decisions and verdicts fits in its check run.
+ */
 export function encodeRecord(record: AppRecord, secret?: string): string {
   const json = JSON.stringify(record);
-  const body = Buffer.from(json, 'utf8').toString('base64');
+  const body = `${DEFLATED}${deflateRawSync(Buffer.from(json, 'utf8'), { level: 9 }).toString('base64')}`;
   return `${OPEN}${body}${secret === undefined ? '' : `.${sign(body, secret)}`}${CLOSE}`;
+}
+
+function inflate(body: string): string {
+  if (!body.startsWith(DEFLATED)) return Buffer.from(body, 'base64').toString('utf8');
+  return inflateRawSync(Buffer.from(body.slice(DEFLATED.length), 'base64'), { maxOutputLength: MAX_INFLATED }).toString('utf8');
 }
 
 export type DecodeResult = { ok: true; record: AppRecord } | { ok: false; error: string };
@@ -109,7 +123,7 @@ export function decodeRecord(text: string, secret?: string): DecodeResult {
   }
   let json: unknown;
   try {
-    json = JSON.parse(Buffer.from(body, 'base64').toString('utf8'));
+    json = JSON.parse(inflate(body));
   } catch {
     return { ok: false, error: 'the record is not valid JSON' };
   }

@@ -10,7 +10,7 @@ import { findRuns } from './check-runs.js';
 import type { GitHubClient, RepoRef } from './client.js';
 import { readFlows } from './flow-source.js';
 import { gatherFacts, needsOf } from './gather.js';
-import { runFacts } from './handle.js';
+import { runFacts } from './run-facts.js';
 
 export interface RunStatus {
   flow: string;

@@ -39,6 +39,15 @@ const TIMELINE_TYPES: Record<string, string> = {
   MERGED_EVENT: 'MergedEvent',
 };
 
+/** The branch whose history holds a commit: another branch than the default first, as a PR's commits are pushed there. */
+function branchOf(repo: Repository, oid: string): string | undefined {
+  const names = Object.keys(repo.branches).sort((a, b) => Number(a === repo.defaultBranch) - Number(b === repo.defaultBranch));
+  for (const name of names) {
+    for (let at: string | undefined = repo.branches[name]; at !== undefined; at = repo.commits.get(at)?.parent) if (at === oid) return name;
+  }
+  return undefined;
+}
+
 export function createGraphQL(state: GitHubState) {
   const actor = (login: string) => {
     const user = state.user(login);
@@ -66,17 +75,26 @@ export function createGraphQL(state: GitHubState) {
     },
     author: { user: actor(commit.author) },
     committer: { user: actor(commit.author) },
-    checkSuites: ({ filterBy }: { filterBy?: { appId?: number } }) => {
+    checkSuites: ({ filterBy }: { filterBy?: { appId?: number | null } }) => {
+      const appFilter = filterBy?.appId ?? undefined;
       const all = [...state.checkRuns.values()].filter(
-        (run) => run.repo === `${repo.owner}/${repo.name}`.toLowerCase() && run.head_sha === commit.oid && (filterBy?.appId === undefined || run.app_id === filterBy.appId),
+        (run) => run.repo === `${repo.owner}/${repo.name}`.toLowerCase() && run.head_sha === commit.oid && (appFilter === undefined || run.app_id === appFilter),
       );
-      // One suite per app, as GitHub groups them.
-      const apps = [...new Set(all.map((run) => run.app_id))];
+      // One suite per app, as GitHub groups them. GitHub creates an installed app's suite when the commit is
+      // pushed, before any check run: asked for by app id, the suite is there from the commit's push.
+      const apps = [...new Set([...(appFilter !== undefined ? [appFilter] : []), ...all.map((run) => run.app_id)])];
       return {
         nodes: apps.map((appId) => {
           const runs = all.filter((run) => run.app_id === appId);
+          const pushed = appFilter === appId ? commit.at : runs.map((run) => run.started_at).sort()[0] ?? commit.at;
           return {
-            app: { databaseId: appId },
+            app: { databaseId: appId, slug: state.appSlugs.get(appId) ?? `app-${appId}` },
+            // The sandbox makes each commit by pushing it, to the branch whose history holds it.
+            createdAt: pushed,
+            branch: (() => {
+              const name = branchOf(repo, commit.oid);
+              return name === undefined ? null : { name, prefix: 'refs/heads/' };
+            })(),
             checkRuns: ({ filterBy: runFilter }: { filterBy?: { appId?: number } }) => ({
               nodes: runs
                 .filter((run) => runFilter?.appId === undefined || run.app_id === runFilter.appId)
@@ -118,13 +136,13 @@ export function createGraphQL(state: GitHubState) {
     files: (args: PageArgs) => page(diffTrees(repo.commits.get(pull.baseSha)?.tree ?? {}, repo.commits.get(pull.headSha)?.tree ?? {}), args),
     timelineItems: (args: PageArgs & { itemTypes?: string[] }) => {
       const wanted = args.itemTypes ? new Set(args.itemTypes.map((type) => TIMELINE_TYPES[type])) : undefined;
-      const items = pull.timeline.filter((item) => !wanted || wanted.has(item.__typename)).map((item) => withActors(item));
+      const items = pull.timeline.filter((item) => !wanted || wanted.has(item.__typename)).map((item) => withActors(repo, pull, item));
       return page(items, args);
     },
   });
 
   /** Timeline items are stored with logins; GraphQL wants actors with a type. */
-  const withActors = (item: PullRequest['timeline'][number]): unknown => {
+  const withActors = (repo: Repository, pull: PullRequest, item: PullRequest['timeline'][number]): unknown => {
     const copy: Record<string, unknown> = { ...item };
     for (const field of ['author', 'actor'] as const) {
       const value = copy[field] as { login: string } | null | undefined;
@@ -133,7 +151,16 @@ export function createGraphQL(state: GitHubState) {
     if (item.__typename === 'PullRequestCommit') {
       const commit = item.commit as { oid: string; author?: { user?: { login: string } }; committer?: { user?: { login: string } } };
       const user = (person?: { user?: { login: string } }) => ({ user: person?.user ? actor(person.user.login) : null });
-      copy.commit = { oid: commit.oid, author: user(commit.author), committer: user(commit.committer) };
+      const known = repo.commits.get(commit.oid);
+      copy.commit = { ...(known ? commitNode(repo, known) : {}), oid: commit.oid, author: user(commit.author), committer: user(commit.committer) };
+    }
+    if (item.__typename === 'IssueComment') {
+      // A comment's body is what it says now; GitHub dates the last edit.
+      const comment = pull.comments.find((candidate) => candidate.id === item.databaseId);
+      if (comment) {
+        copy.body = comment.body;
+        copy.lastEditedAt = comment.updated_at !== comment.created_at ? comment.updated_at : null;
+      }
     }
     return copy;
   };
@@ -145,6 +172,7 @@ export function createGraphQL(state: GitHubState) {
       return {
         name: repo.name,
         nameWithOwner: `${repo.owner}/${repo.name}`,
+        defaultBranchRef: { name: repo.defaultBranch, prefix: 'refs/heads/' },
         pullRequest: ({ number }: { number: number }) => {
           const pull = state.pulls.get(`${owner}/${name}`.toLowerCase() + `#${number}`);
           return pull ? pullNode(repo, pull) : null;

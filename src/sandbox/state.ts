@@ -113,6 +113,8 @@ export class GitHubState {
   readonly repos = new Map<string, Repository>();
   readonly pulls = new Map<string, PullRequest>();
   readonly checkRuns = new Map<number, CheckRun & { repo: string }>();
+  /** Apps' slugs by id, for GraphQL's App.slug; an unknown app is named app-<id>. */
+  readonly appSlugs = new Map<number, string>();
   /** One installation of the app per account that owns repositories. */
   readonly installations = new Map<string, number>();
   #ids = 1000;

@@ -36,6 +36,12 @@ async function setUp() {
   return { sandbox, pr, job: vm.jobs[0]! };
 }
 
+function recordOf(sandbox: AppOnSandbox['sandbox'], sha: string) {
+  const decoded = decodeRecord(sandbox.checkRunsFor(sha)[0]!.output.text ?? '');
+  if (!decoded.ok) throw new Error(decoded.error);
+  return decoded.record;
+}
+
 async function post(url: string, body: object) {
   const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   return { status: response.status, body: (await response.json()) as { ok: boolean; error?: string } };
@@ -59,18 +65,30 @@ describe('callbacks from agents', () => {
     expect(sandbox.pullRequest(REPO, pr.number).merged).toBe(true);
   });
 
-  it('a replayed, forged or malformed callback is refused with a clear error and changes nothing', async () => {
+  it('a replayed, forged or malformed callback is refused with a clear error and changes nothing; a replay is kept in the record', async () => {
     const { sandbox, pr, job } = await setUp();
     expect(await post(job.body.callback!, { result: 'success', summary: 'first' })).toMatchObject({ status: 202 });
-    const recordAfterFirst = sandbox.checkRunsFor(pr.headSha)[0]!.output.text;
+    const recordAfterFirst = recordOf(sandbox, pr.headSha);
 
-    expect(await post(job.body.callback!, { result: 'failure', summary: 'second' })).toMatchObject({ status: 409, body: { ok: false, error: expect.stringMatching(/^this token was already used, at /) } });
+    const replay = await post(job.body.callback!, { result: 'failure', summary: 'second' });
+    expect(replay).toMatchObject({ status: 409, body: { ok: false, error: expect.stringMatching(/^this token was already used, at /) } });
     const [base, token] = job.body.callback!.split('?token=') as [string, string];
     const [prefix, claims] = token.split('.') as [string, string];
     expect(await post(`${base}?token=${prefix}.${claims}.AAAA`, { result: 'success' })).toMatchObject({ status: 401, body: { error: 'the token is forged or altered: its signature does not match' } });
     expect(await post(base, { result: 'success' })).toMatchObject({ status: 400, body: { error: 'invalid callback: token: Invalid input: expected string, received undefined' } });
     expect(await post(job.body.callback!, { result: 'maybe' })).toMatchObject({ status: 400 });
-    expect(sandbox.checkRunsFor(pr.headSha)[0]!.output.text).toBe(recordAfterFirst);
+    const after = recordOf(sandbox, pr.headSha);
+    expect(after.callbacks).toEqual([...recordAfterFirst.callbacks, expect.objectContaining({ token: recordAfterFirst.callbacks[0]!.token, refused: `409: ${replay.body.error}` })]);
+    expect(after.callbacks.at(-1)).not.toHaveProperty('summary');
+    expect({ ...after, callbacks: [], written: '' }).toEqual({ ...recordAfterFirst, callbacks: [], written: '' });
+    expect(sandbox.pullRequest(REPO, pr.number).comments.map((comment) => comment.body).join('\n')).not.toContain('second');
+  });
+
+  it('a flood of replays leaves a bounded trace', async () => {
+    const { sandbox, pr, job } = await setUp();
+    expect(await post(job.body.callback!, { result: 'success' })).toMatchObject({ status: 202 });
+    for (let replay = 0; replay < 8; replay += 1) expect(await post(job.body.callback!, { result: 'success' })).toMatchObject({ status: 409 });
+    expect(recordOf(sandbox, pr.headSha).callbacks.filter((entry) => entry.refused)).toHaveLength(3);
   });
 
   it('a token for another run, step or attempt is refused and changes nothing', async () => {
@@ -78,11 +96,30 @@ describe('callbacks from agents', () => {
     const url = new URL(job.body.callback!);
     const claims = JSON.parse(Buffer.from(url.searchParams.get('token')!.split('.')[1]!, 'base64url').toString()) as Claims;
     const withClaims = (changes: Partial<Claims>) => `${url.origin}${url.pathname}?token=${signToken({ ...claims, ...changes }, 'sandbox-callback-secret')}`;
-    const before = sandbox.checkRunsFor(pr.headSha)[0]!.output.text;
-    expect(await post(withClaims({ step: 'human-review' }), { result: 'success' })).toMatchObject({ status: 409, body: { error: expect.stringMatching(/is not waiting at human-review \(attempt 1\): it waits at remote-checks/) } });
-    expect(await post(withClaims({ attempt: 2 }), { result: 'success' })).toMatchObject({ status: 409, body: { error: expect.stringMatching(/is not waiting at remote-checks \(attempt 2\)/) } });
+    const before = recordOf(sandbox, pr.headSha);
+    const wrongStep = await post(withClaims({ step: 'human-review' }), { result: 'success' });
+    expect(wrongStep).toMatchObject({ status: 409, body: { error: expect.stringMatching(/is not waiting at human-review \(attempt 1\): it waits at remote-checks/) } });
+    const wrongAttempt = await post(withClaims({ attempt: 2 }), { result: 'success' });
+    expect(wrongAttempt).toMatchObject({ status: 409, body: { error: expect.stringMatching(/is not waiting at remote-checks \(attempt 2\)/) } });
     expect(await post(withClaims({ run: 'someone-elses-run' }), { result: 'success' })).toMatchObject({ status: 404, body: { error: `there is no run someone-elses-run on ${REPO}#${pr.number}` } });
-    expect(sandbox.checkRunsFor(pr.headSha)[0]!.output.text).toBe(before);
+    const after = recordOf(sandbox, pr.headSha);
+    // The refusals are kept for the history, with the answer given; nothing else changed.
+    expect(after.callbacks.map((entry) => [entry.step, entry.attempt, entry.refused])).toEqual([
+      ['human-review', 1, `409: ${wrongStep.body.error}`],
+      ['remote-checks', 2, `409: ${wrongAttempt.body.error}`],
+    ]);
+    expect({ ...after, callbacks: [], written: '' }).toEqual({ ...before, callbacks: [], written: '' });
+    expect(sandbox.checkRunsFor(pr.headSha)[0]!.output.title).toBe('Waiting for a callback (remote-checks)');
+  });
+
+  it('a validly signed token for a PR or repository that is gone gets 404, not a crash', async () => {
+    const { sandbox, job } = await setUp();
+    const url = new URL(job.body.callback!);
+    const claims = JSON.parse(Buffer.from(url.searchParams.get('token')!.split('.')[1]!, 'base64url').toString()) as Claims;
+    const withClaims = (changes: Partial<Claims>) => `${url.origin}${url.pathname}?token=${signToken({ ...claims, ...changes }, 'sandbox-callback-secret')}`;
+    expect(await post(withClaims({ pr: 99 }), { result: 'success' })).toMatchObject({ status: 404, body: { error: `pull request ${REPO}#99 not found` } });
+    expect(await post(withClaims({ repo: 'acme/gone' }), { result: 'success' })).toMatchObject({ status: 404, body: { error: 'pull request acme/gone#1 not found' } });
+    expect(sandbox.deliveries.length).toBeGreaterThan(0);
   });
 
   it('a callback after the wait timed out is refused, and the timeout is what happens: exactly one outcome', async () => {
