@@ -10,10 +10,11 @@ import { compileFlow, type CompiledFlow } from '../flow/compile.js';
 import { evaluate, type EvaluateOptions } from '../engine/evaluate.js';
 import type { Evaluation } from '../engine/state.js';
 import { DEFAULT_TRIGGER_TYPES, matchTrigger, type PullRequestAction } from '../engine/triggers.js';
-import { applyEffects } from './apply.js';
+import { applyEffects, EffectPending, type Observed } from './apply.js';
 import type { DecisionLinks } from './requests.js';
 import { CallbackBody, signToken, verifyToken } from './callback-token.js';
-import { buttonsFor, findRuns, supersede, writeCheckRun, type StoredRun } from './check-runs.js';
+import { buttonsFor, findAllRuns, findRuns, supersede, writeCheckRun, type StoredRun } from './check-runs.js';
+import { completeDuplicates } from './effects-duplicate-runs.js';
 import { checkRunOutput, type HistoryLinks } from './history.js';
 import type { GitHubCache } from './cache.js';
 import { statusOf, type GitHubClient, type RepoRef } from './client.js';
@@ -97,20 +98,22 @@ export async function handleWebhook(deps: HandlerDeps, name: string, raw: unknow
   const number = payload.pull_request?.number ?? payload.issue?.number ?? payload.check_run?.pull_requests?.[0]?.number;
   if (!payload.repository || number === undefined) return { skipped: 'no pull request in the payload', runs: [] };
   const repo: RepoRef = { owner: payload.repository.owner.login, name: payload.repository.name };
-  return serialise(deps, repo, number, () => handlePullRequest(deps, { name, payload }, repo, number));
+  return serialise(deps, repo, number, (signal) => handlePullRequest({ ...deps, signal }, { name, payload }, repo, number));
 }
 
 /** One event per PR at a time: in this process (the queue) and across replicas (the lock, if any). */
-function serialise<T>(deps: Pick<HandlerDeps, 'queue' | 'lock'>, repo: RepoRef, number: number, work: () => Promise<T>): Promise<T> {
+function serialise<T>(deps: Pick<HandlerDeps, 'queue' | 'lock'>, repo: RepoRef, number: number, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const key = `${repo.owner}/${repo.name}#${number}`;
-  // GitHub gives a webhook 10 seconds: wait up to 8 for another replica, hold for at most 60.
+  // GitHub gives a webhook 10 seconds: wait up to 8 for another replica, else fail with LockBusy (the
+  // delivery is redelivered by the sweep). The lock is refreshed while the event runs; if it is lost,
+  // `signal` aborts and the event stops before its next write.
   return deps.queue.run(key, () => (deps.lock ?? noLock).hold(`pr:${key}`, 60_000, 8_000, work));
 }
 
 /** Wakes the runs on one PR for their timers: the sweep's event. */
 export function sweepPullRequest(deps: HandlerDeps, repo: RepoRef, number: number, installation: number): Promise<Outcome> {
   const payload: Payload = { repository: { owner: { login: repo.owner }, name: repo.name, default_branch: '' }, installation: { id: installation } };
-  return serialise(deps, repo, number, () => handlePullRequest(deps, { name: 'sweep', payload }, repo, number));
+  return serialise(deps, repo, number, (signal) => handlePullRequest({ ...deps, signal }, { name: 'sweep', payload }, repo, number));
 }
 
 /** A callback from an agent, a chat bridge or a CI job: verified, checked against the run as it is now, then recorded once. */
@@ -142,10 +145,10 @@ export async function completeCallback(
     throw error;
   }
   const payload: Payload = { repository: { owner: { login: owner }, name, default_branch: '' } };
-  return serialise(deps, { owner, name }, claims.pr, () => handlePullRequest({ ...deps, gh }, { name: 'callback', payload, callback: { claims, body: parsed.data } }, { owner, name }, claims.pr));
+  return serialise(deps, { owner, name }, claims.pr, (signal) => handlePullRequest({ ...deps, gh, signal }, { name: 'callback', payload, callback: { claims, body: parsed.data } }, { owner, name }, claims.pr));
 }
 
-async function handlePullRequest(deps: HandlerDeps, event: PrEvent, repo: RepoRef, number: number): Promise<Outcome> {
+async function handlePullRequest(deps: HandlerDeps & { signal?: AbortSignal }, event: PrEvent, repo: RepoRef, number: number): Promise<Outcome> {
   const { gh } = deps;
   const { name, payload } = event;
   const now = deps.now();
@@ -176,7 +179,7 @@ async function handlePullRequest(deps: HandlerDeps, event: PrEvent, repo: RepoRe
   }
   const head = facts.pr.head_sha;
   // The head first; then the commit before a push, and earlier commits, for a run whose push the app missed.
-  const found = await findRuns(gh, repo, [...new Set([head, ...(payload.before ? [payload.before] : []), ...facts.commits.slice(1, 6)])], deps.app.id, deps.log);
+  const { runs: found, duplicates } = await findAllRuns(gh, repo, [...new Set([head, ...(payload.before ? [payload.before] : []), ...facts.commits.slice(1, 6)])], deps.app.id, deps.log);
   // A finished run stays on its commit; only a waiting run follows the PR to its new head.
   const stored = found.filter((run) => run.sha === head || run.status !== 'completed');
   const pinned = new Map<string, CompiledFlow[]>();
@@ -211,32 +214,52 @@ async function handlePullRequest(deps: HandlerDeps, event: PrEvent, repo: RepoRe
   const runs = [...stored.map((run) => ({ run, isNew: false })), ...started.map((run) => ({ run, isNew: true }))];
   const outcome: Outcome = { runs: [] };
   const sticky: { flow: CompiledFlow; evaluation: Evaluation; checkRunUrl?: string }[] = [];
+  const observed: Observed = { state: facts.state, headSha: head, appComments: facts.appComments };
+  const links = { pr: payload.pull_request?.html_url ?? `https://github.com/${repo.owner}/${repo.name}/pull/${number}` };
+  let pending: EffectPending | undefined;
   for (const { run, isNew } of runs) {
     const flow = (isNew ? liveFlows : (pinned.get(run.record.run.version) ?? [])).find((candidate) => candidate.name === run.record.run.flow);
     if (!flow) {
       deps.log(`run ${run.record.run.id}: flow ${run.record.run.flow} is gone from ${run.record.run.version}; leaving the run as it is`);
       continue;
     }
-    const evaluation = await settle(deps, repo, number, flow, facts, run.record, options, decisionLinksFor(deps, repo, number, installation, run.record.run.id));
+    const moved = run.checkRunId > 0 && run.sha !== head ? { ...run } : undefined;
+    let url = run.url;
+    // Writes the run's check run: in place on the head, or a new one there (a new run, or one a push moved).
+    const write = async (evaluation: Evaluation): Promise<void> => {
+      deps.signal?.throwIfAborted();
+      const inPlace = run.checkRunId > 0 && run.sha === head;
+      run.record.written = digestOf(evaluation, run.record, links);
+      const written = await writeCheckRun(gh, { repo, sha: head, evaluation, record: run.record, links, ...(inPlace ? { checkRunId: run.checkRunId } : {}) });
+      Object.assign(run, { checkRunId: written.id, sha: head });
+      if (written.url) url = written.url;
+    };
+    let evaluation: Evaluation;
+    try {
+      evaluation = await settle(deps, repo, number, flow, facts, run.record, options, { observed, persist: write, decisionLinks: decisionLinksFor(deps, repo, number, installation, run.record.run.id) });
+    } catch (error) {
+      if (!(error instanceof EffectPending)) throw error;
+      // GitHub may or may not have applied it, or asked the app to wait: keep what is recorded, stop here,
+      // and fail the event so it is delivered again (or the next event or sweep looks first and goes on).
+      deps.log(`run ${run.record.run.id}: ${error.message}`);
+      pending = error;
+      evaluation = evaluate(flow, runFacts(repo, facts, run.record), deps.now(), options);
+    }
     // A decision is judged once: the record keeps each first verdict, and the engine reads it back.
     run.record.verdicts = evaluation.verdicts;
-    const links = { pr: payload.pull_request?.html_url ?? `https://github.com/${repo.owner}/${repo.name}/pull/${number}` };
-    const inPlace = run.checkRunId > 0 && run.sha === head;
-    const digest = digestOf(evaluation, run.record, links);
-    let url = run.url;
-    if (!inPlace || run.record.written !== digest) {
-      run.record.written = digest;
-      const written = await writeCheckRun(gh, { repo, sha: head, evaluation, record: run.record, links, ...(inPlace ? { checkRunId: run.checkRunId } : {}) });
-      url = written.url;
-      if (run.checkRunId > 0 && !inPlace) await supersede(gh, repo, run, head);
-    }
+    if (!(run.checkRunId > 0 && run.sha === head) || run.record.written !== digestOf(evaluation, run.record, links)) await write(evaluation);
+    if (moved) await supersede(gh, repo, moved, head);
     sticky.push({ flow, evaluation, ...(url ? { checkRunUrl: url } : {}) });
     outcome.runs.push({ flow: flow.name, id: run.record.run.id, status: evaluation.run.status, started: isNew });
+    if (pending) break;
   }
+  // A run created twice (a lost answer) goes on in one check run; the others close once it is written.
+  if (duplicates.length > 0) await completeDuplicates(gh, repo, duplicates);
+  if (pending) throw pending;
   await markWaiting(gh, repo, number, facts.pr.labels, sticky.map(({ evaluation }) => evaluation));
   const statusAsked = name === 'issue_comment' && STATUS_COMMAND.test(payload.comment?.body ?? '');
   if (statusAsked) deps.cache.sticky.delete(`${repo.owner}/${repo.name}#${number}`);
-  if (sticky.length > 0 || statusAsked) await upsertSticky(gh, repo, number, deps.app.login, sticky, deps.cache);
+  if (sticky.length > 0 || statusAsked) await upsertSticky(gh, repo, number, deps.app.login, sticky, deps.cache, facts.appComments);
   if (statusAsked && payload.comment?.id !== undefined) {
     // GitHub keeps one reaction per person and kind, so a redelivery adds nothing.
     await gh.request('POST /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions', { owner: repo.owner, repo: repo.name, comment_id: payload.comment.id, content: 'eyes' });
@@ -354,10 +377,25 @@ function startRuns(name: string, payload: Payload, facts: GatheredFacts, flows: 
 }
 
 /** Evaluates, applies what is pending, and evaluates again until nothing is (effects can trigger more effects). */
-async function settle(deps: HandlerDeps, repo: RepoRef, number: number, flow: CompiledFlow, gathered: GatheredFacts, record: AppRecord, options: EvaluateOptions, links?: DecisionLinks): Promise<Evaluation> {
+async function settle(
+  deps: HandlerDeps & { signal?: AbortSignal },
+  repo: RepoRef,
+  number: number,
+  flow: CompiledFlow,
+  gathered: GatheredFacts,
+  record: AppRecord,
+  options: EvaluateOptions,
+  apply: { observed: Observed; persist: (evaluation: Evaluation) => Promise<void>; decisionLinks?: DecisionLinks | undefined },
+): Promise<Evaluation> {
   let evaluation = evaluate(flow, runFacts(repo, gathered, record), deps.now(), options);
+  const persist = () => apply.persist(evaluation);
   for (let round = 0; round < 10; round += 1) {
-    const applied = await applyEffects(deps.gh, repo, number, evaluation, record, deps.connections, deps.now, links);
+    deps.signal?.throwIfAborted();
+    const applied = await applyEffects(deps.gh, repo, number, evaluation, record, deps.connections, deps.now, {
+      observed: apply.observed,
+      persist,
+      ...(apply.decisionLinks ? { decisionLinks: apply.decisionLinks } : {}),
+    });
     if (applied === 0) break;
     evaluation = evaluate(flow, runFacts(repo, gathered, record), deps.now(), options);
   }
