@@ -6,7 +6,7 @@
 import { compileFlow, type CompiledFlow } from '../flow/compile.js';
 import type { Flow } from '../flow/schema.js';
 import { iso, type EngineContext } from './effects.js';
-import type { Facts } from './facts.js';
+import type { Facts, Verdict } from './facts.js';
 import { describeApprovers, tally } from './gate.js';
 import { prContext } from './pr-context.js';
 import { advance, applyEvent, startRun } from './run.js';
@@ -25,7 +25,8 @@ export function engineContext(flow: Flow | CompiledFlow, facts: Facts, options: 
   const times = facts.events.map((event) => Date.parse(event.at));
   const sorted = times.every((time, index) => index === 0 || times[index - 1]! <= time);
   const callbackLink = options.callbackLink ? { callbackLink: options.callbackLink } : {};
-  if (sorted) return { flow: compiled, facts, times, pr: prContext(facts.pr), ...callbackLink };
+  const verdicts = verdictsByRef(facts.verdicts ?? []);
+  if (sorted) return { flow: compiled, facts, times, pr: prContext(facts.pr), verdicts, ...callbackLink };
   // Events at the same time keep their given order.
   const order = times.map((_, index) => index).sort((a, b) => times[a]! - times[b]! || a - b);
   return {
@@ -33,8 +34,19 @@ export function engineContext(flow: Flow | CompiledFlow, facts: Facts, options: 
     facts: { ...facts, events: order.map((index) => facts.events[index]!) },
     times: order.map((index) => times[index]!),
     pr: prContext(facts.pr),
+    verdicts,
     ...callbackLink,
   };
+}
+
+function verdictsByRef(verdicts: readonly Verdict[]): Map<string, Verdict[]> {
+  const byRef = new Map<string, Verdict[]>();
+  for (const verdict of verdicts) {
+    const list = byRef.get(verdict.ref);
+    if (list) list.push(verdict);
+    else byRef.set(verdict.ref, [verdict]);
+  }
+  return byRef;
 }
 
 export function toMillis(instant: Instant): number {
@@ -97,7 +109,7 @@ export function report(context: EngineContext, state: RunState): Evaluation {
         const gateState = active.gates[gate.branch]!;
         if (gateState.status !== 'open') continue;
         current.push(step.kind === 'parallel' ? `${step.id}/${gate.branch}` : step.id);
-        const { have, need } = tally(gate, gateState, context.pr);
+        const { have, need } = tally(gate, gateState, context.pr, state.view.pushers);
         waitingOn.push({
           step: step.id,
           ...(step.kind === 'parallel' ? { gate: gate.branch } : {}),
@@ -127,7 +139,7 @@ export function report(context: EngineContext, state: RunState): Evaluation {
     decisions: state.decisions,
     effects: state.effects,
     history: state.history,
-    verdicts: facts.verdicts ?? [],
+    verdicts: [...(facts.verdicts ?? []), ...state.verdicts],
   };
 }
 

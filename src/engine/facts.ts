@@ -53,7 +53,7 @@ export type FactEvent =
    * moved: a time GitHub or the app witnessed, not a commit date (see docs/engine.md).
    */
   | { type: 'push'; at: string; sha: string; before?: string; actor?: string }
-  /** `sha`: the commit of the check run whose button was clicked. */
+  /** `sha`: the commit of the check run whose button was clicked; the decision binds to it. */
   | { type: 'button'; at: string; actor: string; action: Decision; step?: string; reason?: string; sha?: string }
   | {
       type: 'callback';
@@ -93,8 +93,11 @@ export interface Facts {
 /**
  * The first judgement of a decision, fixed for good: later facts (a team change,
  * an edit) never turn an ignored decision into a counted one, or back.
- * `ref` names the decision: `review:<id>`, `comment:<id>`, `label:<name>:<actor>:<at>`,
- * `button:<actor>:<at>`, `callback:<token id>`.
+ * `ref` names the decision, from facts that do not change when it is re-read:
+ * `review:<id>`, `comment:<id>`, `label:<name>:<actor>:<at>`, `button:<actor>:<at>`,
+ * and `callback:<step>:<attempt>:<actor or ->:<at>` (times as ISO 8601 with
+ * milliseconds, actors as given). A decision counted in several parallel gates
+ * has one verdict per gate; `step`, `gate` and `attempt` are where it was judged.
  */
 export interface Verdict {
   ref: string;
