@@ -167,7 +167,7 @@ export function decide(context: EngineContext, state: RunState, at: number, cand
     const first = judged[0]!;
     const rule = judged.length > 1 ? `${first.judgement.rule} (for ${judged.map(({ gate }) => gate.branch).join(', ')})` : first.judgement.rule;
     ignore(rule, first.gate.branch);
-    if (candidate.label !== undefined) refuseLabel(context, state, at, candidate.actor, candidate.label, first.judgement.rule);
+    if (candidate.label !== undefined) refuseLabel(context, state, at, candidate.actor, candidate.label, rule);
     return;
   }
   for (const { gate, judgement } of counted) {
