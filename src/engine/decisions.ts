@@ -2,6 +2,7 @@
  * Decisions: commands, labels, reviews, buttons and callbacks, judged against the
  * open gate's rules, recorded with the rule that decided, and counted.
  */
+import { fromMarkdown } from 'mdast-util-from-markdown';
 import { lower, type CompiledGate } from '../flow/compile.js';
 import { iso, readableTime, type EngineContext } from './effects.js';
 import type { Decision, Verdict } from './facts.js';
@@ -34,13 +35,14 @@ export interface Candidate {
 
 export const EDITED_RULE = 'ignored: the comment was edited before Flowgate judged it; a command counts only as first posted (post a new comment)';
 
-/** `/approve [note]` or `/decline <reason>` on a line of its own; quoted and fenced lines are skipped. */
+/**
+ * `/approve [note]` or `/decline <reason>` on a line of its own in a top-level
+ * paragraph, as CommonMark reads the comment: code (fenced, however many backticks,
+ * or indented), quotes (lazy lines included), lists and HTML blocks are not commands.
+ */
 export function parseCommand(body: string): { decision: Decision; reason?: string } | undefined {
-  if (!/\/(approve|decline)/i.test(body)) return undefined; // most comments: no command, no allocation
-  let fenced = false;
-  for (const line of body.split(/\r?\n/)) {
-    if (/^\s*(```|~~~)/.test(line)) fenced = !fenced;
-    if (fenced || /^\s*>/.test(line)) continue;
+  if (!/\/(approve|decline)/i.test(body)) return undefined; // most comments: no command, no parse
+  for (const line of paragraphLines(body)) {
     const match = /^\s*\/(approve|decline)(?:\s+(.*?))?\s*$/i.exec(line);
     if (match) {
       const reason = match[2]?.trim();
@@ -50,11 +52,35 @@ export function parseCommand(body: string): { decision: Decision; reason?: strin
   return undefined;
 }
 
-/** `/reassign @alice [@bob]` on a line of its own: the logins named. */
+/** `/reassign @alice [@bob]` on a line of its own, read like the other commands: the logins named. */
 export function parseReassign(body: string): string[] {
   if (!/\/reassign/i.test(body)) return [];
-  const match = /^\s*\/reassign((?:\s+@[A-Za-z0-9][A-Za-z0-9-]{0,38})+)\s*$/im.exec(body);
-  return match ? match[1]!.trim().split(/\s+/).map((mention) => mention.slice(1)) : [];
+  for (const line of paragraphLines(body)) {
+    const match = /^\s*\/reassign((?:\s+@[A-Za-z0-9][A-Za-z0-9-]{0,38})+)\s*$/i.exec(line);
+    if (match) return match[1]!.trim().split(/\s+/).map((mention) => mention.slice(1));
+  }
+  return [];
+}
+
+const paragraphCache = new Map<string, readonly string[]>();
+
+/**
+ * The source lines of the comment's top-level paragraphs. Parsing costs far more
+ * than the rest of an evaluation, and every evaluation of a PR reads the same
+ * comments again, so answers are kept (a bounded memo, like `iso`).
+ */
+function paragraphLines(body: string): readonly string[] {
+  let lines = paragraphCache.get(body);
+  if (lines === undefined) {
+    if (paragraphCache.size >= 10_000) paragraphCache.clear();
+    const found: string[] = [];
+    for (const node of fromMarkdown(body).children) {
+      if (node.type !== 'paragraph' || !node.position) continue;
+      found.push(...body.slice(node.position.start.offset, node.position.end.offset).split(/\r?\n/));
+    }
+    paragraphCache.set(body, (lines = found));
+  }
+  return lines;
 }
 
 /**
@@ -177,9 +203,21 @@ export function decide(context: EngineContext, state: RunState, at: number, cand
   settleGates(context, state, at);
 }
 
+/** An index of each state's own verdicts by ref: derived, so a state read back from JSON rebuilds it. */
+const ownVerdicts = new WeakMap<RunState, { indexed: number; byRef: Map<string, Verdict[]> }>();
+
 /** Verdicts given earlier in this same evaluation (a ref seen twice, such as one click delivered twice). */
-function sameEvaluation(state: RunState, ref: string): Verdict[] {
-  return state.verdicts.length === 0 ? [] : state.verdicts.filter((verdict) => verdict.ref === ref);
+function sameEvaluation(state: RunState, ref: string): readonly Verdict[] {
+  if (state.verdicts.length === 0) return [];
+  let index = ownVerdicts.get(state);
+  if (!index) ownVerdicts.set(state, (index = { indexed: 0, byRef: new Map() }));
+  for (; index.indexed < state.verdicts.length; index.indexed += 1) {
+    const verdict = state.verdicts[index.indexed]!;
+    const list = index.byRef.get(verdict.ref);
+    if (list) list.push(verdict);
+    else index.byRef.set(verdict.ref, [verdict]);
+  }
+  return index.byRef.get(ref) ?? [];
 }
 
 function count(context: EngineContext, state: RunState, gate: CompiledGate, candidate: Candidate, at: number, record: number): void {

@@ -230,3 +230,31 @@ describe('wait: check_run pins the reporting app', () => {
     expect(result.run.status).toBe('waiting');
   });
 });
+
+describe('commands are read as CommonMark reads the comment', () => {
+  const decided = (body: string) => judge(GATE_FLOW, [comment(5, 'mia', body)]).decisions.length;
+
+  it('a command inside a four-backtick fence that contains a three-backtick fence does not count', () => {
+    expect(decided('````\n```\n/approve\n```\n````')).toBe(0);
+    expect(decided('````\n```\n````\n/approve')).toBe(1);
+  });
+
+  it('a command in indented code, a blockquote (lazy lines too) or a list does not count', () => {
+    expect(decided('Here is how:\n\n    /approve\n')).toBe(0);
+    expect(decided('> quoted\n/approve')).toBe(0);
+    expect(decided('- /approve')).toBe(0);
+    expect(decided('~~~\n/approve\n~~~')).toBe(0);
+  });
+
+  it('a /reassign inside code hands nothing over', () => {
+    const result = judge(GATE_FLOW, [comment(5, 'mia', '````\n```\n/reassign @wes\n```\n````'), review(10, 'wes')]);
+    expect(result.effects).toEqual([]);
+    expect(result.run.status).toBe('waiting');
+  });
+
+  it('a command on its own line of a paragraph counts, with its reason', () => {
+    expect(decided('Looks right.\n/approve')).toBe(1);
+    const result = judge(GATE_FLOW.replace('on_approve: ship', 'on_approve: ship\n    on_decline: fail'), [comment(5, 'mia', '```\ncode\n```\n\n/decline the totals are wrong')]);
+    expect(result.decisions[0]).toMatchObject({ decision: 'decline', reason: 'the totals are wrong' });
+  });
+});
