@@ -31,6 +31,8 @@ export interface Candidate {
   edited?: boolean;
   /** A callback the shell refused, with the answer it gave. */
   refused?: string;
+  /** A judged comment that has since been deleted. */
+  deleted?: boolean;
 }
 
 export const EDITED_RULE = 'ignored: the comment was edited before Flowgate judged it; a command counts only as first posted (post a new comment)';
@@ -248,6 +250,11 @@ function replay(context: EngineContext, state: RunState, at: number, candidate: 
     if (!verdict.counted) {
       recordDecision(state, { ...where, candidate: decided, at, counted: false, rule: verdict.rule }, false);
       if (open && candidate.label !== undefined && !refusal) refusal = { gate: gate!, rule: verdict.rule };
+      continue;
+    }
+    // Deleting a comment withdraws an approval, never a decline: failing closed, a deleted decline still stands.
+    if (candidate.deleted && verdict.decision === 'approve') {
+      recordDecision(state, { ...where, candidate: decided, at, counted: false, rule: 'ignored: the comment was deleted' }, false);
       continue;
     }
     if (!open) {

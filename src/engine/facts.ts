@@ -46,8 +46,11 @@ export type FactEvent =
   | { type: 'review_dismissed'; at: string; actor: string; review_id: string }
   | { type: 'labeled'; at: string; actor: string; label: string }
   | { type: 'unlabeled'; at: string; actor: string; label: string }
-  /** `edited`: GitHub says the body was changed after it was posted; a command counts only as first posted. */
-  | { type: 'comment'; at: string; actor: string; id: string; body: string; edited?: boolean }
+  /**
+   * `edited`: GitHub says the body was changed after it was posted; a command counts only as first posted.
+   * `deleted`: a comment a stored verdict names is gone (the engine adds these itself).
+   */
+  | { type: 'comment'; at: string; actor: string; id: string; body: string; edited?: boolean; deleted?: boolean }
   /**
    * The head moved to `sha`. `at` is never earlier than the moment it really
    * moved: a time GitHub or the app witnessed, not a commit date (see docs/engine.md).

@@ -158,7 +158,16 @@ function commentCandidate(context: EngineContext, state: RunState, event: Extrac
   const decision = judged?.decision ?? command?.decision;
   if (decision === undefined) return undefined;
   const reason = command?.decision === decision ? command.reason : undefined;
-  return { actor: event.actor, decision, source: 'comment', sha: state.view.headSha, ...(reason !== undefined ? { reason } : {}), ref, ...(event.edited ? { edited: true } : {}) };
+  return {
+    actor: event.actor,
+    decision,
+    source: 'comment',
+    sha: state.view.headSha,
+    ...(reason !== undefined ? { reason } : {}),
+    ref,
+    ...(event.edited ? { edited: true } : {}),
+    ...(event.deleted ? { deleted: true } : {}),
+  };
 }
 
 /** A button binds to the commit of the check run clicked, when the shell knows it. */

@@ -113,6 +113,24 @@ describe('a command counts only as first posted', () => {
   });
 });
 
+describe('a deleted comment', () => {
+  it('deleting the decline comment does not bring a declined run back', () => {
+    const first = judge(DECLINE_FAILS, [comment(10, 'mia', '/decline totals are wrong')]);
+    expect(first.run.status).toBe('declined');
+    const later = judge(DECLINE_FAILS, [comment(20, 'max', '/approve')], { verdicts: stored(first) });
+    expect(later.run.status).toBe('declined');
+    expect(later.effects).toEqual(first.effects);
+    expect(later.decisions[0]).toMatchObject({ actor: '(deleted comment)', decision: 'decline', counted: true, ref: 'comment:c10' });
+  });
+
+  it('an approval whose comment was deleted no longer counts', () => {
+    const first = judge(TWO, [comment(10, 'mia', '/approve')]);
+    const later = judge(TWO, [comment(20, 'max', '/approve')], { verdicts: stored(first) });
+    expect(later.run.status).toBe('waiting');
+    expect(later.decisions[0]).toMatchObject({ ref: 'comment:c10', counted: false, rule: 'ignored: the comment was deleted' });
+  });
+});
+
 describe('a verdict is fixed when first judged', () => {
   it('an ignored /approve stays ignored after its author joins the team', () => {
     const approve = comment(10, 'wes', '/approve');
