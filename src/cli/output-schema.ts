@@ -43,7 +43,7 @@ const Decision = z.object({
   counted: z.boolean(),
   status: z.enum(['counted', 'ignored', 'invalidated', 'withdrawn']),
   rule: z.string(),
-  ref: z.string().optional().meta({ description: 'The decision\'s identity: review:<id>, comment:<id>, label:<name>:<actor>:<at>, button:<actor>:<at>, callback:<token id>' }),
+  ref: z.string().optional().meta({ description: 'The decision\'s identity: review:<id>, comment:<id>, label:<name>:<actor>:<at>, button:<actor>:<at>, callback:<step>:<attempt>:<actor or ->:<at>' }),
 });
 
 const Verdict = z.object({

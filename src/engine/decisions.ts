@@ -2,9 +2,10 @@
  * Decisions: commands, labels, reviews, buttons and callbacks, judged against the
  * open gate's rules, recorded with the rule that decided, and counted.
  */
-import { lower } from '../flow/compile.js';
+import { fromMarkdown } from 'mdast-util-from-markdown';
+import { lower, type CompiledGate } from '../flow/compile.js';
 import { iso, readableTime, type EngineContext } from './effects.js';
-import type { Decision } from './facts.js';
+import type { Decision, Verdict } from './facts.js';
 import { judge, label, short, tally, type Ballot } from './gate.js';
 import type { DecisionRecord, GateState, RunState, Vote } from './state.js';
 import { addEffect, clip, key, note } from './ledger.js';
@@ -14,24 +15,36 @@ export interface Candidate {
   actor?: string;
   decision: Decision;
   source: Ballot['source'];
+  /** The commit the decision binds to: the head when it was made, or the commit it names. */
   sha: string;
   reason?: string;
-  /** What withdraws it later. */
-  ref?: string;
+  /** The decision's identity (see Verdict in facts.ts). */
+  ref: string;
+  /** What withdraws it later: `review:<id>` or `label:<name>`. */
+  withdrawnBy?: string;
   /** A step the decision names (buttons and callbacks). */
   step?: string;
   attempt?: number;
   /** For label decisions: the label. */
   label?: string;
+  /** A comment changed after it was posted. */
+  edited?: boolean;
+  /** A callback the shell refused, with the answer it gave. */
+  refused?: string;
+  /** A judged comment that has since been deleted. */
+  deleted?: boolean;
 }
 
-/** `/approve [note]` or `/decline <reason>` on a line of its own; quoted and fenced lines are skipped. */
+export const EDITED_RULE = 'ignored: the comment was edited before Flowgate judged it; a command counts only as first posted (post a new comment)';
+
+/**
+ * `/approve [note]` or `/decline <reason>` on a line of its own in a top-level
+ * paragraph, as CommonMark reads the comment: code (fenced, however many backticks,
+ * or indented), quotes (lazy lines included), lists and HTML blocks are not commands.
+ */
 export function parseCommand(body: string): { decision: Decision; reason?: string } | undefined {
-  if (!/\/(approve|decline)/i.test(body)) return undefined; // most comments: no command, no allocation
-  let fenced = false;
-  for (const line of body.split(/\r?\n/)) {
-    if (/^\s*(```|~~~)/.test(line)) fenced = !fenced;
-    if (fenced || /^\s*>/.test(line)) continue;
+  if (!/\/(approve|decline)/i.test(body)) return undefined; // most comments: no command, no parse
+  for (const line of paragraphLines(body)) {
     const match = /^\s*\/(approve|decline)(?:\s+(.*?))?\s*$/i.exec(line);
     if (match) {
       const reason = match[2]?.trim();
@@ -41,11 +54,35 @@ export function parseCommand(body: string): { decision: Decision; reason?: strin
   return undefined;
 }
 
-/** `/reassign @alice [@bob]` on a line of its own: the logins named. */
+/** `/reassign @alice [@bob]` on a line of its own, read like the other commands: the logins named. */
 export function parseReassign(body: string): string[] {
   if (!/\/reassign/i.test(body)) return [];
-  const match = /^\s*\/reassign((?:\s+@[A-Za-z0-9][A-Za-z0-9-]{0,38})+)\s*$/im.exec(body);
-  return match ? match[1]!.trim().split(/\s+/).map((mention) => mention.slice(1)) : [];
+  for (const line of paragraphLines(body)) {
+    const match = /^\s*\/reassign((?:\s+@[A-Za-z0-9][A-Za-z0-9-]{0,38})+)\s*$/i.exec(line);
+    if (match) return match[1]!.trim().split(/\s+/).map((mention) => mention.slice(1));
+  }
+  return [];
+}
+
+const paragraphCache = new Map<string, readonly string[]>();
+
+/**
+ * The source lines of the comment's top-level paragraphs. Parsing costs far more
+ * than the rest of an evaluation, and every evaluation of a PR reads the same
+ * comments again, so answers are kept (a bounded memo, like `iso`).
+ */
+function paragraphLines(body: string): readonly string[] {
+  let lines = paragraphCache.get(body);
+  if (lines === undefined) {
+    if (paragraphCache.size >= 10_000) paragraphCache.clear();
+    const found: string[] = [];
+    for (const node of fromMarkdown(body).children) {
+      if (node.type !== 'paragraph' || !node.position) continue;
+      found.push(...body.slice(node.position.start.offset, node.position.end.offset).split(/\r?\n/));
+    }
+    paragraphCache.set(body, (lines = found));
+  }
+  return lines;
 }
 
 /**
@@ -63,7 +100,7 @@ export function reassign(context: EngineContext, state: RunState, at: number, ac
   for (const gate of step.gates) {
     const gateState = active.gates[gate.branch]!;
     if (gateState.status !== 'open') continue;
-    const judgement = judge(gate, gateState, { actor, decision: 'approve', source: 'comment', sha: state.view.headSha }, context.pr, state.view.headSha);
+    const judgement = judge(gate, gateState, { actor, decision: 'approve', source: 'comment', sha: state.view.headSha }, context.pr, state.view);
     if (!judgement.counted) {
       note(state, at, step.id, `${actor} may not reassign ${label(step, gate)}: ${judgement.rule.replace(/^ignored: /, '')}`);
       continue;
@@ -83,14 +120,46 @@ export function reassign(context: EngineContext, state: RunState, at: number, ac
 export function labelDecision(context: EngineContext, state: RunState, at: number, actor: string, name: string): void {
   const decision = context.flow.decisionLabels.get(name);
   if (decision === undefined) return;
-  decide(context, state, at, { actor, decision, source: 'label', sha: state.view.headSha, ref: `label:${name}`, label: name });
+  const ref = `label:${name}:${actor}:${iso(at)}`;
+  decide(context, state, at, { actor, decision, source: 'label', sha: state.view.headSha, ref, withdrawnBy: `label:${name}`, label: name });
 }
 
+/** Where a decision that no open gate takes is recorded: the active step, else the last gate, with its real attempt. */
+function position(context: EngineContext, state: RunState, candidate: Candidate): { step: string; gate: string; attempt: number } {
+  const active = state.active;
+  if (active) return { step: active.step, gate: active.step, attempt: active.attempt };
+  if (candidate.source === 'callback' && candidate.step !== undefined && context.flow.byId.has(candidate.step)) {
+    return { step: candidate.step, gate: candidate.step, attempt: candidate.attempt ?? 0 };
+  }
+  return state.lastDeadline ?? state.lastGate ?? { step: '', gate: '', attempt: 0 };
+}
+
+/**
+ * Judges a decision once: a stored verdict is replayed as it was given; only a
+ * decision no verdict covers is judged, and its verdict joins the evaluation's.
+ */
 export function decide(context: EngineContext, state: RunState, at: number, candidate: Candidate): void {
+  const stored = context.verdicts.get(candidate.ref) ?? sameEvaluation(state, candidate.ref);
+  if (stored.length > 0) {
+    replay(context, state, at, candidate, stored);
+    return;
+  }
   const active = state.active;
   const step = active ? context.flow.byId.get(active.step) : undefined;
-  const ignore = (rule: string, gate = step?.id ?? state.lastDeadline?.gate ?? '', attempt = active?.attempt ?? 0) =>
-    recordDecision(state, { step: step?.id ?? state.lastDeadline?.step ?? '', gate, attempt, candidate, at, counted: false, rule });
+  const where = position(context, state, candidate);
+  const ignore = (rule: string, gate = where.gate) => recordDecision(state, { ...where, gate, candidate, at, counted: false, rule }, true);
+  if (candidate.refused !== undefined) {
+    ignore(`ignored: the callback was refused (${candidate.refused})`);
+    return;
+  }
+  if (state.status !== 'waiting') {
+    ignore(state.lastDeadline ? `ignored: arrived after the deadline (${state.lastDeadline.rule})` : `ignored: the run has already ended (${state.status})`);
+    return;
+  }
+  if (candidate.edited) {
+    ignore(EDITED_RULE);
+    return;
+  }
   if (!active || !step || step.gates.length === 0) {
     ignore(state.lastDeadline ? `ignored: arrived after the deadline (${state.lastDeadline.rule})` : 'ignored: no approval gate is open');
     return;
@@ -120,23 +189,89 @@ export function decide(context: EngineContext, state: RunState, at: number, cand
     return;
   }
   const ballot: Ballot = { actor: candidate.actor, decision: candidate.decision, source: candidate.source, sha: candidate.sha };
-  const judged = gates.map((gate) => ({ gate, judgement: judge(gate, active.gates[gate.branch]!, ballot, context.pr, state.view.headSha) }));
+  const judged = gates.map((gate) => ({ gate, judgement: judge(gate, active.gates[gate.branch]!, ballot, context.pr, state.view) }));
   const counted = judged.filter(({ judgement }) => judgement.counted);
   if (counted.length === 0) {
     const first = judged[0]!;
     const rule = judged.length > 1 ? `${first.judgement.rule} (for ${judged.map(({ gate }) => gate.branch).join(', ')})` : first.judgement.rule;
     ignore(rule, first.gate.branch);
-    if (candidate.label !== undefined) refuseLabel(context, state, at, candidate.actor, candidate.label, first.judgement.rule);
+    if (candidate.label !== undefined) refuseLabel(context, state, at, candidate.actor, candidate.label, rule);
     return;
   }
   for (const { gate, judgement } of counted) {
-    const record = recordDecision(state, { step: step.id, gate: gate.branch, attempt: active.attempt, candidate, at, counted: true, rule: judgement.rule });
-    const gateState = active.gates[gate.branch]!;
-    castVote(gateState, lower(candidate.actor), { decision: candidate.decision, at, ...(candidate.ref ? { ref: candidate.ref } : {}), record });
-    if (candidate.decision === 'decline') gateState.status = 'declined';
-    else if (tally(gate, gateState, context.pr).met) gateState.status = 'approved';
+    const record = recordDecision(state, { step: step.id, gate: gate.branch, attempt: active.attempt, candidate, at, counted: true, rule: judgement.rule }, true);
+    count(context, state, gate, candidate, at, record);
   }
   settleGates(context, state, at);
+}
+
+/** An index of each state's own verdicts by ref: derived, so a state read back from JSON rebuilds it. */
+const ownVerdicts = new WeakMap<RunState, { indexed: number; byRef: Map<string, Verdict[]> }>();
+
+/** Verdicts given earlier in this same evaluation (a ref seen twice, such as one click delivered twice). */
+function sameEvaluation(state: RunState, ref: string): readonly Verdict[] {
+  if (state.verdicts.length === 0) return [];
+  let index = ownVerdicts.get(state);
+  if (!index) ownVerdicts.set(state, (index = { indexed: 0, byRef: new Map() }));
+  for (; index.indexed < state.verdicts.length; index.indexed += 1) {
+    const verdict = state.verdicts[index.indexed]!;
+    const list = index.byRef.get(verdict.ref);
+    if (list) list.push(verdict);
+    else index.byRef.set(verdict.ref, [verdict]);
+  }
+  return index.byRef.get(ref) ?? [];
+}
+
+function count(context: EngineContext, state: RunState, gate: CompiledGate, candidate: Candidate, at: number, record: number): void {
+  const gateState = state.active!.gates[gate.branch]!;
+  castVote(gateState, lower(candidate.actor!), { decision: candidate.decision, at, ...(candidate.withdrawnBy ? { ref: candidate.withdrawnBy } : {}), record });
+  if (candidate.decision === 'decline') gateState.status = 'declined';
+  else if (tally(gate, gateState, context.pr, state.view.pushers).met) gateState.status = 'approved';
+}
+
+/**
+ * A decision judged before: its verdict's decision, counted flag and rule stand,
+ * whatever the comment reads now or whoever has joined or left a team since. Only
+ * what is not a judgement of the person is checked again, failing closed: the run
+ * must be at the gate it was judged for, and the commit it binds to must be the head.
+ */
+function replay(context: EngineContext, state: RunState, at: number, candidate: Candidate, verdicts: readonly Verdict[]): void {
+  const active = state.active;
+  const step = active ? context.flow.byId.get(active.step) : undefined;
+  let countedAny = false;
+  let refusal: { gate: CompiledGate; rule: string } | undefined;
+  for (const verdict of verdicts) {
+    // An edit may have changed the text: keep a reason only when the command still says what was judged.
+    const decided: Candidate = verdict.decision === candidate.decision ? candidate : { ...candidate, decision: verdict.decision, reason: undefined };
+    if (decided.reason === undefined) delete decided.reason;
+    const where = { step: verdict.step, gate: verdict.gate, attempt: verdict.attempt };
+    const gate = step?.gates.find((candidateGate) => candidateGate.branch === verdict.gate);
+    const open = state.status === 'waiting' && active !== null && step !== undefined && verdict.step === step.id && verdict.attempt === active.attempt && gate !== undefined && active.gates[gate.branch]!.status === 'open';
+    if (!verdict.counted) {
+      recordDecision(state, { ...where, candidate: decided, at, counted: false, rule: verdict.rule }, false);
+      if (open && candidate.label !== undefined && !refusal) refusal = { gate: gate!, rule: verdict.rule };
+      continue;
+    }
+    // Deleting a comment withdraws an approval, never a decline: failing closed, a deleted decline still stands.
+    if (candidate.deleted && verdict.decision === 'approve') {
+      recordDecision(state, { ...where, candidate: decided, at, counted: false, rule: 'ignored: the comment was deleted' }, false);
+      continue;
+    }
+    if (!open) {
+      const now = state.status !== 'waiting' ? `the run has ended (${state.status})` : `the run is at ${active ? `${active.step} (attempt ${active.attempt})` : 'no gate'}`;
+      recordDecision(state, { ...where, candidate: decided, at, counted: false, rule: `ignored: judged for ${verdict.step} (attempt ${verdict.attempt}), but ${now}` }, false);
+      continue;
+    }
+    if (gate!.invalidateOnPush && decided.sha !== state.view.headSha) {
+      recordDecision(state, { ...where, candidate: decided, at, counted: false, rule: `ignored: made on ${short(decided.sha)}, not the head ${short(state.view.headSha)} (invalidate_on_push)` }, false);
+      continue;
+    }
+    const record = recordDecision(state, { ...where, candidate: decided, at, counted: true, rule: verdict.rule }, false);
+    count(context, state, gate!, decided, at, record);
+    countedAny = true;
+  }
+  if (!countedAny && refusal && candidate.actor !== undefined) refuseLabel(context, state, at, candidate.actor, candidate.label!, refusal.rule);
+  if (countedAny) settleGates(context, state, at);
 }
 
 /** Votes change only here, so the running count of approvals stays right. */
@@ -153,9 +288,11 @@ export function dropVote(gate: GateState, login: string): void {
   if (vote.decision === 'approve') gate.approvals -= 1;
 }
 
+/** Records a decision; `judged` when this evaluation gave its verdict (not a replay), which then joins the verdicts. */
 export function recordDecision(
   state: RunState,
-  entry: { step: string; gate: string; attempt: number; candidate: Candidate; at: number; counted: boolean; rule: string },
+  entry: { step: string; gate: string; attempt: number; candidate: Omit<Candidate, 'ref'> & { ref?: string }; at: number; counted: boolean; rule: string },
+  judged = false,
 ): number {
   const { candidate } = entry;
   const record: DecisionRecord = {
@@ -171,8 +308,12 @@ export function recordDecision(
     counted: entry.counted,
     status: entry.counted ? 'counted' : 'ignored',
     rule: entry.rule,
+    ...(candidate.ref !== undefined ? { ref: candidate.ref } : {}),
   };
   state.decisions.push(record);
+  if (judged && candidate.ref !== undefined) {
+    state.verdicts.push({ ref: candidate.ref, step: entry.step, gate: entry.gate, attempt: entry.attempt, decision: candidate.decision, counted: entry.counted, rule: entry.rule, at: record.at });
+  }
   note(state, entry.at, entry.step || undefined, `${record.actor} ${record.decision}d via ${record.source}${record.reason ? ` ("${clip(record.reason)}")` : ''}: ${record.rule}`);
   return state.decisions.length - 1;
 }
@@ -240,7 +381,8 @@ export function invalidateOnPush(context: EngineContext, state: RunState, at: nu
     const gateState = active.gates[gate.branch]!;
     if (gateState.status !== 'open' || !gate.invalidateOnPush) continue;
     for (const [login, vote] of Object.entries(gateState.votes)) {
-      if (vote.at >= at) continue;
+      // By commit, not by time: a vote recorded at the push's own instant is still on the old head.
+      if (state.decisions[vote.record]!.sha === sha) continue;
       dropVote(gateState, login);
       Object.assign(state.decisions[vote.record]!, {
         counted: false,

@@ -5,7 +5,7 @@
 import type { CompiledFlow } from '../flow/compile.js';
 import type { Action } from '../flow/schema.js';
 import { renderTemplate } from '../flow/template.js';
-import type { Facts } from './facts.js';
+import type { Facts, Verdict } from './facts.js';
 import type { PrContext } from './pr-context.js';
 import type { DecisionRecord, EffectBody, RunState } from './state.js';
 
@@ -21,6 +21,8 @@ export interface EngineContext {
   /** Each event's time in epoch milliseconds, parsed once. */
   times: readonly number[];
   pr: PrContext;
+  /** The stored verdicts (facts.verdicts), by decision ref. */
+  verdicts: ReadonlyMap<string, readonly Verdict[]>;
 }
 
 const isoCache = new Map<number, string>();

@@ -6,7 +6,7 @@
 import { compileFlow, type CompiledFlow } from '../flow/compile.js';
 import type { Flow } from '../flow/schema.js';
 import { iso, type EngineContext } from './effects.js';
-import type { Facts } from './facts.js';
+import type { FactEvent, Facts, Verdict } from './facts.js';
 import { describeApprovers, tally } from './gate.js';
 import { prContext } from './pr-context.js';
 import { advance, applyEvent, startRun } from './run.js';
@@ -20,12 +20,14 @@ export interface EvaluateOptions {
   callbackLink?: EngineContext['callbackLink'];
 }
 
-export function engineContext(flow: Flow | CompiledFlow, facts: Facts, options: EvaluateOptions = {}): EngineContext {
+export function engineContext(flow: Flow | CompiledFlow, given: Facts, options: EvaluateOptions = {}): EngineContext {
   const compiled = 'byId' in flow ? flow : compileFlow(flow);
+  const facts = withDeletedComments(given);
   const times = facts.events.map((event) => Date.parse(event.at));
   const sorted = times.every((time, index) => index === 0 || times[index - 1]! <= time);
   const callbackLink = options.callbackLink ? { callbackLink: options.callbackLink } : {};
-  if (sorted) return { flow: compiled, facts, times, pr: prContext(facts.pr), ...callbackLink };
+  const verdicts = verdictsByRef(facts.verdicts ?? []);
+  if (sorted) return { flow: compiled, facts, times, pr: prContext(facts.pr), verdicts, ...callbackLink };
   // Events at the same time keep their given order.
   const order = times.map((_, index) => index).sort((a, b) => times[a]! - times[b]! || a - b);
   return {
@@ -33,8 +35,39 @@ export function engineContext(flow: Flow | CompiledFlow, facts: Facts, options: 
     facts: { ...facts, events: order.map((index) => facts.events[index]!) },
     times: order.map((index) => times[index]!),
     pr: prContext(facts.pr),
+    verdicts,
     ...callbackLink,
   };
+}
+
+/** Who a deleted comment's decision is recorded as: its author is not in the verdict. */
+export const DELETED_ACTOR = '(deleted comment)';
+
+/**
+ * A judged comment that is no longer in the facts was deleted. Its decision is
+ * replayed from the verdict, so deleting a decline cannot reopen a run (an
+ * approval whose comment is gone no longer counts: see decisions.ts).
+ */
+function withDeletedComments(facts: Facts): Facts {
+  const judged = (facts.verdicts ?? []).filter((verdict) => verdict.ref.startsWith('comment:'));
+  if (judged.length === 0) return facts;
+  const present = new Set(facts.events.flatMap((event) => (event.type === 'comment' ? [`comment:${event.id}`] : [])));
+  const gone = new Map<string, FactEvent>();
+  for (const verdict of judged) {
+    if (present.has(verdict.ref) || gone.has(verdict.ref)) continue;
+    gone.set(verdict.ref, { type: 'comment', at: verdict.at, actor: DELETED_ACTOR, id: verdict.ref.slice('comment:'.length), body: '', deleted: true });
+  }
+  return gone.size === 0 ? facts : { ...facts, events: [...facts.events, ...gone.values()] };
+}
+
+function verdictsByRef(verdicts: readonly Verdict[]): Map<string, Verdict[]> {
+  const byRef = new Map<string, Verdict[]>();
+  for (const verdict of verdicts) {
+    const list = byRef.get(verdict.ref);
+    if (list) list.push(verdict);
+    else byRef.set(verdict.ref, [verdict]);
+  }
+  return byRef;
 }
 
 export function toMillis(instant: Instant): number {
@@ -97,7 +130,7 @@ export function report(context: EngineContext, state: RunState): Evaluation {
         const gateState = active.gates[gate.branch]!;
         if (gateState.status !== 'open') continue;
         current.push(step.kind === 'parallel' ? `${step.id}/${gate.branch}` : step.id);
-        const { have, need } = tally(gate, gateState, context.pr);
+        const { have, need } = tally(gate, gateState, context.pr, state.view.pushers);
         waitingOn.push({
           step: step.id,
           ...(step.kind === 'parallel' ? { gate: gate.branch } : {}),
@@ -127,7 +160,7 @@ export function report(context: EngineContext, state: RunState): Evaluation {
     decisions: state.decisions,
     effects: state.effects,
     history: state.history,
-    verdicts: facts.verdicts ?? [],
+    verdicts: [...(facts.verdicts ?? []), ...state.verdicts],
   };
 }
 

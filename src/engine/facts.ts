@@ -46,14 +46,17 @@ export type FactEvent =
   | { type: 'review_dismissed'; at: string; actor: string; review_id: string }
   | { type: 'labeled'; at: string; actor: string; label: string }
   | { type: 'unlabeled'; at: string; actor: string; label: string }
-  /** `edited`: GitHub says the body was changed after it was posted; a command counts only as first posted. */
-  | { type: 'comment'; at: string; actor: string; id: string; body: string; edited?: boolean }
+  /**
+   * `edited`: GitHub says the body was changed after it was posted; a command counts only as first posted.
+   * `deleted`: a comment a stored verdict names is gone (the engine adds these itself).
+   */
+  | { type: 'comment'; at: string; actor: string; id: string; body: string; edited?: boolean; deleted?: boolean }
   /**
    * The head moved to `sha`. `at` is never earlier than the moment it really
    * moved: a time GitHub or the app witnessed, not a commit date (see docs/engine.md).
    */
   | { type: 'push'; at: string; sha: string; before?: string; actor?: string }
-  /** `sha`: the commit of the check run whose button was clicked. */
+  /** `sha`: the commit of the check run whose button was clicked; the decision binds to it. */
   | { type: 'button'; at: string; actor: string; action: Decision; step?: string; reason?: string; sha?: string }
   | {
       type: 'callback';
@@ -93,8 +96,11 @@ export interface Facts {
 /**
  * The first judgement of a decision, fixed for good: later facts (a team change,
  * an edit) never turn an ignored decision into a counted one, or back.
- * `ref` names the decision: `review:<id>`, `comment:<id>`, `label:<name>:<actor>:<at>`,
- * `button:<actor>:<at>`, `callback:<token id>`.
+ * `ref` names the decision, from facts that do not change when it is re-read:
+ * `review:<id>`, `comment:<id>`, `label:<name>:<actor>:<at>`, `button:<actor>:<at>`,
+ * and `callback:<step>:<attempt>:<actor or ->:<at>` (times as ISO 8601 with
+ * milliseconds, actors as given). A decision counted in several parallel gates
+ * has one verdict per gate; `step`, `gate` and `attempt` are where it was judged.
  */
 export interface Verdict {
   ref: string;

@@ -19,8 +19,12 @@ export interface Ballot {
   sha: string;
 }
 
+/** The PR at the moment of a decision: its head, and who has pushed to it so far. */
+export type PrView = Pick<RunState['view'], 'headSha' | 'pushers'>;
+
 /** Why a decision counts for a gate, or why it is ignored. The first rule that applies wins. */
-export function judge(gate: CompiledGate, state: GateState, ballot: Ballot, context: PrContext, headSha: string): Judgement {
+export function judge(gate: CompiledGate, state: GateState, ballot: Ballot, context: PrContext, view: PrView): Judgement {
+  const headSha = view.headSha;
   const verb = ballot.decision;
   const login = lower(ballot.actor);
   const sources = [...gate.sources];
@@ -31,6 +35,10 @@ export function judge(gate: CompiledGate, state: GateState, ballot: Ballot, cont
   if (gate.exclude.bots && context.isBot(login)) return { counted: false, rule: `ignored: bots cannot ${verb}` };
   if (gate.exclude.committers && context.isCommitter(login)) {
     return { counted: false, rule: `ignored: committers cannot ${verb} (${ballot.actor} committed to this PR)` };
+  }
+  // A push is a commit to the PR as much as an authored one, from the push on.
+  if (gate.exclude.committers && view.pushers.includes(login)) {
+    return { counted: false, rule: `ignored: committers cannot ${verb} (${ballot.actor} pushed to this PR)` };
   }
   if (gate.exclude.users.includes(login)) return { counted: false, rule: `ignored: ${ballot.actor} is excluded from this gate` };
   if (gate.invalidateOnPush && ballot.sha !== headSha) {
@@ -79,8 +87,11 @@ export interface Tally {
   need: number;
 }
 
-/** Whether the approvals in `state` meet the gate's quorum. Runs on every counted decision, so it allocates nothing. */
-export function tally(gate: CompiledGate, state: GateState, context: PrContext): Tally {
+/**
+ * Whether the approvals in `state` meet the gate's quorum. Runs on every counted decision, so it allocates nothing.
+ * `pushers` (lower-case, distinct) are committers too, for `count: all` with `exclude: committers`.
+ */
+export function tally(gate: CompiledGate, state: GateState, context: PrContext, pushers: readonly string[] = []): Tally {
   const approvedBy = (members: ReadonlySet<string>): number => {
     let count = 0;
     for (const login in state.votes) if (state.votes[login]!.decision === 'approve' && members.has(login)) count += 1;
@@ -94,8 +105,16 @@ export function tally(gate: CompiledGate, state: GateState, context: PrContext):
   }
   if (gate.count === 'all') {
     const everyone = everyoneOf(gate, context);
-    const have = approvedBy(everyone);
-    return { met: everyone.size > 0 && have >= everyone.size, have, need: everyone.size };
+    let have = approvedBy(everyone);
+    let need = everyone.size;
+    if (gate.exclude.committers) {
+      for (const login of pushers) {
+        if (!everyone.has(login)) continue;
+        need -= 1;
+        if (state.votes[login]?.decision === 'approve') have -= 1;
+      }
+    }
+    return { met: need > 0 && have >= need, have, need };
   }
   return { met: state.approvals >= gate.count, have: state.approvals, need: gate.count };
 }
@@ -137,7 +156,7 @@ export function describeNeed(gate: CompiledGate): string {
 export function gateVariables(context: EngineContext, state: RunState, gate: CompiledGate, now: number) {
   const active = state.active!;
   const gateState = active.gates[gate.branch]!;
-  const { have, need } = tally(gate, gateState, context.pr);
+  const { have, need } = tally(gate, gateState, context.pr, state.view.pushers);
   const approvers = describeApprovers(gate, gateState);
   return {
     need,

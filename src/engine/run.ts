@@ -11,7 +11,7 @@ import { evaluateCondition } from './conditions.js';
 import { effectsOfAction, iso, templateView, type EngineContext } from './effects.js';
 import type { Decision, FactEvent, Facts } from './facts.js';
 import type { RunState, RunStatus, StepStatus } from './state.js';
-import { decide, invalidateOnPush, labelDecision, parseCommand, parseReassign, reassign, withdraw } from './decisions.js';
+import { decide, invalidateOnPush, labelDecision, parseCommand, parseReassign, reassign, withdraw, type Candidate } from './decisions.js';
 import { callback, checkRunCompleted, describeWait, waitSatisfied } from './waits.js';
 import { fireTimer, nextTimer } from './timers.js';
 import { addEffect, effectResult, key, note } from './ledger.js';
@@ -36,12 +36,17 @@ export function startRun(context: EngineContext): RunState {
     decisions: [],
     effects: [],
     history: [],
+    verdicts: [],
     transitions: 0,
     closesPr: false,
   };
 }
 
-/** The labels and head at the first event: the snapshot, with every later change undone. */
+/**
+ * The labels and head at the first event: the snapshot, with every later change
+ * undone. The head is the one the run started on when the shell knows it (the
+ * fallback, for facts without it, trusts the first push's `before`).
+ */
 function initialView(facts: Facts): RunState['view'] {
   const labels = new Set(facts.pr.labels);
   for (let index = facts.events.length - 1; index >= 0; index -= 1) {
@@ -50,8 +55,8 @@ function initialView(facts: Facts): RunState['view'] {
     else if (event.type === 'unlabeled') labels.add(event.label);
   }
   const firstPush = facts.events.find((event) => event.type === 'push');
-  const headSha = firstPush?.type === 'push' && firstPush.before ? firstPush.before : facts.pr.head_sha;
-  return { labels: [...labels], headSha };
+  const headSha = facts.run.head_sha ?? (firstPush?.type === 'push' && firstPush.before ? firstPush.before : facts.pr.head_sha);
+  return { labels: [...labels], headSha, pushers: [] };
 }
 
 export function applyEvent(context: EngineContext, state: RunState, event: FactEvent, at: number): void {
@@ -65,27 +70,29 @@ export function applyEvent(context: EngineContext, state: RunState, event: FactE
     effectResult(context, state, event, at);
     return;
   }
-  // After a run ends, only a gate closed by its deadline still listens: to record decisions as late.
-  if (state.status !== 'waiting' && !state.lastDeadline) return;
+  if (state.status !== 'waiting') {
+    recordAfterEnd(context, state, event, at);
+    return;
+  }
   switch (event.type) {
     case 'review':
-      if (event.state !== 'commented') {
-        const decision: Decision = event.state === 'approved' ? 'approve' : 'decline';
-        decide(context, state, at, { actor: event.actor, decision, source: 'review', sha: event.sha, reason: event.body || undefined, ref: `review:${event.id}` });
-      }
+      if (event.state !== 'commented') decide(context, state, at, reviewCandidate(event));
       return;
     case 'review_dismissed':
       withdraw(state, `review:${event.review_id}`, `withdrawn: review dismissed by ${event.actor}`);
       return;
     case 'comment': {
-      const command = parseCommand(event.body);
-      if (command) decide(context, state, at, { actor: event.actor, source: 'comment', sha: state.view.headSha, ...command });
+      const candidate = commentCandidate(context, state, event);
+      if (candidate) decide(context, state, at, candidate);
       const handover = parseReassign(event.body);
-      if (handover.length > 0) reassign(context, state, at, event.actor, handover, event.id);
+      if (handover.length === 0) return;
+      // An edit can put words in someone else's comment: /reassign counts only as first posted.
+      if (event.edited) note(state, at, undefined, `/reassign by ${event.actor} ignored: the comment was edited, and a command counts only as first posted`);
+      else reassign(context, state, at, event.actor, handover, event.id);
       return;
     }
     case 'button':
-      decide(context, state, at, { actor: event.actor, decision: event.action, source: 'button', sha: state.view.headSha, reason: event.reason, step: event.step });
+      decide(context, state, at, buttonCandidate(state, event));
       return;
     case 'labeled':
       labelDecision(context, state, at, event.actor, event.label);
@@ -105,13 +112,75 @@ export function applyEvent(context: EngineContext, state: RunState, event: FactE
       callback(context, state, at, event);
       return;
     case 'closed':
-      if (state.status === 'waiting' && !state.closesPr) {
-        finish(state, 'cancelled', at, event.merged ? `merged outside the flow by ${event.actor}` : `the PR was closed by ${event.actor}`);
-      }
+      if (!state.closesPr) finish(state, 'cancelled', at, event.merged ? `merged outside the flow by ${event.actor}` : `the PR was closed by ${event.actor}`);
       return;
     case 'reopened':
       return;
   }
+}
+
+/** A finished run is final: what arrives after it ended changes nothing, but every decision is still recorded. */
+function recordAfterEnd(context: EngineContext, state: RunState, event: FactEvent, at: number): void {
+  switch (event.type) {
+    case 'review':
+      if (event.state !== 'commented') decide(context, state, at, reviewCandidate(event));
+      return;
+    case 'comment': {
+      const candidate = commentCandidate(context, state, event);
+      if (candidate) decide(context, state, at, candidate);
+      return;
+    }
+    case 'button':
+      decide(context, state, at, buttonCandidate(state, event));
+      return;
+    case 'labeled':
+      labelDecision(context, state, at, event.actor, event.label);
+      return;
+    case 'callback':
+      callback(context, state, at, event);
+      return;
+    default:
+      return;
+  }
+}
+
+function reviewCandidate(event: Extract<FactEvent, { type: 'review' }>): Candidate {
+  const decision: Decision = event.state === 'approved' ? 'approve' : 'decline';
+  const ref = `review:${event.id}`;
+  return { actor: event.actor, decision, source: 'review', sha: event.sha, ...(event.body ? { reason: event.body } : {}), ref, withdrawnBy: ref };
+}
+
+/** A comment's decision: its command as first posted, or the verdict already given on it (an edit changes neither). */
+function commentCandidate(context: EngineContext, state: RunState, event: Extract<FactEvent, { type: 'comment' }>): Candidate | undefined {
+  const ref = `comment:${event.id}`;
+  const command = parseCommand(event.body);
+  const judged = context.verdicts.get(ref)?.[0];
+  const decision = judged?.decision ?? command?.decision;
+  if (decision === undefined) return undefined;
+  const reason = command?.decision === decision ? command.reason : undefined;
+  return {
+    actor: event.actor,
+    decision,
+    source: 'comment',
+    sha: state.view.headSha,
+    ...(reason !== undefined ? { reason } : {}),
+    ref,
+    ...(event.edited ? { edited: true } : {}),
+    ...(event.deleted ? { deleted: true } : {}),
+  };
+}
+
+/** A button binds to the commit of the check run clicked, when the shell knows it. */
+function buttonCandidate(state: RunState, event: Extract<FactEvent, { type: 'button' }>): Candidate {
+  return {
+    actor: event.actor,
+    decision: event.action,
+    source: 'button',
+    sha: event.sha ?? state.view.headSha,
+    ...(event.reason !== undefined ? { reason: event.reason } : {}),
+    ...(event.step !== undefined ? { step: event.step } : {}),
+    ref: `button:${event.actor}:${iso(Date.parse(event.at))}`,
+  };
 }
 
 /** Fires every timer due at or before `until`, in time order. */
@@ -124,6 +193,7 @@ export function advance(context: EngineContext, state: RunState, until: number):
 
 function begin(context: EngineContext, state: RunState): void {
   state.begun = true;
+  if (context.facts.run.head_sha !== undefined) state.view.headSha = context.facts.run.head_sha;
   note(state, state.startedAt, undefined, `run started (flow ${context.flow.name})`);
   transition(context, state, context.flow.steps[0]!.id, state.startedAt);
 }
@@ -131,7 +201,11 @@ function begin(context: EngineContext, state: RunState): void {
 function updateView(state: RunState, event: FactEvent): void {
   if (event.type === 'labeled' && !state.view.labels.includes(event.label)) state.view.labels.push(event.label);
   if (event.type === 'unlabeled') state.view.labels = state.view.labels.filter((label) => label !== event.label);
-  if (event.type === 'push') state.view.headSha = event.sha;
+  if (event.type === 'push') {
+    state.view.headSha = event.sha;
+    const pusher = event.actor === undefined ? undefined : lower(event.actor);
+    if (pusher !== undefined && !state.view.pushers.includes(pusher)) state.view.pushers.push(pusher);
+  }
 }
 
 export function transition(context: EngineContext, state: RunState, target: string, at: number): void {
@@ -190,6 +264,7 @@ export function enter(context: EngineContext, state: RunState, step: CompiledSte
     case 'approval':
     case 'parallel': {
       state.active = { step: step.id, attempt, since: at, gates: {} };
+      state.lastGate = { step: step.id, gate: step.id, attempt };
       delete state.lastDeadline;
       for (const gate of step.gates) {
         state.active.gates[gate.branch] = { status: 'open', votes: {}, approvals: 0, addedUsers: [], addedTeams: [], handovers: {}, fired: [], deadlinePassed: false };

@@ -107,8 +107,8 @@ export interface RunState {
   endedAt?: number;
   /** Whether the first step has been entered (events before the start only move the view). */
   begun: boolean;
-  /** The PR as it is at the moment being processed. */
-  view: { labels: string[]; headSha: string };
+  /** The PR as it is at the moment being processed; `pushers` are the logins that pushed to it so far. */
+  view: { labels: string[]; headSha: string; pushers: string[] };
   steps: Record<string, StepState>;
   active: ActiveStep | null;
   decisions: DecisionRecord[];
@@ -118,7 +118,11 @@ export interface RunState {
   /** How the last gate or wait ended badly, to tell a declined run from a failed one. */
   lastSetback?: 'declined' | 'failed';
   /** The last gate that closed on its deadline, to explain late decisions. */
-  lastDeadline?: { step: string; gate: string; at: number; rule: string };
+  lastDeadline?: { step: string; gate: string; attempt: number; at: number; rule: string };
+  /** The last gate step entered, so decisions that arrive after it closed are recorded against it. */
+  lastGate?: { step: string; gate: string; attempt: number };
+  /** Verdicts given in this evaluation, for decisions no stored verdict covered. */
+  verdicts: Verdict[];
   transitions: number;
   /** The run itself asked to merge or close the PR, so a `closed` event is expected. */
   closesPr: boolean;

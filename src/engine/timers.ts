@@ -79,7 +79,7 @@ export function fireTimer(context: EngineContext, state: RunState, timer: Timer)
       });
       gateState.status = decision === 'approve' ? 'approved' : 'declined';
       castVote(gateState, APP_ACTOR, { decision, at, record: state.decisions.length - 1 });
-      state.lastDeadline = { step: step.id, gate: gate.branch, at, rule };
+      state.lastDeadline = { step: step.id, gate: gate.branch, attempt: active.attempt, at, rule };
       settleGates(context, state, at);
       return;
     }

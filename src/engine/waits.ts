@@ -3,7 +3,7 @@
  */
 import type { CompiledStep } from '../flow/compile.js';
 import { formatDuration } from '../flow/duration.js';
-import type { EngineContext } from './effects.js';
+import { iso, type EngineContext } from './effects.js';
 import type { FactEvent } from './facts.js';
 import { short } from './gate.js';
 import type { RunState } from './state.js';
@@ -46,6 +46,11 @@ export function checkRunCompleted(context: EngineContext, state: RunState, at: n
   const step = active ? context.flow.byId.get(active.step) : undefined;
   const wait = step?.wait;
   if (!step || wait?.kind !== 'check_run' || wait.name !== event.name) return;
+  if (wait.app !== undefined && !fromApp(wait.app, event.app)) {
+    const from = event.app ? `${event.app.slug ?? 'an app'} (app ${event.app.id})` : 'an unknown app';
+    note(state, at, step.id, `check run "${event.name}" from ${from} ignored: the flow accepts it only from ${wait.app}`);
+    return;
+  }
   if (event.sha !== state.view.headSha) {
     note(state, at, step.id, `check run "${event.name}" on ${short(event.sha)} ignored: the head is ${short(state.view.headSha)}`);
     return;
@@ -57,6 +62,7 @@ export function checkRunCompleted(context: EngineContext, state: RunState, at: n
 }
 
 export function callback(context: EngineContext, state: RunState, at: number, event: Extract<FactEvent, { type: 'callback' }>): void {
+  if (event.refused !== undefined) note(state, at, event.step, `callback for ${event.step}#${event.attempt} refused: ${event.refused}`);
   const target = context.flow.byId.get(event.step);
   if (target && target.kind !== 'wait' && event.decision !== undefined) {
     decide(context, state, at, {
@@ -67,7 +73,14 @@ export function callback(context: EngineContext, state: RunState, at: number, ev
       ...(event.reason !== undefined ? { reason: event.reason } : {}),
       step: event.step,
       attempt: event.attempt,
+      ref: `callback:${event.step}:${event.attempt}:${event.actor ?? '-'}:${iso(at)}`,
+      ...(event.refused !== undefined ? { refused: event.refused } : {}),
     });
+    return;
+  }
+  if (event.refused !== undefined) return;
+  if (state.status !== 'waiting') {
+    note(state, at, event.step, `callback ignored: the run has already ended (${state.status})`);
     return;
   }
   const active = state.active;
@@ -97,3 +110,10 @@ export function callback(context: EngineContext, state: RunState, at: number, ev
   leave(context, state, result === 'success' ? 'done' : 'failed', at, target_, outputs);
 }
 
+
+/** Whether a check run's app is the one a wait names: an app id, or a slug in any case. Unknown apps never match. */
+function fromApp(pinned: string | number, app: { id: number; slug?: string } | undefined): boolean {
+  if (!app) return false;
+  if (typeof pinned === 'number' || /^\d+$/.test(pinned)) return app.id === Number(pinned);
+  return app.slug !== undefined && app.slug.toLowerCase() === pinned.toLowerCase();
+}

@@ -46,7 +46,7 @@ export interface CompiledGate {
 
 export type CompiledWait =
   | { kind: 'callback'; message?: string; timeoutMs?: number }
-  | { kind: 'check_run'; name: string; conclusions: readonly string[]; timeoutMs?: number }
+  | { kind: 'check_run'; name: string; conclusions: readonly string[]; app?: string | number; timeoutMs?: number }
   | { kind: 'label'; label: string; timeoutMs?: number }
   | { kind: 'push'; timeoutMs?: number }
   | { kind: 'duration'; durationMs: number };
@@ -209,6 +209,7 @@ function compileWait(wait: Wait): CompiledWait {
       kind: 'check_run',
       name: wait.check_run.name,
       conclusions: wait.check_run.conclusions ?? ['success'],
+      ...(wait.check_run.app !== undefined ? { app: wait.check_run.app } : {}),
       timeoutMs: duration(wait.timeout),
     };
   }

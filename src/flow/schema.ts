@@ -179,6 +179,10 @@ export const Wait = z
           z.array(z.enum(['success', 'neutral', 'skipped', 'failure', 'cancelled', 'timed_out', 'action_required', 'stale'])).min(1),
           'conclusions that continue (default [success]); any other goes to on_decline',
         ).optional(),
+        app: describe(
+          z.union([z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]*$/), z.int().min(1)]),
+          'the GitHub App that must report the check run: its slug (any case) or numeric id; without it, any app or workflow can',
+        ).optional(),
       }),
       timeout: Duration.optional(),
     }),

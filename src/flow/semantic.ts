@@ -43,6 +43,12 @@ export function checkSemantics(flow: Flow, report: Report): void {
       else if (step.on_timeout !== undefined) {
         report([...at, 'on_timeout'], 'ineffective-setting', 'on_timeout has no effect: the wait has no timeout', { severity: 'warning' });
       }
+      if ('check_run' in wait && wait.check_run.app === undefined) {
+        report([...at, 'wait', 'check_run'], 'check-run-any-app', `any app can satisfy this wait, including a workflow the PR itself adds: pin the app that reports "${wait.check_run.name}"`, {
+          severity: 'warning',
+          expected: 'app: <slug> or app: <numeric id>',
+        });
+      }
       if ('callback' in wait && wait.callback.message !== undefined) {
         checkTemplate(wait.callback.message, [...at, 'wait', 'callback', 'message'], report);
       }

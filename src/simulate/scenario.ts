@@ -24,9 +24,15 @@ const INPUTS = {
   dismiss_review: z.strictObject({ by: Login, review: z.string().min(1) }),
   label: z.strictObject({ by: Login, name: z.string().min(1) }),
   unlabel: z.strictObject({ by: Login, name: z.string().min(1) }),
-  comment: z.strictObject({ by: Login, body: z.string() }),
-  push: z.strictObject({ sha: Sha, by: Login.optional() }),
-  button: z.strictObject({ by: Login, action: z.enum(['approve', 'decline']), step: z.string().optional(), reason: z.string().optional() }),
+  comment: z.strictObject({ by: Login, body: z.string(), edited: describe(z.boolean(), 'the comment was edited after it was posted').optional() }),
+  push: z.strictObject({ sha: Sha, by: describe(Login, 'who pushed: a committer from then on').optional() }),
+  button: z.strictObject({
+    by: Login,
+    action: z.enum(['approve', 'decline']),
+    step: z.string().optional(),
+    reason: z.string().optional(),
+    sha: describe(Sha, 'the commit of the check run clicked (default: the head)').optional(),
+  }),
   callback: z.strictObject({
     step: z.string().min(1),
     attempt: describe(z.int().min(1), 'default: the attempt the step is on').optional(),
@@ -38,7 +44,13 @@ const INPUTS = {
     outputs: z.record(z.string(), Scalar).optional(),
     links: z.array(z.strictObject({ title: z.string(), url: z.string() })).optional(),
   }),
-  check_run: z.strictObject({ name: z.string().min(1), conclusion: z.string().min(1), sha: Sha.optional(), url: z.string().optional() }),
+  check_run: z.strictObject({
+    name: z.string().min(1),
+    conclusion: z.string().min(1),
+    sha: Sha.optional(),
+    url: z.string().optional(),
+    app: describe(z.union([z.string().min(1), z.int().min(1)]), 'the app that reported it: its slug or numeric id').optional(),
+  }),
   close: z.strictObject({ by: Login, merged: z.boolean().optional() }),
   reopen: z.strictObject({ by: Login }),
 } as const;

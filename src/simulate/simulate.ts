@@ -61,9 +61,10 @@ export function simulate(flows: readonly FlowSource[], scenario: Scenario, times
   const inputs: SimulatedInput[] = [];
   const applied = new Set<string>();
   const faults = scenario.faults ?? [];
+  const startHead = pr.head_sha;
   const factsFor = (run: (typeof runs)[number]): Facts => ({
     repo,
-    run: { id: run.id, started_at: new Date(start).toISOString() },
+    run: { id: run.id, started_at: new Date(start).toISOString(), head_sha: startHead },
     pr,
     events: log.filter((tagged) => tagged.run === undefined || tagged.run === run.id).map((tagged) => tagged.event),
   });
@@ -78,7 +79,7 @@ export function simulate(flows: readonly FlowSource[], scenario: Scenario, times
           applied.add(effect.key);
           pending += 1;
           const at = new Date(now).toISOString();
-          const fault = faults.find((candidate) => candidate.effect === effect.type);
+          const fault = refusal(effect, pr) ?? faults.find((candidate) => candidate.effect === effect.type);
           log.push({ run: run.id, event: { type: 'effect', at, key: effect.key, ok: !fault, ...(fault ? { error: fault.error } : {}) } });
           if (!fault) for (const event of githubEventsOf(effect, pr, at)) log.push({ event });
         }
@@ -151,6 +152,12 @@ function snapshotOf(scenario: Scenario): PullRequestSnapshot {
   };
 }
 
+/** What GitHub itself refuses, whatever the scenario's faults: a merge at a commit that is no longer the head. */
+function refusal(effect: Evaluation['effects'][number], pr: PullRequestSnapshot): { error: string } | undefined {
+  if (effect.type === 'merge' && effect.sha !== pr.head_sha) return { error: '409: head moved' };
+  return undefined;
+}
+
 /** What GitHub itself would emit after an effect is applied. */
 function githubEventsOf(effect: Evaluation['effects'][number], pr: PullRequestSnapshot, at: string): FactEvent[] {
   switch (effect.type) {
@@ -181,19 +188,20 @@ function eventOf(entry: ScenarioEntry, index: number, now: number, pr: PullReque
   if ('dismiss_review' in entry) return { type: 'review_dismissed', at, actor: entry.dismiss_review.by, review_id: entry.dismiss_review.review };
   if ('label' in entry) return { type: 'labeled', at, actor: entry.label.by, label: entry.label.name };
   if ('unlabel' in entry) return { type: 'unlabeled', at, actor: entry.unlabel.by, label: entry.unlabel.name };
-  if ('comment' in entry) return { type: 'comment', at, actor: entry.comment.by, id: `c${index + 1}`, body: entry.comment.body };
+  if ('comment' in entry) return { type: 'comment', at, actor: entry.comment.by, id: `c${index + 1}`, body: entry.comment.body, ...(entry.comment.edited ? { edited: true } : {}) };
   if ('push' in entry) return { type: 'push', at, sha: entry.push.sha, before: pr.head_sha, ...(entry.push.by ? { actor: entry.push.by } : {}) };
   if ('button' in entry) {
-    const { by, action, step, reason } = entry.button;
-    return { type: 'button', at, actor: by, action, ...(step ? { step } : {}), ...(reason ? { reason } : {}) };
+    const { by, action, step, reason, sha } = entry.button;
+    return { type: 'button', at, actor: by, action, ...(step ? { step } : {}), ...(reason ? { reason } : {}), ...(sha ? { sha } : {}) };
   }
   if ('callback' in entry) {
     const { step, attempt, by, ...rest } = entry.callback;
     return { type: 'callback', at, step, attempt: attempt ?? attemptOf(step), ...(by ? { actor: by } : {}), ...rest };
   }
   if ('check_run' in entry) {
-    const { name, conclusion, sha, url } = entry.check_run;
-    return { type: 'check_run', at, name, conclusion, sha: sha ?? pr.head_sha, ...(url ? { url } : {}) };
+    const { name, conclusion, sha, url, app } = entry.check_run;
+    const reporter = app === undefined ? {} : { app: typeof app === 'number' ? { id: app } : { id: 0, slug: app } };
+    return { type: 'check_run', at, name, conclusion, sha: sha ?? pr.head_sha, ...(url ? { url } : {}), ...reporter };
   }
   if ('close' in entry) return { type: 'closed', at, actor: entry.close.by, merged: entry.close.merged ?? false };
   return { type: 'reopened', at, actor: entry.reopen.by };

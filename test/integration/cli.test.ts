@@ -119,6 +119,53 @@ describe('flowgate simulate', () => {
     expect(result.code).toBe(6);
   });
 
+  it('a merge at a commit that is no longer the head fails as it would on GitHub', async () => {
+    const flow = temp('cool-off.yml', [
+      'name: cool-off',
+      'on: { pull_request: {} }',
+      'steps:',
+      '  - { id: review, approval: { from: { users: [mia] } }, on_approve: cool-off }',
+      '  - { id: cool-off, wait: { duration: 1h }, next: ship }',
+      '  - { id: ship, actions: [ { merge: {} } ], next: succeed }',
+    ].join('\n'));
+    const scenario = temp('moved.yml', [
+      'name: pushed after approval',
+      'start: 2026-11-24T09:00:00Z',
+      'pr: { title: t, author: dev, head_sha: a1a1a1a }',
+      'events:',
+      '  - { at: +10m, comment: { by: mia, body: /approve } }',
+      '  - { at: +20m, push: { sha: b2b2b2b, by: dev } }',
+      '  - { advance: 2h }',
+    ].join('\n'));
+    const result = await cli('simulate', '--flows', flow, '--scenario', scenario, '--json');
+    const [run] = JSON.parse(result.out).runs;
+    expect(run.effects).toMatchObject([{ type: 'merge', sha: 'a1a1a1a', status: 'failed', error: '409: head moved' }]);
+    expect(run.run).toMatchObject({ status: 'failed', reason: 'ship: merge failed: 409: head moved' });
+    expect(result.code).toBe(6);
+  });
+
+  it('someone who pushes and then approves is a committer in the simulator too', async () => {
+    const flow = temp('committers.yml', [
+      'name: committers',
+      'on: { pull_request: {} }',
+      'steps:',
+      '  - { id: review, approval: { from: { users: [mia] }, exclude: [author, bots, committers] }, on_approve: ship }',
+      '  - { id: ship, actions: [ { merge: {} } ], next: succeed }',
+    ].join('\n'));
+    const scenario = temp('pusher.yml', [
+      'name: pusher approves',
+      'start: 2026-11-24T09:00:00Z',
+      'pr: { title: t, author: dev }',
+      'events:',
+      '  - { at: +10m, push: { sha: b2b2b2b, by: mia } }',
+      '  - { at: +20m, comment: { by: mia, body: /approve } }',
+    ].join('\n'));
+    const result = await cli('simulate', '--flows', flow, '--scenario', scenario, '--json');
+    const [run] = JSON.parse(result.out).runs;
+    expect(run.decisions).toMatchObject([{ actor: 'mia', counted: false, rule: 'ignored: committers cannot approve (mia pushed to this PR)' }]);
+    expect(result.code).toBe(7);
+  });
+
   it('reports a located error and exits 4 for an invalid scenario', async () => {
     const scenario = temp('bad.yml', 'name: w\nstart: 2026-11-24T09:00:00Z\npr: { title: t, author: dev }\nevents:\n  - { at: +2h, comment: { by: mia, body: hi } }\n  - { at: +1h, reviw: { by: mia } }\n');
     const result = await cli('simulate', '--flows', 'examples/2-payment-thresholds/flow.yml', '--scenario', scenario);
