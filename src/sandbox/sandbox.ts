@@ -245,6 +245,21 @@ export class Sandbox {
     await this.#emit('issue_comment', { action: 'edited', changes: { body: { from } }, issue: this.#issuePayload(repo, pull), comment: this.#commentPayload(comment, repo, pull.number) }, repo, by);
   }
 
+  /** Deletes a comment as a person, sending `issue_comment.deleted`: it leaves the timeline too, as on GitHub. */
+  async deleteComment(fullName: string, number: number, commentId: number, by: string): Promise<void> {
+    const { repo, pull } = this.#find(fullName, number);
+    const comment = this.#removeComment(pull, commentId);
+    await this.#emit('issue_comment', { action: 'deleted', issue: this.#issuePayload(repo, pull), comment: this.#commentPayload(comment, repo, pull.number) }, repo, by);
+  }
+
+  #removeComment(pull: PullRequest, commentId: number): PullRequest['comments'][number] {
+    const comment = pull.comments.find((candidate) => candidate.id === commentId);
+    if (!comment) throw new NotFound(`comment ${commentId}`);
+    pull.comments = pull.comments.filter((candidate) => candidate !== comment);
+    pull.timeline = pull.timeline.filter((entry) => !(entry.__typename === 'IssueComment' && entry.databaseId === commentId));
+    return comment;
+  }
+
   /** Sends a webhook again, as GitHub's "Redeliver" does: the same GUID and payload, a new attempt in the log. */
   async redeliver(delivery: Delivery): Promise<void> {
     this.#enqueue(this.#attempt(delivery.id, delivery.name, delivery.payload, true));
@@ -700,6 +715,12 @@ export class Sandbox {
       comment.body = String(body.body ?? '');
       comment.updated_at = this.clock.iso();
       return { status: 200, body: this.#commentPayload(comment, repoOf(params), pull.number) };
+    });
+    this.#route('DELETE', '/repos/{owner}/{repo}/issues/comments/{id}', (params) => {
+      const pull = [...this.state.pulls.values()].find((candidate) => candidate.comments.some((comment) => comment.id === Number(params.id)));
+      if (!pull) throw new NotFound(`comment ${params.id}`);
+      this.#removeComment(pull, Number(params.id));
+      return { status: 204 };
     });
     this.#route('POST', '/repos/{owner}/{repo}/issues/comments/{id}/reactions', (params, body) => {
       const comment = [...this.state.pulls.values()].flatMap((pull) => pull.comments).find((candidate) => candidate.id === Number(params.id));

@@ -90,9 +90,6 @@ describe('the app with GitHub mocked', () => {
       .reply(200, { data: { repository: { c0: { checkSuites: { nodes: [] } } } } })
       .post(`${repoPath}/check-runs`, (body) => (created.push(body), true))
       .reply(201, { id: 7, html_url: 'https://github.com/runs/7' })
-      .get(`${repoPath}/issues/${number}/comments`)
-      .query(true)
-      .reply(200, [])
       .post(`${repoPath}/issues/${number}/comments`, (body) => (body as { body: string }).body.startsWith('<!-- flowgate:sticky -->'))
       .reply(201, { id: 99 });
     await (await probot()).receive({ id: '3', name: 'pull_request', payload } as never);

@@ -1,3 +1,4 @@
+import { commentText } from '../../src/github/effects-markers.js';
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startAppOnSandbox, type AppOnSandbox } from '../../src/sandbox/with-app.js';
@@ -20,7 +21,7 @@ async function setUp() {
   return { sandbox, pr, sweep: running.sweep };
 }
 
-const comments = (pull: { comments: { body: string }[] }) => pull.comments.map((comment) => comment.body).filter((body) => !body.startsWith('<!--'));
+const comments = (pull: { comments: { body: string }[] }) => pull.comments.map((comment) => commentText(comment.body)).filter((body) => !body.startsWith('<!--'));
 
 describe('timers without events', () => {
   it('the primary approver is silent: the sweep notifies the backup, reminds, then declines at the deadline', async () => {
