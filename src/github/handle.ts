@@ -359,7 +359,10 @@ function startRuns(name: string, payload: Payload, facts: GatheredFacts, flows: 
       const runs = found.filter((run) => run.record.run.flow === flow.name);
       if (runs.some((run) => run.status !== 'completed')) return false;
       const id = runIdentity(number, flow.name, head, facts.reopens);
-      if (runs.some((run) => run.record.run.id === id || (run.sha === head && sameGeneration(run.record.run.id, facts.reopens)))) return false;
+      // A run that started on another commit and ended on this one (its merge refused: the head moved) does not
+      // stand in for a run of this commit; one that started here does, whatever its id.
+      const startedHere = (run: StoredRun) => run.sha === head && (run.record.run.head_sha ?? head) === head && sameGeneration(run.record.run.id, facts.reopens);
+      if (runs.some((run) => run.record.run.id === id || startedHere(run))) return false;
       if (action && matchTrigger(flow, facts.pr, action).matched) return true;
       if (runs.some((run) => sameGeneration(run.record.run.id, facts.reopens))) return false;
       return (flow.flow.on.pull_request.types ?? DEFAULT_TRIGGER_TYPES).some((type) => matchTrigger(flow, facts.pr, type).matched);
