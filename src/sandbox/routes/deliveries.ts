@@ -4,12 +4,11 @@
  * one, and redeliver one (`POST /app/hook/deliveries/{delivery_id}/attempts`).
  * A sweep uses these to find webhooks that never reached the app, or failed.
  */
-import { shaped } from './openapi-shapes.js';
-import { NotFound, Refused } from './state.js';
-import type { Delivery, Sandbox } from './sandbox.js';
-
-type Answer = { status: number; body?: unknown; headers?: Record<string, string> };
-type Route = [method: string, path: string, handler: (params: Record<string, string>, body: Record<string, unknown>, query: URLSearchParams) => Answer];
+import { shaped } from '../openapi-shapes.js';
+import type { Route } from '../router.js';
+import type { Sandbox } from '../sandbox.js';
+import { NotFound, Refused } from '../state.js';
+import type { Delivery } from '../webhooks.js';
 
 /**
  * The status code GitHub shows for an attempt. An attempt that got no answer

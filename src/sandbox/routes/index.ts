@@ -1,0 +1,31 @@
+/**
+ * Every REST route the sandbox serves, by GitHub resource, in the order the
+ * router tries them. A route GitHub has and Flowgate does not call is absent:
+ * the app gets 404, as from a GitHub that lacked it.
+ */
+import type { SandboxContext } from '../context.js';
+import type { Route } from '../router.js';
+import type { Sandbox } from '../sandbox.js';
+import { checkRunRoutes } from './check-runs.js';
+import { commentRoutes } from './comments.js';
+import { deliveryRoutes } from './deliveries.js';
+import { dispatchRoutes } from './dispatches.js';
+import { graphqlRoutes } from './graphql.js';
+import { installationRoutes } from './installations.js';
+import { labelRoutes } from './labels.js';
+import { pullRoutes } from './pulls.js';
+import { searchRoutes } from './search.js';
+
+export function allRoutes(ctx: SandboxContext, sandbox: Sandbox): Route[] {
+  return [
+    ...graphqlRoutes(ctx),
+    ...installationRoutes(ctx),
+    ...searchRoutes(ctx),
+    ...checkRunRoutes(ctx),
+    ...commentRoutes(ctx),
+    ...labelRoutes(ctx),
+    ...pullRoutes(ctx),
+    ...dispatchRoutes(ctx),
+    ...deliveryRoutes(sandbox),
+  ];
+}
