@@ -111,4 +111,11 @@ export interface Verdict {
   counted: boolean;
   rule: string;
   at: string;
+  /** The reason as first judged: an edit of the comment or review later does not change what is shown. */
+  reason?: string;
+  /**
+   * For a counted approval on a `per_team` gate: the gate's teams the approver was a
+   * member of when judged, which are the shares it fills for good.
+   */
+  teams?: string[];
 }

@@ -63,6 +63,8 @@ export const AppRecord = z.strictObject({
         counted: z.boolean(),
         rule: z.string(),
         at: Time,
+        reason: z.string().optional(),
+        teams: z.array(z.string()).optional(),
       }),
     )
     .default([]),
