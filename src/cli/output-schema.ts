@@ -55,6 +55,8 @@ const Verdict = z.object({
   counted: z.boolean(),
   rule: z.string(),
   at: Time,
+  reason: z.string().optional().meta({ description: 'The reason as first judged; later edits do not change it' }),
+  teams: z.array(z.string()).optional().meta({ description: 'For a counted per_team approval: the teams it fills, as they were when judged' }),
 });
 
 const Effect = z

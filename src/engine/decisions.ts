@@ -35,6 +35,9 @@ export interface Candidate {
   deleted?: boolean;
 }
 
+/** A reason is kept with its verdict in the run's record, which must fit in a check run: longer ones are cut when first judged. */
+export const REASON_LIMIT = 300;
+
 export const EDITED_RULE = 'ignored: the comment was edited before Flowgate judged it; a command counts only as first posted (post a new comment)';
 
 /**
@@ -138,18 +141,24 @@ function position(context: EngineContext, state: RunState, candidate: Candidate)
  * Judges a decision once: a stored verdict is replayed as it was given; only a
  * decision no verdict covers is judged, and its verdict joins the evaluation's.
  */
-export function decide(context: EngineContext, state: RunState, at: number, candidate: Candidate): void {
-  const stored = context.verdicts.get(candidate.ref) ?? sameEvaluation(state, candidate.ref);
+export function decide(context: EngineContext, state: RunState, at: number, given: Candidate): void {
+  const stored = context.verdicts.get(given.ref) ?? sameEvaluation(state, given.ref);
   if (stored.length > 0) {
-    replay(context, state, at, candidate, stored);
+    replay(context, state, at, given, stored);
     return;
   }
+  const candidate = given.reason !== undefined && given.reason.length > REASON_LIMIT ? { ...given, reason: `${given.reason.slice(0, REASON_LIMIT - 1)}…` } : given;
   const active = state.active;
   const step = active ? context.flow.byId.get(active.step) : undefined;
   const where = position(context, state, candidate);
   const ignore = (rule: string, gate = where.gate) => recordDecision(state, { ...where, gate, candidate, at, counted: false, rule }, true);
   if (candidate.refused !== undefined) {
     ignore(`ignored: the callback was refused (${candidate.refused})`);
+    return;
+  }
+  if (!state.begun) {
+    // The run did not exist yet (its first event failed, and it started later): nothing was asked of anyone.
+    ignore(`ignored: made before the run started at ${readableTime(state.startedAt)}`);
     return;
   }
   if (state.status !== 'waiting') {
@@ -199,8 +208,9 @@ export function decide(context: EngineContext, state: RunState, at: number, cand
     return;
   }
   for (const { gate, judgement } of counted) {
-    const record = recordDecision(state, { step: step.id, gate: gate.branch, attempt: active.attempt, candidate, at, counted: true, rule: judgement.rule }, true);
-    count(context, state, gate, candidate, at, record);
+    const teams = teamsFilled(context, gate, candidate.actor);
+    const record = recordDecision(state, { step: step.id, gate: gate.branch, attempt: active.attempt, candidate, at, counted: true, rule: judgement.rule, ...(teams ? { teams } : {}) }, true);
+    count(context, state, gate, candidate, at, record, teams);
   }
   settleGates(context, state, at);
 }
@@ -222,16 +232,27 @@ function sameEvaluation(state: RunState, ref: string): readonly Verdict[] {
   return index.byRef.get(ref) ?? [];
 }
 
-function count(context: EngineContext, state: RunState, gate: CompiledGate, candidate: Candidate, at: number, record: number): void {
+/**
+ * The shares of a `per_team` gate an approver fills: the gate's teams they are a
+ * member of now, when first judged. Kept in the verdict, so joining another team
+ * later fills no further share, and leaving one does not empty it.
+ */
+function teamsFilled(context: EngineContext, gate: CompiledGate, actor: string): string[] | undefined {
+  if (gate.perTeam === undefined) return undefined;
+  const login = lower(actor);
+  return gate.from.teams.filter((team) => context.pr.members(team).has(login));
+}
+
+function count(context: EngineContext, state: RunState, gate: CompiledGate, candidate: Candidate, at: number, record: number, teams?: readonly string[]): void {
   const gateState = state.active!.gates[gate.branch]!;
-  castVote(gateState, lower(candidate.actor!), { decision: candidate.decision, at, ...(candidate.withdrawnBy ? { ref: candidate.withdrawnBy } : {}), record });
+  castVote(gateState, lower(candidate.actor!), { decision: candidate.decision, at, ...(candidate.withdrawnBy ? { ref: candidate.withdrawnBy } : {}), record, ...(teams ? { teams } : {}) });
   if (candidate.decision === 'decline') gateState.status = 'declined';
   else if (tally(gate, gateState, context.pr, state.view.pushers).met) gateState.status = 'approved';
 }
 
 /**
- * A decision judged before: its verdict's decision, counted flag and rule stand,
- * whatever the comment reads now or whoever has joined or left a team since. Only
+ * A decision judged before: its verdict's decision, reason, counted flag, rule and
+ * teams stand, whatever the comment reads now or whoever has joined or left a team since. Only
  * what is not a judgement of the person is checked again, failing closed: the run
  * must be at the gate it was judged for, and the commit it binds to must be the head.
  */
@@ -241,9 +262,9 @@ function replay(context: EngineContext, state: RunState, at: number, candidate: 
   let countedAny = false;
   let refusal: { gate: CompiledGate; rule: string } | undefined;
   for (const verdict of verdicts) {
-    // An edit may have changed the text: keep a reason only when the command still says what was judged.
-    const decided: Candidate = verdict.decision === candidate.decision ? candidate : { ...candidate, decision: verdict.decision, reason: undefined };
-    if (decided.reason === undefined) delete decided.reason;
+    // An edit may have changed the text: the decision and reason shown are the ones judged (none, for verdicts stored without one).
+    const { reason: _now, ...rest } = candidate;
+    const decided: Candidate = { ...rest, decision: verdict.decision, ...(verdict.reason !== undefined ? { reason: verdict.reason } : {}) };
     const where = { step: verdict.step, gate: verdict.gate, attempt: verdict.attempt };
     const gate = step?.gates.find((candidateGate) => candidateGate.branch === verdict.gate);
     const open = state.status === 'waiting' && active !== null && step !== undefined && verdict.step === step.id && verdict.attempt === active.attempt && gate !== undefined && active.gates[gate.branch]!.status === 'open';
@@ -267,7 +288,7 @@ function replay(context: EngineContext, state: RunState, at: number, candidate: 
       continue;
     }
     const record = recordDecision(state, { ...where, candidate: decided, at, counted: true, rule: verdict.rule }, false);
-    count(context, state, gate!, decided, at, record);
+    count(context, state, gate!, decided, at, record, verdict.teams);
     countedAny = true;
   }
   if (!countedAny && refusal && candidate.actor !== undefined) refuseLabel(context, state, at, candidate.actor, candidate.label!, refusal.rule);
@@ -291,7 +312,7 @@ export function dropVote(gate: GateState, login: string): void {
 /** Records a decision; `judged` when this evaluation gave its verdict (not a replay), which then joins the verdicts. */
 export function recordDecision(
   state: RunState,
-  entry: { step: string; gate: string; attempt: number; candidate: Omit<Candidate, 'ref'> & { ref?: string }; at: number; counted: boolean; rule: string },
+  entry: { step: string; gate: string; attempt: number; candidate: Omit<Candidate, 'ref'> & { ref?: string }; at: number; counted: boolean; rule: string; teams?: string[] },
   judged = false,
 ): number {
   const { candidate } = entry;
@@ -312,7 +333,18 @@ export function recordDecision(
   };
   state.decisions.push(record);
   if (judged && candidate.ref !== undefined) {
-    state.verdicts.push({ ref: candidate.ref, step: entry.step, gate: entry.gate, attempt: entry.attempt, decision: candidate.decision, counted: entry.counted, rule: entry.rule, at: record.at });
+    state.verdicts.push({
+      ref: candidate.ref,
+      step: entry.step,
+      gate: entry.gate,
+      attempt: entry.attempt,
+      decision: candidate.decision,
+      counted: entry.counted,
+      rule: entry.rule,
+      at: record.at,
+      ...(record.reason !== undefined ? { reason: record.reason } : {}),
+      ...(entry.teams ? { teams: entry.teams } : {}),
+    });
   }
   note(state, entry.at, entry.step || undefined, `${record.actor} ${record.decision}d via ${record.source}${record.reason ? ` ("${clip(record.reason)}")` : ''}: ${record.rule}`);
   return state.decisions.length - 1;

@@ -76,7 +76,12 @@ export type FactEvent =
     }
   /** `app`: the GitHub App that reported it. */
   | { type: 'check_run'; at: string; name: string; conclusion: string; sha: string; url?: string; app?: { id: number; slug?: string } }
-  | { type: 'effect'; at: string; key: string; ok: boolean; error?: string; detail?: string }
+  /**
+   * An effect's result. `pending`: no result yet, a fault stopped the event (a timeout, a lost
+   * answer, a rate limit); `error` says what happened. It goes in the history and changes nothing:
+   * the effect stays pending.
+   */
+  | { type: 'effect'; at: string; key: string; ok: boolean; error?: string; detail?: string; pending?: boolean }
   | { type: 'closed'; at: string; actor: string; merged: boolean }
   | { type: 'reopened'; at: string; actor: string };
 
@@ -111,4 +116,11 @@ export interface Verdict {
   counted: boolean;
   rule: string;
   at: string;
+  /** The reason as first judged: an edit of the comment or review later does not change what is shown. */
+  reason?: string;
+  /**
+   * For a counted approval on a `per_team` gate: the gate's teams the approver was a
+   * member of when judged, which are the shares it fills for good.
+   */
+  teams?: string[];
 }

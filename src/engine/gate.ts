@@ -98,8 +98,17 @@ export function tally(gate: CompiledGate, state: GateState, context: PrContext, 
     return count;
   };
   if (gate.perTeam !== undefined) {
+    // A vote fills the teams it was judged for (votes from verdicts stored before teams were kept: today's members).
+    const approvedFor = (team: string): number => {
+      let count = 0;
+      for (const login in state.votes) {
+        const vote = state.votes[login]!;
+        if (vote.decision === 'approve' && (vote.teams ? vote.teams.includes(team) : context.members(team).has(login))) count += 1;
+      }
+      return count;
+    };
     let have = 0;
-    for (const team of gate.from.teams) have += Math.min(gate.perTeam, approvedBy(context.members(team)));
+    for (const team of gate.from.teams) have += Math.min(gate.perTeam, approvedFor(team));
     const need = gate.perTeam * gate.from.teams.length;
     return { met: have >= need, have, need };
   }

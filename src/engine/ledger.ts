@@ -20,6 +20,10 @@ export function addEffect(
 
 export function effectResult(context: EngineContext, state: RunState, event: Extract<FactEvent, { type: 'effect' }>, at: number): void {
   const effect = state.effects.find((candidate) => candidate.key === event.key);
+  if (event.pending) {
+    note(state, at, effect?.step, `fault: ${event.error ?? 'unknown error'}`);
+    return;
+  }
   if (!effect) return;
   effect.status = event.ok ? 'applied' : 'failed';
   if (event.error !== undefined) effect.error = event.error;

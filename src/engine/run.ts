@@ -62,6 +62,7 @@ function initialView(facts: Facts): RunState['view'] {
 export function applyEvent(context: EngineContext, state: RunState, event: FactEvent, at: number): void {
   if (!state.begun && at < state.startedAt) {
     updateView(state, event);
+    recordOnly(context, state, event, at);
     return;
   }
   advance(context, state, at);
@@ -71,7 +72,7 @@ export function applyEvent(context: EngineContext, state: RunState, event: FactE
     return;
   }
   if (state.status !== 'waiting') {
-    recordAfterEnd(context, state, event, at);
+    recordOnly(context, state, event, at);
     return;
   }
   switch (event.type) {
@@ -119,8 +120,12 @@ export function applyEvent(context: EngineContext, state: RunState, event: FactE
   }
 }
 
-/** A finished run is final: what arrives after it ended changes nothing, but every decision is still recorded. */
-function recordAfterEnd(context: EngineContext, state: RunState, event: FactEvent, at: number): void {
+/**
+ * Outside a run's life what arrives changes nothing, but every decision is still
+ * recorded: before it started (its first event failed, and it started later), and
+ * after it ended (a finished run is final). decide() says which, as the rule.
+ */
+function recordOnly(context: EngineContext, state: RunState, event: FactEvent, at: number): void {
   switch (event.type) {
     case 'review':
       if (event.state !== 'commented') decide(context, state, at, reviewCandidate(event));

@@ -69,6 +69,8 @@ export interface Vote {
   /** What withdraws it: `review:<id>` or `label:<name>`. */
   ref?: string;
   record: number;
+  /** For `per_team` gates: the teams whose share this vote fills, fixed when it was first judged. */
+  teams?: readonly string[];
 }
 
 export interface GateState {

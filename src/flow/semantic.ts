@@ -319,10 +319,30 @@ function checkAction(flow: Flow, action: Action, path: PathSegment[], report: Re
     if (action.dispatch_workflow.ref !== undefined) templates.push([['dispatch_workflow', 'ref'], action.dispatch_workflow.ref]);
     for (const [key, value] of Object.entries(action.dispatch_workflow.inputs ?? {})) templates.push([['dispatch_workflow', 'inputs', key], value]);
   }
+  if ('repository_dispatch' in action) checkClientPayload(action.repository_dispatch.client_payload ?? {}, [...path, 'repository_dispatch', 'client_payload'], report);
   const body = 'repository_dispatch' in action ? action.repository_dispatch.client_payload : 'webhook' in action ? action.webhook.body : undefined;
   const bodyPath = 'repository_dispatch' in action ? ['repository_dispatch', 'client_payload'] : ['webhook', 'body'];
   for (const [key, value] of Object.entries(body ?? {})) if (typeof value === 'string') templates.push([[...bodyPath, key], value]);
   for (const [at, template] of templates) checkTemplate(template, [...path, ...at], report);
+}
+
+/** GitHub refuses a repository_dispatch whose client_payload has more than 10 top-level properties. */
+const GITHUB_PAYLOAD_PROPERTIES = 10;
+/** Flowgate adds this one to every dispatch, so a receiver can tell a repeat (see docs/github-app.md). */
+const EFFECT_KEY_PROPERTY = 'flowgate_effect_key';
+
+function checkClientPayload(payload: Record<string, unknown>, path: PathSegment[], report: Report): void {
+  const keys = Object.keys(payload);
+  if (keys.includes(EFFECT_KEY_PROPERTY)) {
+    report([...path, EFFECT_KEY_PROPERTY], 'reserved-payload-property', `${EFFECT_KEY_PROPERTY} is set by Flowgate on every dispatch (the effect's key)`, { expected: 'another property name' });
+  }
+  const allowed = GITHUB_PAYLOAD_PROPERTIES - 1;
+  if (keys.filter((key) => key !== EFFECT_KEY_PROPERTY).length > allowed) {
+    report(path, 'payload-too-large', `client_payload has ${keys.length} top-level properties; GitHub allows ${GITHUB_PAYLOAD_PROPERTIES}, and Flowgate adds ${EFFECT_KEY_PROPERTY}`, {
+      expected: `at most ${allowed} top-level properties (nest the rest in an object)`,
+      found: String(keys.length),
+    });
+  }
 }
 
 function checkMergeHasApproval(flow: Flow, report: Report): void {

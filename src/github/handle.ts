@@ -22,7 +22,7 @@ import type { Connections } from './connections.js';
 import { noLock, type Lock } from './lock.js';
 import { readFlows, type FlowSet } from './flow-source.js';
 import { gatherFacts, needsOf, PullRequestNotFound, type GatheredFacts, type Needs } from './gather.js';
-import { newRecord, type AppRecord } from './record.js';
+import { newRecord, rememberFault, type AppRecord } from './record.js';
 import { acceptCallback, type CallbackEvent } from './callback-accept.js';
 import { rememberMoves, runFacts } from './run-facts.js';
 import { runIdentity, sameGeneration } from './run-identity.js';
@@ -242,6 +242,7 @@ async function handlePullRequest(deps: HandlerDeps & { signal?: AbortSignal }, e
       // GitHub may or may not have applied it, or asked the app to wait: keep what is recorded, stop here,
       // and fail the event so it is delivered again (or the next event or sweep looks first and goes on).
       deps.log(`run ${run.record.run.id}: ${error.message}`);
+      rememberFault(run.record, { at: new Date(deps.now()).toISOString(), key: error.key, text: error.message });
       pending = error;
       evaluation = evaluate(flow, runFacts(repo, facts, run.record), deps.now(), options);
     }

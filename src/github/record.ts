@@ -51,6 +51,11 @@ export const AppRecord = z.strictObject({
   effects: z.array(z.strictObject({ at: Time, key: z.string(), ok: z.boolean(), error: z.string().optional() })),
   /** Effects the app is about to apply where GitHub cannot show afterwards whether they were (write-ahead). */
   intents: z.array(z.strictObject({ at: Time, key: z.string() })).default([]),
+  /**
+   * Faults that stopped an event with an effect left pending (a timeout, a lost answer, a rate
+   * limit), newest last, so the run's history shows them; only the last MAX_FAULTS are kept.
+   */
+  faults: z.array(z.strictObject({ at: Time, key: z.string(), text: z.string() })).default([]),
   /** First judgements of decisions, fixed for good (see Verdict in engine/facts.ts). */
   verdicts: z
     .array(
@@ -63,6 +68,8 @@ export const AppRecord = z.strictObject({
         counted: z.boolean(),
         rule: z.string(),
         at: Time,
+        reason: z.string().optional(),
+        teams: z.array(z.string()).optional(),
       }),
     )
     .default([]),
@@ -72,7 +79,17 @@ export const AppRecord = z.strictObject({
 export type AppRecord = z.infer<typeof AppRecord>;
 
 export function newRecord(run: AppRecord['run']): AppRecord {
-  return { v: 1, run, pushes: [], buttons: [], callbacks: [], effects: [], intents: [], verdicts: [] };
+  return { v: 1, run, pushes: [], buttons: [], callbacks: [], effects: [], intents: [], faults: [], verdicts: [] };
+}
+
+/** A fault is kept this many times at most: the history needs the recent ones, and the record must stay small. */
+export const MAX_FAULTS = 10;
+const MAX_FAULT_TEXT = 300;
+
+/** Keeps a fault that left an effect pending, dropping the oldest beyond MAX_FAULTS. */
+export function rememberFault(record: AppRecord, fault: { at: string; key: string; text: string }): void {
+  const text = fault.text.length > MAX_FAULT_TEXT ? `${fault.text.slice(0, MAX_FAULT_TEXT - 1)}…` : fault.text;
+  record.faults = [...record.faults, { ...fault, text }].slice(-MAX_FAULTS);
 }
 
 /** The record's entries as engine events. */
@@ -82,6 +99,7 @@ export function recordEvents(record: AppRecord): FactEvent[] {
     ...record.buttons.map((button): FactEvent => ({ type: 'button', ...button })),
     ...record.callbacks.map(({ token: _token, ...callback }): FactEvent => ({ type: 'callback', ...callback })),
     ...record.effects.map((effect): FactEvent => ({ type: 'effect', ...effect })),
+    ...record.faults.map(({ at, key, text }): FactEvent => ({ type: 'effect', at, key, ok: false, pending: true, error: text })),
   ];
 }
 

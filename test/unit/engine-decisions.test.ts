@@ -144,8 +144,10 @@ describe('decisions over time', () => {
   it('decisions made before the run started do not count', () => {
     const facts = [review(-5, 'mia'), review(5, 'max')];
     const result = run(flowOf(GATE_FLOW), facts);
-    expect(result.decisions).toHaveLength(1);
-    expect(result.decisions[0]!.actor).toBe('max');
+    expect(result.decisions.map((decision) => [decision.actor, decision.counted, decision.rule])).toEqual([
+      ['mia', false, 'ignored: made before the run started at 2026-11-24 09:00 UTC'],
+      ['max', true, 'counted: member of acme/managers'],
+    ]);
   });
 
   it('a decision while no gate is open is recorded and ignored', () => {

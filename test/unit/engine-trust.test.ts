@@ -100,7 +100,7 @@ describe('a command counts only as first posted', () => {
     const edited: FactEvent = { ...decline, body: '/approve', edited: true };
     const later = judge(DECLINE_FAILS, [edited], { verdicts: stored(first) });
     expect(later.run).toEqual(first.run);
-    expect(later.steps).toEqual(first.steps.map((step) => (step.id === 'review' ? { ...step, outputs: { declined_by: ['mia'] } } : step)));
+    expect(later.steps).toEqual(first.steps);
     expect(later.effects).toEqual(first.effects);
     expect(later.decisions[0]).toMatchObject({ decision: 'decline', counted: true });
   });
