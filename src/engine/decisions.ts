@@ -9,7 +9,7 @@ import type { Decision, Verdict } from './facts.js';
 import { judge, label, short, tally, type Ballot } from './gate.js';
 import type { DecisionRecord, GateState, RunState, Vote } from './state.js';
 import { addEffect, clip, key, note } from './ledger.js';
-import { leave } from './run.js';
+import { leave } from './transitions.js';
 
 export interface Candidate {
   actor?: string;

@@ -3,10 +3,8 @@
  * keys and results.
  */
 import { iso, type EngineContext } from './effects.js';
-import type { FactEvent } from './facts.js';
 import { short } from './gate.js';
 import type { Effect, EffectBody, RunState } from './state.js';
-import { finish } from './run.js';
 
 export function addEffect(
   state: RunState,
@@ -17,25 +15,6 @@ export function addEffect(
   state.effects.push({ ...body, key: meta.key, step: meta.step, attempt: meta.attempt, at: iso(meta.at), cause: meta.cause, origin: meta.origin, status: 'pending' });
   note(state, meta.at, meta.step, `effect ${describeEffect(body)}`);
 }
-
-export function effectResult(context: EngineContext, state: RunState, event: Extract<FactEvent, { type: 'effect' }>, at: number): void {
-  const effect = state.effects.find((candidate) => candidate.key === event.key);
-  if (event.pending) {
-    note(state, at, effect?.step, `fault: ${event.error ?? 'unknown error'}`);
-    return;
-  }
-  if (!effect) return;
-  effect.status = event.ok ? 'applied' : 'failed';
-  if (event.error !== undefined) effect.error = event.error;
-  if (event.ok) return;
-  note(state, at, effect.step, `${effect.type} failed: ${event.error ?? 'unknown error'}`);
-  const step = context.flow.byId.get(effect.step);
-  if (effect.origin !== 'action' || step?.onError !== 'fail' || state.status === 'failed' || state.status === 'cancelled') return;
-  state.steps[step.id]!.status = 'failed';
-  state.status = 'waiting';
-  finish(state, 'failed', at, `${step.id}: ${effect.type} failed: ${event.error ?? 'unknown error'}`);
-}
-
 
 export const key = (context: EngineContext, step: string, attempt: number): string => `${context.facts.run.id}:${step}:${attempt}`;
 

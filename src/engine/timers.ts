@@ -9,10 +9,9 @@ import { readableTime, templateView, type EngineContext } from './effects.js';
 import type { Decision } from './facts.js';
 import type { EffectBody, RunState } from './state.js';
 import { castVote, recordDecision, settleGates } from './decisions.js';
-import { describeWait } from './waits.js';
 import { addEffect, key, note } from './ledger.js';
 import { gateVariables, label } from './gate.js';
-import { APP_ACTOR, leave } from './run.js';
+import { APP_ACTOR, describeWait, leave } from './transitions.js';
 
 /** Reminders per escalation rung, so a forgotten PR is not pinged forever. */
 export const MAX_REMINDERS = 50;

@@ -2,29 +2,13 @@
  * Waits: what resumes a paused run (a label, a push, a check run, a callback).
  */
 import type { CompiledStep } from '../flow/compile.js';
-import { formatDuration } from '../flow/duration.js';
 import { iso, type EngineContext } from './effects.js';
 import type { FactEvent } from './facts.js';
 import { short } from './gate.js';
 import type { RunState } from './state.js';
 import { decide } from './decisions.js';
 import { note } from './ledger.js';
-import { leave } from './run.js';
-
-export function describeWait(wait: NonNullable<CompiledStep['wait']>): string {
-  switch (wait.kind) {
-    case 'callback':
-      return 'a callback';
-    case 'check_run':
-      return `check run "${wait.name}" to conclude ${wait.conclusions.join(' or ')}`;
-    case 'label':
-      return `label ${wait.label}`;
-    case 'push':
-      return 'a push';
-    case 'duration':
-      return formatDuration(wait.durationMs);
-  }
-}
+import { describeWait, leave } from './transitions.js';
 
 export function waitSatisfied(
   context: EngineContext,
