@@ -379,6 +379,7 @@ export function settleGates(context: EngineContext, state: RunState, at: number)
   }
   if (gates.every(([, gate]) => gate.status === 'approved')) {
     state.approvedSha = state.view.headSha;
+    state.approvedStep = step.id;
     const by = decidersOf(state, active.gates, 'approve');
     note(state, at, step.id, `approved at ${short(state.view.headSha)} by ${by.join(', ')} -> ${step.next}`);
     leave(context, state, 'approved', at, step.next, { approved_by: by, sha: state.view.headSha });

@@ -117,6 +117,8 @@ export interface RunState {
   effects: Effect[];
   history: HistoryEntry[];
   approvedSha?: string;
+  /** The gate step whose approval set `approvedSha`: where a merge the head moved past goes back to. */
+  approvedStep?: string;
   /** How the last gate or wait ended badly, to tell a declined run from a failed one. */
   lastSetback?: 'declined' | 'failed';
   /** The last gate that closed on its deadline, to explain late decisions. */

@@ -11,7 +11,7 @@ import { effectsOfAction, iso, templateView, type EngineContext } from './effect
 import type { FactEvent } from './facts.js';
 import type { RunState, RunStatus, StepStatus } from './state.js';
 import { addEffect, key, note } from './ledger.js';
-import { describeApprovers, describeNeed, gateVariables, label } from './gate.js';
+import { describeApprovers, describeNeed, gateVariables, label, short } from './gate.js';
 
 /** A validated flow cannot loop without a wait; this bounds a run all the same. */
 export const MAX_TRANSITIONS = 1000;
@@ -45,6 +45,17 @@ export function effectResult(context: EngineContext, state: RunState, event: Ext
   note(state, at, effect.step, `${effect.type} failed: ${event.error ?? 'unknown error'}`);
   const step = context.flow.byId.get(effect.step);
   if (effect.origin !== 'action' || step?.onError !== 'fail' || state.status === 'failed' || state.status === 'cancelled') return;
+  if (effect.type === 'merge' && state.approvedStep !== undefined && state.view.headSha !== effect.sha) {
+    // The head moved past the approved commit before the merge landed: the approval was for a commit no longer
+    // proposed, and nobody has approved the new one. Back to the gate, for the new head.
+    const gate = state.approvedStep;
+    note(state, at, effect.step, `the head moved to ${short(state.view.headSha)} before the merge of ${short(effect.sha)}: back to ${gate} for the new head`);
+    state.steps[step.id]!.status = 'failed';
+    Object.assign(state, { status: 'waiting', closesPr: false });
+    for (const field of ['reason', 'endedAt', 'approvedSha', 'approvedStep'] as const) delete state[field];
+    transition(context, state, gate, at);
+    return;
+  }
   state.steps[step.id]!.status = 'failed';
   state.status = 'waiting';
   finish(state, 'failed', at, `${step.id}: ${effect.type} failed: ${event.error ?? 'unknown error'}`);

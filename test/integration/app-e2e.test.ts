@@ -122,7 +122,7 @@ describe('the app on the sandbox', () => {
     expect(sandbox.requests).toEqual(['POST /graphql', 'POST /graphql', 'POST /graphql', 'POST /graphql', 'POST /graphql', 'POST /graphql']);
   });
 
-  it('a merge refused because the head moved is reported as "head moved"', async () => {
+  it('a merge refused because the head moved says so, and the run goes back to its gate for the new head', async () => {
     const flow = `name: gate
 on: { pull_request: {} }
 steps:
@@ -140,7 +140,9 @@ steps:
     await sandbox.label(REPO, pr.number, 'dev', 'ship-it');
     expect(sandbox.pullRequest(REPO, pr.number).merged).toBe(false);
     const [run] = sandbox.checkRunsFor(moved);
-    expect(run).toMatchObject({ status: 'completed', conclusion: 'failure', output: { title: 'Failed: ship: merge failed: 409: head moved' } });
+    expect(run).toMatchObject({ status: 'in_progress', output: { title: 'Waiting for 1 more approval(s) from @acme/managers' } });
+    expect(run!.output.text).toContain('merge failed: 409: head moved');
+    expect(run!.output.text).toContain('back to review for the new head');
     expect(sandbox.checkRunsFor(approved)[0]).toMatchObject({ conclusion: 'neutral', output: { title: `Moved to ${moved.slice(0, 7)}` } });
     expect(sandbox.requests.filter((request) => request.startsWith('PUT')).length).toBe(1);
   });

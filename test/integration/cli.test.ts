@@ -119,7 +119,7 @@ describe('flowgate simulate', () => {
     expect(result.code).toBe(6);
   });
 
-  it('a merge at a commit that is no longer the head fails as it would on GitHub', async () => {
+  it('a merge at a commit that is no longer the head is refused as on GitHub, and the run goes back to its gate', async () => {
     const flow = temp('cool-off.yml', [
       'name: cool-off',
       'on: { pull_request: {} }',
@@ -140,8 +140,8 @@ describe('flowgate simulate', () => {
     const result = await cli('simulate', '--flows', flow, '--scenario', scenario, '--json');
     const [run] = JSON.parse(result.out).runs;
     expect(run.effects).toMatchObject([{ type: 'merge', sha: 'a1a1a1a', status: 'failed', error: '409: head moved' }]);
-    expect(run.run).toMatchObject({ status: 'failed', reason: 'ship: merge failed: 409: head moved' });
-    expect(result.code).toBe(6);
+    expect(run.run).toMatchObject({ status: 'waiting', current: ['review'] });
+    expect(result.code).toBe(7);
   });
 
   it('someone who pushes and then approves is a committer in the simulator too', async () => {
