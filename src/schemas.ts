@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { Flow } from './flow/schema.js';
 import { Scenario } from './simulate/scenario.js';
-import { CallbackBody } from './github/callback-token.js';
+import { CallbackBody } from './github/callbacks/token.js';
 import { SimulationOutput, StatusOutput, ValidationOutput } from './cli/output-schema.js';
 
 const toJson = (schema: z.ZodType): object => z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input' });

@@ -16,8 +16,8 @@ import { createProbot, run, type Probot } from 'probot';
 import { appHttpHandler, DEFAULT_WEBHOOK_PATH } from './app/http-handler.js';
 import { flowgateApp } from './app/probot-app.js';
 import { parseDuration } from './flow/duration.js';
-import { probotTransport } from './github/transport-octokit.js';
-import { requestTimeoutFromEnv } from './github/transport-timeout.js';
+import { probotTransport } from './github/transport/octokit.js';
+import { requestTimeoutFromEnv } from './github/transport/timeout.js';
 
 function fail(message: string): never {
   console.error(`flowgate: ${message}`);

@@ -5,9 +5,10 @@
  * a button that POSTs.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { verifyToken } from '../github/callback-token.js';
+import { verifyToken } from '../github/callbacks/token.js';
 import { statusOf } from '../github/client.js';
-import { CALLBACK_PATH, type Outcome } from '../github/handle.js';
+import { CALLBACK_PATH } from '../github/callbacks/links.js';
+import type { Outcome } from '../github/handle.js';
 import { LockBusy } from '../github/lock.js';
 import { readCapped, refuseOversize } from './webhook-route.js';
 

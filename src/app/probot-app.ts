@@ -6,9 +6,9 @@ import type { ApplicationFunctionOptions, Probot } from 'probot';
 import { callbackRoute } from './callback-route.js';
 import { sweep, type SweepReport } from '../github/sweep.js';
 import { lazyRedisLock, type Lock } from '../github/lock.js';
-import { GitHubCache } from '../github/cache.js';
+import { GitHubCache } from '../github/facts/cache.js';
 import type { GitHubClient } from '../github/client.js';
-import { connectionsFromEnv, type Connections } from '../github/connections.js';
+import { connectionsFromEnv, type Connections } from '../github/effects/connections.js';
 import { completeCallback, handleWebhook, PullRequestQueue } from '../github/handle.js';
 
 export interface AppOptions {

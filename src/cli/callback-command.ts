@@ -3,8 +3,8 @@
  * result to the callback link the flow gave it, and exits 0 when Flowgate took
  * it, 8 when Flowgate refused it (the message says why), 2 for bad arguments.
  */
-import { CallbackBody } from '../github/callback-token.js';
-import { timedFetch } from '../github/transport-timeout.js';
+import { CallbackBody } from '../github/callbacks/token.js';
+import { timedFetch } from '../github/transport/timeout.js';
 import { parseDuration } from '../flow/duration.js';
 import { ExitCode, UsageError } from './exit-codes.js';
 import type { CliIO } from './io.js';

@@ -1,8 +1,8 @@
 import { Octokit } from '@octokit/rest';
-import { GitHubCache } from '../github/cache.js';
+import { GitHubCache } from '../github/facts/cache.js';
 import { statusOf, type GitHubClient } from '../github/client.js';
 import { readStatus } from '../github/status.js';
-import { requestTimeoutFromEnv, timedFetch } from '../github/transport-timeout.js';
+import { requestTimeoutFromEnv, timedFetch } from '../github/transport/timeout.js';
 import { ExitCode, UsageError } from './exit-codes.js';
 import type { CliIO } from './io.js';
 

@@ -5,33 +5,34 @@
  * Every adapter (Probot server, Action) calls this; none has logic of its own.
  */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
 import { compileFlow, type CompiledFlow } from '../flow/compile.js';
 import { evaluate, type EvaluateOptions } from '../engine/evaluate.js';
 import type { Evaluation } from '../engine/state.js';
-import { DEFAULT_TRIGGER_TYPES, matchTrigger, type PullRequestAction } from '../engine/triggers.js';
-import { applyEffects, EffectPending, type Observed } from './apply.js';
-import type { DecisionLinks } from './requests.js';
-import { CallbackBody, signToken, verifyToken } from './callback-token.js';
-import { buttonsFor, findAllRuns, findRuns, supersede, writeCheckRun, type StoredRun } from './check-runs.js';
-import { completeDuplicates } from './effects-duplicate-runs.js';
-import { checkRunOutput, type HistoryLinks } from './history.js';
-import type { GitHubCache } from './cache.js';
+import { applyEffects, EffectPending, type Observed } from './effects/apply.js';
+import type { DecisionLinks } from './effects/requests.js';
+import { CallbackBody, verifyToken } from './callbacks/token.js';
+import { decisionLinksFor, evaluateOptions, type CallbackConfig } from './callbacks/links.js';
+import { buttonsFor, findAllRuns, findRuns, supersede, writeCheckRun } from './history/check-runs.js';
+import type { StoredRun } from './history/stored-run.js';
+import { completeDuplicates } from './history/duplicate-runs.js';
+import { checkRunOutput, type HistoryLinks } from './history/render.js';
+import type { GitHubCache } from './facts/cache.js';
 import { statusOf, type GitHubClient, type RepoRef } from './client.js';
-import type { Connections } from './connections.js';
+import type { Connections } from './effects/connections.js';
 import { noLock, type Lock } from './lock.js';
-import { readFlows, type FlowSet } from './flow-source.js';
-import { gatherFacts, needsOf, PullRequestNotFound, type GatheredFacts, type Needs } from './gather.js';
-import { newRecord, rememberFault, type AppRecord } from './record.js';
-import { acceptCallback, type CallbackEvent } from './callback-accept.js';
+import { readFlows, type FlowSet } from './facts/flow-source.js';
+import { gatherFacts, needsOf, PullRequestNotFound, type GatheredFacts, type Needs } from './facts/gather.js';
+import { rememberFault, type AppRecord } from './history/record.js';
+import { acceptCallback, type CallbackEvent } from './callbacks/accept.js';
 import { rememberMoves, runFacts } from './run-facts.js';
-import { runIdentity, sameGeneration } from './run-identity.js';
+import { Payload } from './payload.js';
+import { startRuns } from './start-runs.js';
 import { relevance, WAITING_LABEL, type AppIdentity } from './relevance.js';
-import { upsertSticky } from './sticky.js';
+import { upsertSticky } from './history/sticky.js';
 
 export interface HandlerDeps {
   gh: GitHubClient;
-  /** Kept for the life of the app instance; see cache.ts. */
+  /** Kept for the life of the app instance; see facts/cache.ts. */
   cache: GitHubCache;
   queue: PullRequestQueue;
   /** Across replicas (Redis), or none. */
@@ -41,7 +42,7 @@ export interface HandlerDeps {
   now: () => number;
   log: (message: string) => void;
   /** Where the app's callback route is reachable, and the secret tokens are signed with. */
-  callbacks?: { publicUrl: string; secret: string };
+  callbacks?: CallbackConfig;
 }
 
 export interface Outcome {
@@ -57,21 +58,6 @@ interface PrEvent {
   callback?: CallbackEvent;
 }
 
-/** The fields of a webhook payload the handler reads; GitHub sends many more. */
-const Payload = z.looseObject({
-  action: z.string().optional(),
-  sender: z.looseObject({ login: z.string() }).optional(),
-  repository: z.looseObject({ name: z.string(), owner: z.looseObject({ login: z.string() }), default_branch: z.string() }).optional(),
-  pull_request: z.looseObject({ number: z.int(), html_url: z.string().optional(), head: z.looseObject({ sha: z.string() }) }).optional(),
-  issue: z.looseObject({ number: z.int() }).optional(),
-  comment: z.looseObject({ id: z.int().optional(), body: z.string().nullable() }).optional(),
-  before: z.string().optional(),
-  after: z.string().optional(),
-  check_run: z.looseObject({ id: z.int(), head_sha: z.string(), pull_requests: z.array(z.looseObject({ number: z.int() })).optional() }).optional(),
-  requested_action: z.looseObject({ identifier: z.string() }).nullable().optional(),
-  installation: z.looseObject({ id: z.int() }).optional(),
-});
-type Payload = z.infer<typeof Payload>;
 
 /** Events on one PR are handled one at a time, so two racing webhooks cannot both apply an effect. */
 export class PullRequestQueue {
@@ -269,38 +255,6 @@ async function handlePullRequest(deps: HandlerDeps & { signal?: AbortSignal }, e
   return outcome;
 }
 
-const DAY_MS = 24 * 3600 * 1000;
-export const CALLBACK_PATH = '/flowgate/callback';
-
-/**
- * The signer the engine renders callback links with; absent when callbacks are not
- * configured. A token is valid from when its link was rendered until a day after
- * the wait's timeout (a week and a day without one).
- */
-function evaluateOptions(deps: HandlerDeps, repo: RepoRef, number: number, installation: number | undefined): EvaluateOptions & { decisionLinks?: DecisionLinks } {
-  const config = deps.callbacks;
-  if (!config || installation === undefined) return {};
-  const sign = (run: string, step: string, attempt: number, exp: number, connection?: string) =>
-    signToken({ v: 1, repo: `${repo.owner}/${repo.name}`, pr: number, installation, run, step, attempt, exp, ...(connection ? { connection } : {}) }, config.secret);
-  const base = `${config.publicUrl.replace(/\/+$/, '')}${CALLBACK_PATH}`;
-  return {
-    callbackLink: ({ run, step, attempt, from, timeoutMs }) => {
-      const token = sign(run, step, attempt, Math.floor((from + (timeoutMs ?? 7 * DAY_MS) + DAY_MS) / 1000));
-      return { token, url: `${base}?token=${token}` };
-    },
-  };
-}
-
-/** Approve and Decline links for a chat message about a run's gate: a week to decide, vouched for by the connection's secret. */
-function decisionLinksFor(deps: HandlerDeps, repo: RepoRef, number: number, installation: number | undefined, run: string): DecisionLinks | undefined {
-  const config = deps.callbacks;
-  if (!config || installation === undefined) return undefined;
-  return ({ step, attempt }, connection) => {
-    const token = signToken({ v: 1, repo: `${repo.owner}/${repo.name}`, pr: number, installation, run, step, attempt, exp: Math.floor((deps.now() + 7 * DAY_MS) / 1000), connection }, config.secret);
-    const base = `${config.publicUrl.replace(/\/+$/, '')}${CALLBACK_PATH}?token=${token}`;
-    return { approve: `${base}&decision=approve`, decline: `${base}&decision=decline` };
-  };
-}
 
 /**
  * Keeps the sweep's index: the waiting label is on the PR exactly while one of
@@ -340,45 +294,6 @@ function validFlows(set: FlowSet | undefined, log: (message: string) => void): C
 }
 
 const STATUS_COMMAND = /^\s*\/flowgate\s+status\b/im;
-
-const STARTING_ACTIONS = new Set<string>(['opened', 'reopened', 'synchronize', 'ready_for_review', 'labeled', 'unlabeled', 'edited']);
-
-/**
- * New runs. A PR event a flow's trigger names starts that flow. Any other event,
- * and the sweep, starts a flow that matches the PR as it is now and has no run on
- * the PR yet: the event that should have started it failed. Never a run beside
- * one of the same flow still waiting (it follows the PR), and never a second run
- * of the same identity, whatever became of the first (see run-identity.ts).
- * The run starts now: decisions made before it do not count.
- */
-function startRuns(name: string, payload: Payload, facts: GatheredFacts, flows: readonly CompiledFlow[], found: readonly StoredRun[], version: string | undefined, number: number, now: number): StoredRun[] {
-  if (facts.state !== 'OPEN' || version === undefined) return [];
-  const action = name === 'pull_request' && STARTING_ACTIONS.has(payload.action ?? '') ? (payload.action as PullRequestAction) : undefined;
-  const head = facts.pr.head_sha;
-  return flows
-    .filter((flow) => {
-      const runs = found.filter((run) => run.record.run.flow === flow.name);
-      if (runs.some((run) => run.status !== 'completed')) return false;
-      const id = runIdentity(number, flow.name, head, facts.reopens);
-      // A run that started on another commit and ended on this one (its merge refused: the head moved) does not
-      // stand in for a run of this commit; one that started here does, whatever its id.
-      const startedHere = (run: StoredRun) => run.sha === head && (run.record.run.head_sha ?? head) === head && sameGeneration(run.record.run.id, facts.reopens);
-      if (runs.some((run) => run.record.run.id === id || startedHere(run))) return false;
-      if (action && matchTrigger(flow, facts.pr, action).matched) return true;
-      if (runs.some((run) => sameGeneration(run.record.run.id, facts.reopens))) return false;
-      return (flow.flow.on.pull_request.types ?? DEFAULT_TRIGGER_TYPES).some((type) => matchTrigger(flow, facts.pr, type).matched);
-    })
-    .map((flow) => {
-      const record: AppRecord = newRecord({
-        id: runIdentity(number, flow.name, head, facts.reopens),
-        flow: flow.name,
-        version,
-        started_at: new Date(now).toISOString(),
-        head_sha: head,
-      });
-      return { checkRunId: 0, sha: head, status: 'queued', record };
-    });
-}
 
 /** Evaluates, applies what is pending, and evaluates again until nothing is (effects can trigger more effects). */
 async function settle(

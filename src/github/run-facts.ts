@@ -1,14 +1,14 @@
 /**
  * A run's facts: what GitHub shows of the PR, the head moves that bind its
- * decisions (heads.ts), and what the run's record adds.
+ * decisions (facts/heads.ts), and what the run's record adds.
  */
 import type { FactEvent, Facts } from '../engine/facts.js';
 import type { RepoRef } from './client.js';
-import type { GatheredFacts } from './gather.js';
-import { headMoves, type Heads } from './heads.js';
-import { recordEvents, type AppRecord } from './record.js';
+import type { GatheredFacts } from './facts/gather.js';
+import { headMoves, type Heads } from './facts/heads.js';
+import { recordEvents, type AppRecord } from './history/record.js';
 
-/** Which commit was the head when, for a run: from its start, its record and GitHub's own times (see heads.ts). */
+/** Which commit was the head when, for a run: from its start, its record and GitHub's own times (see facts/heads.ts). */
 export function runHeads(gathered: GatheredFacts, record: AppRecord): Heads & { start: string } {
   const start = record.run.head_sha ?? record.pushes[0]?.before ?? gathered.pr.head_sha;
   const heads = headMoves({

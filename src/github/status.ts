@@ -5,11 +5,11 @@
 import { compileFlow } from '../flow/compile.js';
 import { evaluate } from '../engine/evaluate.js';
 import type { Evaluation } from '../engine/state.js';
-import type { GitHubCache } from './cache.js';
-import { findRuns } from './check-runs.js';
+import type { GitHubCache } from './facts/cache.js';
+import { findRuns } from './history/check-runs.js';
 import type { GitHubClient, RepoRef } from './client.js';
-import { readFlows } from './flow-source.js';
-import { gatherFacts, needsOf } from './gather.js';
+import { readFlows } from './facts/flow-source.js';
+import { gatherFacts, needsOf } from './facts/gather.js';
 import { runFacts } from './run-facts.js';
 
 export interface RunStatus {

@@ -1,5 +1,5 @@
 /**
- * The sweep: first redelivers webhooks that failed (transport-redelivery.ts),
+ * The sweep: first redelivers webhooks that failed (transport/redelivery.ts),
  * then wakes runs whose timers are due (escalations, reminders, deadlines)
  * when no event would. It asks GitHub for the PRs the app marked as waiting on
  * a timer, one search per installation, and evaluates each one's runs at now.
@@ -10,7 +10,7 @@
 import { statusOf, type GitHubClient } from './client.js';
 import { sweepPullRequest, type HandlerDeps } from './handle.js';
 import { WAITING_LABEL } from './relevance.js';
-import { redeliverFailed, type RedeliveryOptions } from './transport-redelivery.js';
+import { redeliverFailed, type RedeliveryOptions } from './transport/redelivery.js';
 
 export interface SweepDeps extends Omit<HandlerDeps, 'gh'> {
   /** The app itself (JWT), to list installations and deliveries. */

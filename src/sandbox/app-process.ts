@@ -17,7 +17,7 @@ import { Probot } from 'probot';
 import { appHttpHandler } from '../app/http-handler.js';
 import { flowgateApp } from '../app/probot-app.js';
 import type { SweepReport } from '../github/sweep.js';
-import { requestTimeoutFromEnv, timedFetch } from '../github/transport-timeout.js';
+import { requestTimeoutFromEnv, timedFetch } from '../github/transport/timeout.js';
 import { UnthrottledOctokit, WEBHOOK_PATH } from './with-app.js';
 
 const env = process.env;

@@ -9,11 +9,11 @@ import type { AddressInfo } from 'node:net';
 import { Probot } from 'probot';
 import { appHttpHandler, DEFAULT_WEBHOOK_PATH } from '../app/http-handler.js';
 import { flowgateApp } from '../app/probot-app.js';
-import type { Connections } from '../github/connections.js';
+import type { Connections } from '../github/effects/connections.js';
 import type { Lock } from '../github/lock.js';
 import type { SweepReport } from '../github/sweep.js';
-import { flowgateOctokit } from '../github/transport-octokit.js';
-import { DEFAULT_REQUEST_TIMEOUT_MS, timedFetch } from '../github/transport-timeout.js';
+import { flowgateOctokit } from '../github/transport/octokit.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS, timedFetch } from '../github/transport/timeout.js';
 import { Sandbox, type SandboxOptions } from './sandbox.js';
 
 export interface AppOnSandbox {

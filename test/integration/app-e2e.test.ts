@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { decodeRecord } from '../../src/github/record.js';
-import { commentText } from '../../src/github/effects-markers.js';
+import { decodeRecord } from '../../src/github/history/record.js';
+import { commentText } from '../../src/github/history/markers.js';
 import { startAppOnSandbox, type AppOnSandbox } from '../../src/sandbox/with-app.js';
 import { GATE_FLOW } from '../helpers.js';
 

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { signToken, type Claims } from '../../src/github/callback-token.js';
-import { signBody } from '../../src/github/connections.js';
+import { signToken, type Claims } from '../../src/github/callbacks/token.js';
+import { signBody } from '../../src/github/effects/connections.js';
 import { main } from '../../src/cli/main.js';
-import { decodeRecord } from '../../src/github/record.js';
+import { decodeRecord } from '../../src/github/history/record.js';
 import { startReceiver } from '../../src/sandbox/receiver.js';
 import { startAppOnSandbox, type AppOnSandbox } from '../../src/sandbox/with-app.js';
 

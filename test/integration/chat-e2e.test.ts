@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { signIdentity } from '../../src/github/callback-token.js';
+import { signIdentity } from '../../src/github/callbacks/token.js';
 import { startReceiver } from '../../src/sandbox/receiver.js';
 import { startAppOnSandbox, type AppOnSandbox } from '../../src/sandbox/with-app.js';
 

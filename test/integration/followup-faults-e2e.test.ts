@@ -3,7 +3,7 @@
  * on its check run, not only in the app's log (issue 7, item 11).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { decodeRecord } from '../../src/github/record.js';
+import { decodeRecord } from '../../src/github/history/record.js';
 import { startAppOnSandbox, type AppOnSandbox } from '../../src/sandbox/with-app.js';
 import { GATE_FLOW } from '../helpers.js';
 

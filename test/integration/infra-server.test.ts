@@ -170,7 +170,7 @@ describe('the callback route answers bad input with a 4xx and a message', () => 
 
   it('a callback whose PR is locked by another replica answers 503 with retry-after, not 500', async () => {
     // A validly signed token, so the callback gets as far as the lock.
-    const { signToken } = await import('../../src/github/callback-token.js');
+    const { signToken } = await import('../../src/github/callbacks/token.js');
     const token = signToken({ v: 1, repo: 'acme/web', pr: 7, installation: 1, run: 'r', step: 's', attempt: 1, exp: Math.floor(Date.now() / 1000) + 3600 }, 'callback-secret');
     const response = await fetch(`${url}/flowgate/callback`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token, result: 'success' }) });
     expect(response.status).toBe(503);

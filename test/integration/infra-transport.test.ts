@@ -8,8 +8,8 @@ import type { AddressInfo } from 'node:net';
 import nock from 'nock';
 import { Probot } from 'probot';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { probotTransport } from '../../src/github/transport-octokit.js';
-import { requestTimeoutFromEnv, timedFetch } from '../../src/github/transport-timeout.js';
+import { probotTransport } from '../../src/github/transport/octokit.js';
+import { requestTimeoutFromEnv, timedFetch } from '../../src/github/transport/timeout.js';
 import { statusCommand } from '../../src/cli/status-command.js';
 
 const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });

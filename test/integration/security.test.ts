@@ -5,9 +5,9 @@
  * for claims that already held, pins them so they keep holding).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { commentText } from '../../src/github/effects-markers.js';
-import { decodeRecord } from '../../src/github/record.js';
-import { signToken } from '../../src/github/callback-token.js';
+import { commentText } from '../../src/github/history/markers.js';
+import { decodeRecord } from '../../src/github/history/record.js';
+import { signToken } from '../../src/github/callbacks/token.js';
 import { startAppOnSandbox, type AppOnSandbox } from '../../src/sandbox/with-app.js';
 import { GATE_FLOW } from '../helpers.js';
 

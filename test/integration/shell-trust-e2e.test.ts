@@ -3,7 +3,7 @@
  * a decision binds to, edited comments, redelivered and lost webhooks.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { decodeRecord } from '../../src/github/record.js';
+import { decodeRecord } from '../../src/github/history/record.js';
 import { startReceiver } from '../../src/sandbox/receiver.js';
 import { startAppOnSandbox, type AppOnSandbox } from '../../src/sandbox/with-app.js';
 import { GATE_FLOW } from '../helpers.js';

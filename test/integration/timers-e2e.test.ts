@@ -1,4 +1,4 @@
-import { commentText } from '../../src/github/effects-markers.js';
+import { commentText } from '../../src/github/history/markers.js';
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startAppOnSandbox, type AppOnSandbox } from '../../src/sandbox/with-app.js';

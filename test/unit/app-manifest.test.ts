@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import yaml from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import type { Effect } from '../../src/engine/state.js';
-import { requestsFor } from '../../src/github/requests.js';
+import { requestsFor } from '../../src/github/effects/requests.js';
 
 const manifest = yaml.load(readFileSync(new URL('../../app.yml', import.meta.url), 'utf8')) as {
   default_permissions: Record<string, string>;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CallbackBody, signToken, tokenId, verifyToken, type Claims } from '../../src/github/callback-token.js';
+import { CallbackBody, signToken, tokenId, verifyToken, type Claims } from '../../src/github/callbacks/token.js';
 
 const NOW = Date.parse('2026-11-24T09:00:00Z');
 const claims: Claims = { v: 1, repo: 'acme/widgets', pr: 7, installation: 1, run: 'run1', step: 'agent', attempt: 1, exp: NOW / 1000 + 3600 };

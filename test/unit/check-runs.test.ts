@@ -1,9 +1,9 @@
 import { validate } from '@octokit/graphql-schema';
 import { describe, expect, it } from 'vitest';
 import type { GitHubClient } from '../../src/github/client.js';
-import { buttonsFor, checkRunRequest, findAllRuns, findRuns, MAX_ACTIONS, MAX_DESCRIPTION, MAX_IDENTIFIER, MAX_LABEL, writeCheckRun } from '../../src/github/check-runs.js';
-import { collapseRuns, duplicateRequest, mergeRecords } from '../../src/github/effects-duplicate-runs.js';
-import { decodeRecord, encodeRecord, newRecord, type AppRecord } from '../../src/github/record.js';
+import { buttonsFor, checkRunRequest, findAllRuns, findRuns, MAX_ACTIONS, MAX_DESCRIPTION, MAX_IDENTIFIER, MAX_LABEL, writeCheckRun } from '../../src/github/history/check-runs.js';
+import { collapseRuns, duplicateRequest, mergeRecords } from '../../src/github/history/duplicate-runs.js';
+import { decodeRecord, encodeRecord, newRecord, type AppRecord } from '../../src/github/history/record.js';
 import { FakeGitHub } from './effects-fake-github.js';
 import { flowOf, GATE_FLOW, review, run } from '../helpers.js';
 

@@ -1,7 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deliver, signBody } from '../../src/github/connections.js';
+import { deliver, signBody } from '../../src/github/effects/connections.js';
 
 let server: Server;
 let url: string;

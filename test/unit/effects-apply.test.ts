@@ -8,10 +8,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Effect } from '../../src/engine/state.js';
-import { applyEffects, EffectPending } from '../../src/github/apply.js';
-import type { Connections } from '../../src/github/connections.js';
-import { STICKY_MARKER } from '../../src/github/history.js';
-import type { AppRecord } from '../../src/github/record.js';
+import { applyEffects, EffectPending } from '../../src/github/effects/apply.js';
+import type { Connections } from '../../src/github/effects/connections.js';
+import { STICKY_MARKER } from '../../src/github/history/render.js';
+import type { AppRecord } from '../../src/github/history/record.js';
 import { asking, FakeGitHub, freshRecord, HEAD, Killed, NOW, pending, REPO, type Fault } from './effects-fake-github.js';
 
 // ---------------------------------------------------------------- a connection receiver on loopback

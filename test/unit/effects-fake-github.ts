@@ -6,8 +6,8 @@
  */
 import type { GitHubClient } from '../../src/github/client.js';
 import type { Effect, Evaluation } from '../../src/engine/state.js';
-import type { AppRecord } from '../../src/github/record.js';
-import { newRecord } from '../../src/github/record.js';
+import type { AppRecord } from '../../src/github/history/record.js';
+import { newRecord } from '../../src/github/history/record.js';
 
 export const HEAD = 'a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1';
 export const APP = 'flowgate[bot]';

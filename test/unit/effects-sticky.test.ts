@@ -4,10 +4,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { compileFlow } from '../../src/flow/compile.js';
-import { GitHubCache } from '../../src/github/cache.js';
-import { STICKY_MARKER, stickyComment } from '../../src/github/history.js';
-import { requestsFor } from '../../src/github/requests.js';
-import { upsertSticky } from '../../src/github/sticky.js';
+import { GitHubCache } from '../../src/github/facts/cache.js';
+import { STICKY_MARKER, stickyComment } from '../../src/github/history/render.js';
+import { requestsFor } from '../../src/github/effects/requests.js';
+import { upsertSticky } from '../../src/github/history/sticky.js';
 import { flowOf, GATE_FLOW, run } from '../helpers.js';
 import { APP, FakeGitHub, pending, REPO } from './effects-fake-github.js';
 

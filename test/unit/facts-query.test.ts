@@ -1,6 +1,6 @@
 import { validate } from '@octokit/graphql-schema';
 import { describe, expect, it } from 'vitest';
-import { appCommentsFrom, checkRunsFrom, eventsFrom, FACTS_QUERY, snapshotFrom, suitesFrom, type TimelineItem } from '../../src/github/facts-query.js';
+import { appCommentsFrom, checkRunsFrom, eventsFrom, FACTS_QUERY, snapshotFrom, suitesFrom, type TimelineItem } from '../../src/github/facts/pull-request-query.js';
 
 describe('the facts query', () => {
   it('is valid against GitHub\'s published GraphQL schema', () => {

@@ -1,8 +1,8 @@
 import { validate } from '@octokit/graphql-schema';
 import { describe, expect, it } from 'vitest';
 import type { GitHubClient } from '../../src/github/client.js';
-import { GitHubCache } from '../../src/github/cache.js';
-import { FLOWS_QUERY, readFlows } from '../../src/github/flow-source.js';
+import { GitHubCache } from '../../src/github/facts/cache.js';
+import { FLOWS_QUERY, readFlows } from '../../src/github/facts/flow-source.js';
 import { GATE_FLOW } from '../helpers.js';
 
 /** A client that answers the flows query from a table of commits, and counts requests. */

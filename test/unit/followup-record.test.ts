@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { evaluate } from '../../src/engine/evaluate.js';
 import type { FactEvent } from '../../src/engine/facts.js';
-import { decodeRecord, encodeRecord, MAX_FAULTS, newRecord, recordEvents, rememberFault } from '../../src/github/record.js';
+import { decodeRecord, encodeRecord, MAX_FAULTS, newRecord, recordEvents, rememberFault } from '../../src/github/history/record.js';
 import { factsOf, flowOf, GATE_FLOW, review, t } from '../helpers.js';
 
 const fresh = () => newRecord({ id: 'r1', flow: 'gate', version: 'f00d', started_at: '2026-11-24T09:00:00Z' });

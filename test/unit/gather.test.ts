@@ -2,9 +2,9 @@ import { validate } from '@octokit/graphql-schema';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { compileFlow } from '../../src/flow/compile.js';
 import type { GitHubClient } from '../../src/github/client.js';
-import type { TimelineItem } from '../../src/github/facts-query.js';
-import { GitHubCache } from '../../src/github/cache.js';
-import { gatherFacts, needsOf } from '../../src/github/gather.js';
+import type { TimelineItem } from '../../src/github/facts/pull-request-query.js';
+import { GitHubCache } from '../../src/github/facts/cache.js';
+import { gatherFacts, needsOf } from '../../src/github/facts/gather.js';
 import { flowOf } from '../helpers.js';
 
 interface World {

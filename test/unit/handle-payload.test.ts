@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GitHubCache } from '../../src/github/cache.js';
+import { GitHubCache } from '../../src/github/facts/cache.js';
 import type { GitHubClient } from '../../src/github/client.js';
 import { handleWebhook, PullRequestQueue } from '../../src/github/handle.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compileFlow } from '../../src/flow/compile.js';
-import { CHECK_RUN_TEXT_LIMIT, checkRunOutput, mermaidDiagram, STICKY_MARKER, stickyComment } from '../../src/github/history.js';
+import { CHECK_RUN_TEXT_LIMIT, checkRunOutput, mermaidDiagram, STICKY_MARKER, stickyComment } from '../../src/github/history/render.js';
 import { comment, flowOf, review, run } from '../helpers.js';
 
 const flow = flowOf(`name: payment

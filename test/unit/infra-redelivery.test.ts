@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { GitHubClient } from '../../src/github/client.js';
-import { redeliverFailed, type Delivery } from '../../src/github/transport-redelivery.js';
+import { redeliverFailed, type Delivery } from '../../src/github/transport/redelivery.js';
 import { sweep } from '../../src/github/sweep.js';
 
 const NOW = Date.parse('2026-11-24T12:00:00Z');

@@ -1,6 +1,6 @@
 import { validate } from '@octokit/graphql-schema';
 import { describe, expect, it } from 'vitest';
-import { peopleQuery } from '../../src/github/people-query.js';
+import { peopleQuery } from '../../src/github/facts/people-query.js';
 
 const repo = { owner: 'acme', name: 'widgets' };
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { fit } from '../../src/github/history.js';
-import { decodeRecord, encodeRecord, newRecord, OUTPUT_LIMIT, outputText, recordEvents, RecordTooLarge, type AppRecord } from '../../src/github/record.js';
+import { fit } from '../../src/github/history/render.js';
+import { decodeRecord, encodeRecord, newRecord, OUTPUT_LIMIT, outputText, recordEvents, RecordTooLarge, type AppRecord } from '../../src/github/history/record.js';
 
 const record = (): AppRecord => ({
   ...newRecord({ id: 'r1', flow: 'payment', version: 'f00d', started_at: '2026-11-24T09:00:00Z' }),

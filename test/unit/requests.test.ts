@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Effect } from '../../src/engine/state.js';
-import { deliveryOf, describeFailure, requestsFor } from '../../src/github/requests.js';
-import { commentText } from '../../src/github/effects-markers.js';
+import { deliveryOf, describeFailure, requestsFor } from '../../src/github/effects/requests.js';
+import { commentText } from '../../src/github/history/markers.js';
 import { flowOf, run } from '../helpers.js';
 
 const pr = { owner: 'acme', repo: 'widgets', number: 7 };

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { compileFlow } from '../../src/flow/compile.js';
 import { evaluate } from '../../src/engine/evaluate.js';
-import type { GatheredFacts } from '../../src/github/gather.js';
+import type { GatheredFacts } from '../../src/github/facts/gather.js';
 import { runFacts } from '../../src/github/run-facts.js';
-import { headMoves, type HeadFacts } from '../../src/github/heads.js';
-import { newRecord, type AppRecord } from '../../src/github/record.js';
+import { headMoves, type HeadFacts } from '../../src/github/facts/heads.js';
+import { newRecord, type AppRecord } from '../../src/github/history/record.js';
 import { comment, flowOf, GATE_FLOW, HEAD, NEXT, pr, t } from '../helpers.js';
 
 const A = HEAD;

@@ -12,7 +12,7 @@
  * carries the same `Idempotency-Key` (the effect's key), so a receiver that
  * keeps the keys it has seen acts once.
  */
-import { hmac } from './hmac.js';
+import { hmac } from '../hmac.js';
 
 export interface Connection {
   url: string;

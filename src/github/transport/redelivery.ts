@@ -7,7 +7,7 @@
  * sweep. Handling an event is idempotent, so a redelivery of an event that did
  * get handled (after GitHub stopped waiting) changes nothing.
  */
-import type { GitHubClient } from './client.js';
+import type { GitHubClient } from '../client.js';
 
 /** A delivery in GET /app/hook/deliveries (GitHub's "hook-delivery-item"). */
 export interface Delivery {

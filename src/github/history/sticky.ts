@@ -3,17 +3,17 @@
  * comment (by its login) that opens with the sticky marker on a line of its own.
  * No other comment of the app can open so: an effect's comment opens with its
  * effect marker, and text rendered into comments cannot make a marker (see
- * effects-markers.ts). A PR title that starts with the marker, rendered into a
+ * markers.ts). A PR title that starts with the marker, rendered into a
  * gate message, once made the app take that message for the sticky and overwrite it.
  *
  * Writing it is safe to repeat: the app's comments are read with the facts, a
  * POST is never retried by Octokit, and if a lost answer still left two, the
  * oldest is kept and the others deleted.
  */
-import type { GitHubCache } from './cache.js';
-import { statusOf, type GitHubClient, type RepoRef } from './client.js';
-import type { AppComment } from './effects-markers.js';
-import { STICKY_MARKER, stickyComment, type StickyRun } from './history.js';
+import type { GitHubCache } from '../facts/cache.js';
+import { statusOf, type GitHubClient, type RepoRef } from '../client.js';
+import type { AppComment } from './markers.js';
+import { STICKY_MARKER, stickyComment, type StickyRun } from './render.js';
 
 interface Comment {
   id: number;

@@ -4,7 +4,7 @@
  * not happen yet), or the app cannot know (a 5xx, a timeout, a dropped
  * connection: GitHub may have applied it before the answer was lost).
  */
-import { statusOf } from './client.js';
+import { statusOf } from '../client.js';
 
 export type Fault =
   | { kind: 'refused'; status: number; message: string }

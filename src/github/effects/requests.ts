@@ -2,8 +2,8 @@
  * What each effect asks of GitHub, as Octokit routes with parameters, or of a
  * connection. Pure, so the applier is a loop and tests can read the plan.
  */
-import type { Effect } from '../engine/state.js';
-import { effectComment } from './effects-markers.js';
+import type { Effect } from '../../engine/state.js';
+import { effectComment } from '../history/markers.js';
 
 export interface PullRequestRef {
   owner: string;

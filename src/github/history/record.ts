@@ -9,8 +9,8 @@
  */
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { z } from 'zod';
-import type { FactEvent } from '../engine/facts.js';
-import { hmac, sameSignature } from './hmac.js';
+import type { FactEvent } from '../../engine/facts.js';
+import { hmac, sameSignature } from '../hmac.js';
 
 const Time = z.string().datetime({ offset: true });
 const Decision = z.enum(['approve', 'decline']);

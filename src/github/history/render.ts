@@ -3,10 +3,10 @@
  * decision with its rule, every effect) and the sticky PR comment (a diagram of
  * the flow, who is awaited, the latest decisions). Pure: data in, Markdown out.
  */
-import type { CompiledFlow } from '../flow/compile.js';
-import { transitionsOf } from '../flow/compile.js';
-import type { Evaluation, RunStatus } from '../engine/state.js';
-import { neutraliseMarkers } from './effects-markers.js';
+import type { CompiledFlow } from '../../flow/compile.js';
+import { transitionsOf } from '../../flow/compile.js';
+import type { Evaluation, RunStatus } from '../../engine/state.js';
+import { neutraliseMarkers } from './markers.js';
 
 /** GitHub refuses a check run summary or text longer than this. */
 export const CHECK_RUN_TEXT_LIMIT = 65_535;

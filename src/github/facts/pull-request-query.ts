@@ -5,7 +5,7 @@
  * long timelines and large diffs. A test validates the query against GitHub's
  * published schema (@octokit/graphql-schema).
  */
-import type { ChangedFile, FactEvent, PullRequestSnapshot } from '../engine/facts.js';
+import type { ChangedFile, FactEvent, PullRequestSnapshot } from '../../engine/facts.js';
 
 export const FACTS_QUERY = /* GraphQL */ `
   query FlowgateFacts($owner: String!, $name: String!, $number: Int!, $timeline: String, $files: String, $withPr: Boolean!, $withFiles: Boolean!, $appId: Int, $withSuites: Boolean!) {

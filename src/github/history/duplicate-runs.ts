@@ -13,8 +13,8 @@
  * The caller writes the kept run first (its record changed, so it is written),
  * then closes the duplicates; a crash in between finds them all again next time.
  */
-import type { GitHubClient, RepoRef } from './client.js';
-import type { StoredRun } from './check-runs.js';
+import type { GitHubClient, RepoRef } from '../client.js';
+import type { StoredRun } from './stored-run.js';
 import type { AppRecord } from './record.js';
 
 export interface DuplicateRun {

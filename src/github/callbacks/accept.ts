@@ -3,14 +3,14 @@
  * once per token (once per vouched person for a chat link), and, when refused,
  * kept in the run's record with the answer given, so the history shows it.
  */
-import type { CompiledFlow } from '../flow/compile.js';
-import { evaluate, type EvaluateOptions } from '../engine/evaluate.js';
-import type { StoredRun } from './check-runs.js';
-import { identityMatches, tokenId, type CallbackBody, type Claims } from './callback-token.js';
-import type { RepoRef } from './client.js';
-import type { Connections } from './connections.js';
-import type { GatheredFacts } from './gather.js';
-import { runFacts } from './run-facts.js';
+import type { CompiledFlow } from '../../flow/compile.js';
+import { evaluate, type EvaluateOptions } from '../../engine/evaluate.js';
+import type { StoredRun } from '../history/stored-run.js';
+import { identityMatches, tokenId, type CallbackBody, type Claims } from './token.js';
+import type { RepoRef } from '../client.js';
+import type { Connections } from '../effects/connections.js';
+import type { GatheredFacts } from '../facts/gather.js';
+import { runFacts } from '../run-facts.js';
 
 export interface CallbackEvent {
   claims: Claims;

@@ -9,13 +9,13 @@
  * A commit's files and CODEOWNERS never change and are kept per commit; team
  * membership and permissions are kept for a minute.
  */
-import type { CompiledFlow } from '../flow/compile.js';
-import { lower } from '../flow/compile.js';
-import type { ChangedFile, FactEvent, PullRequestSnapshot } from '../engine/facts.js';
-import { parseCommand, parseReassign } from '../engine/decisions.js';
+import type { CompiledFlow } from '../../flow/compile.js';
+import { lower } from '../../flow/compile.js';
+import type { ChangedFile, FactEvent, PullRequestSnapshot } from '../../engine/facts.js';
+import { parseCommand, parseReassign } from '../../engine/decisions.js';
 import { PEOPLE_TTL_MS, type GitHubCache } from './cache.js';
-import type { GitHubClient, RepoRef } from './client.js';
-import { appCommentsFrom, checkRunsFrom, commitsFrom, eventsFrom, FACTS_QUERY, snapshotFrom, suitesFrom, type FactsPage, type PullRequestFields, type SuiteTime, type TimelineItem } from './facts-query.js';
+import type { GitHubClient, RepoRef } from '../client.js';
+import { appCommentsFrom, checkRunsFrom, commitsFrom, eventsFrom, FACTS_QUERY, snapshotFrom, suitesFrom, type FactsPage, type PullRequestFields, type SuiteTime, type TimelineItem } from './pull-request-query.js';
 import type { HeadMove } from './heads.js';
 import { peopleQuery, type ExtraFields } from './people-query.js';
 

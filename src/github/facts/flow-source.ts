@@ -5,10 +5,9 @@
  * file in .github/flows; what a commit holds never changes, so the parsed and
  * validated result is kept per commit.
  */
-import { DEFAULT_FLOWS_DIR } from '../flow/files.js';
-import { crossFileProblems, validateFlowText, type FlowFile } from '../flow/validate.js';
-import type { GitHubCache } from './cache.js';
-import type { GitHubClient, RepoRef } from './client.js';
+import { DEFAULT_FLOWS_DIR } from '../../flow/files.js';
+import { crossFileProblems, validateFlowText, type FlowFile } from '../../flow/validate.js';
+import type { GitHubClient, RepoRef } from '../client.js';
 
 export const FLOWS_QUERY = /* GraphQL */ `
   query FlowgateFlows($owner: String!, $name: String!, $expression: String!, $path: String!) {
@@ -44,8 +43,13 @@ export interface FlowSet {
   files: FlowFile[];
 }
 
+/** Where parsed flows are kept by commit: GitHubCache's, named here so the cache, which holds FlowSets, is not imported back. */
+export interface FlowCache {
+  readonly flowsByCommit: Map<string, FlowSet>;
+}
+
 /** The flows at a branch, tag or commit. An expression naming a branch is resolved each time; a commit SHA is cached. */
-export async function readFlows(gh: GitHubClient, repo: RepoRef, expression: string, cache: GitHubCache): Promise<FlowSet | undefined> {
+export async function readFlows(gh: GitHubClient, repo: RepoRef, expression: string, cache: FlowCache): Promise<FlowSet | undefined> {
   const byCommit = cache.flowsByCommit;
   const cached = byCommit.get(`${repo.owner}/${repo.name}@${expression}`);
   if (cached) return cached;

@@ -20,7 +20,7 @@
  * the head at the latest now. A move dated "now" must be stored, or it would
  * drift later with every event.
  */
-import type { SuiteTime } from './facts-query.js';
+import type { SuiteTime } from './pull-request-query.js';
 
 export interface HeadMove {
   at: string;

@@ -5,7 +5,7 @@
  * token is used once: the run's record keeps the ids of the tokens it took.
  */
 import { z } from 'zod';
-import { hmac, sameSignature } from './hmac.js';
+import { hmac, sameSignature } from '../hmac.js';
 
 export const Claims = z.strictObject({
   v: z.literal(1),

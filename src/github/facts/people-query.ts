@@ -3,7 +3,7 @@
  * judge, in one GraphQL request: one alias per team and per login. Values travel
  * as variables, never spliced into the query text.
  */
-import type { PullRequestSnapshot } from '../engine/facts.js';
+import type { PullRequestSnapshot } from '../../engine/facts.js';
 
 export interface PeopleQuery {
   query: string;

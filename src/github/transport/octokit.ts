@@ -6,10 +6,10 @@
  *   its delivery is redelivered by the sweep).
  * - A 5xx or a timeout may come after GitHub applied the request, so a POST is
  *   not retried unless its caller asks (GraphQL queries read, and are).
- * - Every request has a deadline (transport-timeout.ts).
+ * - Every request has a deadline (timeout.ts).
  */
 import { ProbotOctokit } from 'probot';
-import { timedFetch } from './transport-timeout.js';
+import { timedFetch } from './timeout.js';
 
 export const RATE_LIMIT_RETRIES = 2;
 export const LONGEST_RETRY_AFTER_S = 120;

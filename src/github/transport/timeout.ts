@@ -3,7 +3,7 @@
  * answers holds the PR's queue (and its lock) for as long as Node waits, and
  * every later event on that PR waits behind it.
  */
-import { formatDuration, parseDuration } from '../flow/duration.js';
+import { formatDuration, parseDuration } from '../../flow/duration.js';
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 

@@ -24,15 +24,15 @@
  *   event looks (a merge is looked at at once). A dispatch fails closed: "outcome
  *   unknown", never sent again. A connection's answer, or its silence, is its result.
  */
-import { describeEffect } from '../engine/ledger.js';
-import type { Effect, Evaluation } from '../engine/state.js';
-import type { GitHubClient, RepoRef } from './client.js';
-import { statusOf } from './client.js';
+import { describeEffect } from '../../engine/ledger.js';
+import type { Effect, Evaluation } from '../../engine/state.js';
+import type { GitHubClient, RepoRef } from '../client.js';
+import { statusOf } from '../client.js';
 import { deliver, envName, type Connections } from './connections.js';
-import { describeFault, faultOf, type Fault } from './effects-faults.js';
-import { postedComment, type AppComment } from './effects-markers.js';
-import { pullRequestState, type PullRequestState } from './effects-pull-state.js';
-import type { AppRecord } from './record.js';
+import { describeFault, faultOf, type Fault } from './faults.js';
+import { postedComment, type AppComment } from '../history/markers.js';
+import { pullRequestState, type PullRequestState } from './pull-state.js';
+import type { AppRecord } from '../history/record.js';
 import { deliveryOf, describeFailure, requestsFor, type DecisionLinks } from './requests.js';
 
 /** What GitHub showed of the PR when the event's facts were read. */

@@ -3,7 +3,7 @@
  * host). Immutable things are kept by commit; people for a minute; the sticky
  * comment's id until it is found missing.
  */
-import type { ChangedFile, PullRequestSnapshot } from '../engine/facts.js';
+import type { ChangedFile, PullRequestSnapshot } from '../../engine/facts.js';
 import type { FlowSet } from './flow-source.js';
 
 export const PEOPLE_TTL_MS = 60_000;

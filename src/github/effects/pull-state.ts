@@ -3,7 +3,7 @@
  * was refused or its answer lost, to tell "already merged at the approved
  * commit" (done) from "not merged" (failed, or still pending).
  */
-import type { GitHubClient, RepoRef } from './client.js';
+import type { GitHubClient, RepoRef } from '../client.js';
 
 export interface PullRequestState {
   state: 'OPEN' | 'CLOSED' | 'MERGED';

@@ -2,22 +2,14 @@
  * Runs live on GitHub as the app's check runs: one per flow run, on the PR's
  * head commit, carrying the history people read and the record the app reads
  * back. A push moves a waiting run to the new head. A check run's `external_id`
- * is its run's id; a run created twice is collapsed (effects-duplicate-runs.ts).
+ * is its run's id; a run created twice is collapsed (duplicate-runs.ts).
  */
-import type { Evaluation } from '../engine/state.js';
-import type { GitHubClient, RepoRef } from './client.js';
-import { checkRunOutput, fit, FLOWGATE_PREFIX, type HistoryLinks } from './history.js';
+import type { Evaluation } from '../../engine/state.js';
+import type { GitHubClient, RepoRef } from '../client.js';
+import { checkRunOutput, fit, FLOWGATE_PREFIX, type HistoryLinks } from './render.js';
 import { decodeRecord, outputText, type AppRecord } from './record.js';
-import { collapseRuns, type FoundRuns } from './effects-duplicate-runs.js';
-
-export interface StoredRun {
-  checkRunId: number;
-  /** The commit the check run is on. */
-  sha: string;
-  status: string;
-  record: AppRecord;
-  url?: string;
-}
+import { collapseRuns, type FoundRuns } from './duplicate-runs.js';
+import type { StoredRun } from './stored-run.js';
 
 interface RunsAnswer {
   repository: Record<string, { checkSuites?: { nodes: { checkRuns: { nodes: { databaseId: number; name: string; status: string; text: string | null; permalink: string }[] } }[] } } | null> | null;
