@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { readFlowFiles } from '../flow/files.js';
+import { readFlowFiles } from './flow-files.js';
 import { formatProblem } from '../flow/problem.js';
 import { parseScenario } from '../simulate/scenario.js';
 import { renderSimulation } from '../simulate/render.js';

@@ -1,4 +1,5 @@
-import { DEFAULT_FLOWS_DIR, readFlowFiles } from '../flow/files.js';
+import { DEFAULT_FLOWS_DIR } from '../flow/flows-dir.js';
+import { readFlowFiles } from './flow-files.js';
 import { formatProblem } from '../flow/problem.js';
 import { ExitCode } from './exit-codes.js';
 import type { CliIO } from './io.js';

@@ -6,12 +6,18 @@
 import type { AsyncLocalStorage } from 'node:async_hooks';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SECONDARY_RATE_LIMIT, type RequestInfo } from './faults.js';
+import { SECONDARY_RATE_LIMIT, type FaultSwitch, type RequestInfo } from './faults.js';
 import type { Router } from './router.js';
-import type { Sandbox } from './sandbox.js';
+import type { Clock } from './state.js';
 
 /** What serving reads and writes: the Sandbox's request logs, clock and faults, and its own in-flight state. */
-export interface HttpContext extends Pick<Sandbox, 'clock' | 'faults' | 'requests' | 'responses'> {
+export interface HttpContext {
+  readonly clock: Clock;
+  readonly faults: FaultSwitch;
+  /** Every API request, `METHOD /path`. */
+  readonly requests: string[];
+  /** Every REST answer given, for the conformance test. */
+  readonly responses: { method: string; path: string; status: number; body: unknown; fault?: string }[];
   readonly answer: Router;
   /** Set while a request is served: people acting in a fault hook must not wait for deliveries (one is in flight). */
   readonly serving: AsyncLocalStorage<true>;

@@ -4,7 +4,8 @@
  * and copies to mirrors for the tests that race two replicas.
  */
 import { createHmac } from 'node:crypto';
-import type { Sandbox } from './sandbox.js';
+import type { FaultSwitch } from './faults.js';
+import type { Clock } from './state.js';
 
 /** One attempt to deliver a webhook, as GitHub's delivery log keeps it. */
 export interface Delivery {
@@ -24,7 +25,16 @@ export interface Delivery {
 }
 
 /** The Sandbox's public settings a delivery reads, each time: tests change them between deliveries. */
-export type Hookshot = Pick<Sandbox, 'clock' | 'faults' | 'deliveries' | 'webhookUrl' | 'webhookSecret' | 'mirrorUrls' | 'deliveryCopies' | 'deliveryTimeoutMs'>;
+export interface Hookshot {
+  readonly clock: Clock;
+  readonly faults: FaultSwitch;
+  readonly deliveries: Delivery[];
+  readonly webhookUrl: string | undefined;
+  readonly webhookSecret: string;
+  readonly mirrorUrls: string[];
+  readonly deliveryCopies: number;
+  readonly deliveryTimeoutMs: number;
+}
 
 /** The webhooks waiting their turn, and the drain that delivers them. */
 export interface Outbox {

@@ -5,7 +5,7 @@
  * file in .github/flows; what a commit holds never changes, so the parsed and
  * validated result is kept per commit.
  */
-import { DEFAULT_FLOWS_DIR } from '../../flow/files.js';
+import { DEFAULT_FLOWS_DIR } from '../../flow/flows-dir.js';
 import { crossFileProblems, validateFlowText, type FlowFile } from '../../flow/validate.js';
 import type { GitHubClient, RepoRef } from '../client.js';
 

@@ -6,7 +6,6 @@
  */
 import { shaped } from '../openapi-shapes.js';
 import type { Route } from '../router.js';
-import type { Sandbox } from '../sandbox.js';
 import { NotFound, Refused } from '../state.js';
 import type { Delivery } from '../webhooks.js';
 
@@ -41,7 +40,16 @@ function item(delivery: Delivery) {
 /** The cursor names the first attempt of a page; GitHub's look like `v1_12077215967`. */
 const cursorOf = (deliveryId: number) => `v1_${deliveryId}`;
 
-export function deliveryRoutes(sandbox: Sandbox): Route[] {
+/** What the delivery routes read of the Sandbox: its log, its URLs, and a way to deliver again. */
+export interface DeliveryLog {
+  readonly deliveries: Delivery[];
+  readonly url: string;
+  readonly webhookUrl: string | undefined;
+  deliveryById(deliveryId: number): Delivery | undefined;
+  queueRedelivery(delivery: Delivery): void;
+}
+
+export function deliveryRoutes(sandbox: DeliveryLog): Route[] {
   const attempted = () => sandbox.deliveries.filter((delivery) => delivery.deliveredAt !== undefined);
   const find = (id: string) => {
     const delivery = sandbox.deliveryById(Number(id));

@@ -5,10 +5,9 @@
  */
 import type { SandboxContext } from '../context.js';
 import type { Route } from '../router.js';
-import type { Sandbox } from '../sandbox.js';
 import { checkRunRoutes } from './check-runs.js';
 import { commentRoutes } from './comments.js';
-import { deliveryRoutes } from './deliveries.js';
+import { deliveryRoutes, type DeliveryLog } from './deliveries.js';
 import { dispatchRoutes } from './dispatches.js';
 import { graphqlRoutes } from './graphql.js';
 import { installationRoutes } from './installations.js';
@@ -16,7 +15,7 @@ import { labelRoutes } from './labels.js';
 import { pullRoutes } from './pulls.js';
 import { searchRoutes } from './search.js';
 
-export function allRoutes(ctx: SandboxContext, sandbox: Sandbox): Route[] {
+export function allRoutes(ctx: SandboxContext, sandbox: DeliveryLog): Route[] {
   return [
     ...graphqlRoutes(ctx),
     ...installationRoutes(ctx),

@@ -1,9 +1,8 @@
+/** The CLI reads flow files from disk: the flow language itself never touches the file system. */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { MAX_FILE_BYTES } from './yaml-source.js';
-import { crossFileProblems, validateFlowText, type FlowFile } from './validate.js';
-
-export const DEFAULT_FLOWS_DIR = '.github/flows';
+import { MAX_FILE_BYTES } from '../flow/yaml-source.js';
+import { crossFileProblems, validateFlowText, type FlowFile } from '../flow/validate.js';
 const isFlowFile = (name: string): boolean => /\.ya?ml$/i.test(name);
 
 /** Reads and validates flow files; directories contribute their *.yml and *.yaml files, sorted. */
