@@ -2,14 +2,14 @@
  * Decisions: commands, labels, reviews, buttons and callbacks, judged against the
  * open gate's rules, recorded with the rule that decided, and counted.
  */
-import { fromMarkdown } from 'mdast-util-from-markdown';
 import { lower, type CompiledGate } from '../flow/compile.js';
 import { iso, readableTime, type EngineContext } from './effects.js';
 import type { Decision, Verdict } from './facts.js';
 import { judge, label, short, tally, type Ballot } from './gate.js';
-import type { DecisionRecord, GateState, RunState, Vote } from './state.js';
+import type { DecisionRecord, RunState } from './state.js';
 import { addEffect, clip, key, note } from './ledger.js';
 import { leave } from './transitions.js';
+import { castVote, decidersOf } from './votes.js';
 
 export interface Candidate {
   actor?: string;
@@ -39,54 +39,6 @@ export interface Candidate {
 export const REASON_LIMIT = 300;
 
 export const EDITED_RULE = 'ignored: the comment was edited before Flowgate judged it; a command counts only as first posted (post a new comment)';
-
-/**
- * `/approve [note]` or `/decline <reason>` on a line of its own in a top-level
- * paragraph, as CommonMark reads the comment: code (fenced, however many backticks,
- * or indented), quotes (lazy lines included), lists and HTML blocks are not commands.
- */
-export function parseCommand(body: string): { decision: Decision; reason?: string } | undefined {
-  if (!/\/(approve|decline)/i.test(body)) return undefined; // most comments: no command, no parse
-  for (const line of paragraphLines(body)) {
-    const match = /^\s*\/(approve|decline)(?:\s+(.*?))?\s*$/i.exec(line);
-    if (match) {
-      const reason = match[2]?.trim();
-      return { decision: match[1]!.toLowerCase() as Decision, ...(reason ? { reason } : {}) };
-    }
-  }
-  return undefined;
-}
-
-/** `/reassign @alice [@bob]` on a line of its own, read like the other commands: the logins named. */
-export function parseReassign(body: string): string[] {
-  if (!/\/reassign/i.test(body)) return [];
-  for (const line of paragraphLines(body)) {
-    const match = /^\s*\/reassign((?:\s+@[A-Za-z0-9][A-Za-z0-9-]{0,38})+)\s*$/i.exec(line);
-    if (match) return match[1]!.trim().split(/\s+/).map((mention) => mention.slice(1));
-  }
-  return [];
-}
-
-const paragraphCache = new Map<string, readonly string[]>();
-
-/**
- * The source lines of the comment's top-level paragraphs. Parsing costs far more
- * than the rest of an evaluation, and every evaluation of a PR reads the same
- * comments again, so answers are kept (a bounded memo, like `iso`).
- */
-function paragraphLines(body: string): readonly string[] {
-  let lines = paragraphCache.get(body);
-  if (lines === undefined) {
-    if (paragraphCache.size >= 10_000) paragraphCache.clear();
-    const found: string[] = [];
-    for (const node of fromMarkdown(body).children) {
-      if (node.type !== 'paragraph' || !node.position) continue;
-      found.push(...body.slice(node.position.start.offset, node.position.end.offset).split(/\r?\n/));
-    }
-    paragraphCache.set(body, (lines = found));
-  }
-  return lines;
-}
 
 /**
  * An approver hands an open gate to others: they may decide it from now on, and
@@ -295,21 +247,6 @@ function replay(context: EngineContext, state: RunState, at: number, candidate: 
   if (countedAny) settleGates(context, state, at);
 }
 
-/** Votes change only here, so the running count of approvals stays right. */
-export function castVote(gate: GateState, login: string, vote: Vote): void {
-  dropVote(gate, login);
-  gate.votes[login] = vote;
-  if (vote.decision === 'approve') gate.approvals += 1;
-}
-
-export function dropVote(gate: GateState, login: string): void {
-  const vote = gate.votes[login];
-  if (!vote) return;
-  delete gate.votes[login];
-  if (vote.decision === 'approve') gate.approvals -= 1;
-}
-
-/** Records a decision; `judged` when this evaluation gave its verdict (not a replay), which then joins the verdicts. */
 export function recordDecision(
   state: RunState,
   entry: { step: string; gate: string; attempt: number; candidate: Omit<Candidate, 'ref'> & { ref?: string }; at: number; counted: boolean; rule: string; teams?: string[] },
@@ -385,46 +322,3 @@ export function settleGates(context: EngineContext, state: RunState, at: number)
     leave(context, state, 'approved', at, step.next, { approved_by: by, sha: state.view.headSha });
   }
 }
-
-export function decidersOf(state: RunState, gates: Record<string, GateState>, decision: Decision): string[] {
-  const actors = new Set<string>();
-  for (const gate of Object.values(gates)) {
-    for (const vote of Object.values(gate.votes)) if (vote.decision === decision) actors.add(state.decisions[vote.record]!.actor);
-  }
-  return [...actors];
-}
-
-export function withdraw(state: RunState, ref: string, rule: string): void {
-  for (const gate of Object.values(state.active?.gates ?? {})) {
-    if (gate.status !== 'open') continue;
-    for (const [login, vote] of Object.entries(gate.votes)) {
-      if (vote.ref !== ref) continue;
-      dropVote(gate, login);
-      Object.assign(state.decisions[vote.record]!, { counted: false, status: 'withdrawn', rule });
-    }
-  }
-}
-
-export function invalidateOnPush(context: EngineContext, state: RunState, at: number, sha: string): void {
-  const active = state.active;
-  if (!active) return;
-  const step = context.flow.byId.get(active.step)!;
-  let voided = 0;
-  for (const gate of step.gates) {
-    const gateState = active.gates[gate.branch]!;
-    if (gateState.status !== 'open' || !gate.invalidateOnPush) continue;
-    for (const [login, vote] of Object.entries(gateState.votes)) {
-      // By commit, not by time: a vote recorded at the push's own instant is still on the old head.
-      if (state.decisions[vote.record]!.sha === sha) continue;
-      dropVote(gateState, login);
-      Object.assign(state.decisions[vote.record]!, {
-        counted: false,
-        status: 'invalidated',
-        rule: `ignored: made before the push at ${readableTime(at)} (invalidate_on_push)`,
-      });
-      voided += 1;
-    }
-  }
-  if (voided > 0) note(state, at, step.id, `push ${short(sha)} invalidated ${voided} approval(s)`);
-}
-

@@ -12,7 +12,7 @@
 import type { CompiledFlow } from '../../flow/compile.js';
 import { lower } from '../../flow/compile.js';
 import type { ChangedFile, FactEvent, PullRequestSnapshot } from '../../engine/facts.js';
-import { parseCommand, parseReassign } from '../../engine/decisions.js';
+import { parseCommand, parseReassign } from '../../engine/commands.js';
 import { PEOPLE_TTL_MS, type GitHubCache } from './cache.js';
 import type { GitHubClient, RepoRef } from '../client.js';
 import { appCommentsFrom, checkRunsFrom, commitsFrom, eventsFrom, FACTS_QUERY, snapshotFrom, suitesFrom, type FactsPage, type PullRequestFields, type SuiteTime, type TimelineItem } from './pull-request-query.js';
