@@ -212,8 +212,32 @@ async function handlePullRequest(deps: HandlerDeps & { signal?: AbortSignal }, e
   const observed: Observed = { state: facts.state, headSha: head, appComments: facts.appComments };
   const links = { pr: payload.pull_request?.html_url ?? `https://github.com/${repo.owner}/${repo.name}/pull/${number}` };
   let pending: EffectPending | undefined;
+  const flowOf = (run: StoredRun, isNew: boolean) => (isNew ? liveFlows : (pinned.get(run.record.run.version) ?? [])).find((candidate) => candidate.name === run.record.run.flow);
+  // The check branch protection requires: on every PR head of a repository with flows, written when it changes.
+  const policyRef = branch || facts.defaultBranch;
+  if (!live && policyRef) live = await readFlows(gh, repo, policyRef, deps.cache);
+  const policy = policyProblems(policyRef ?? '', live);
+  const postsSummary = ((live?.files.length ?? 0) > 0 || runs.length > 0 || summary !== undefined) && (facts.state === 'OPEN' || summary !== undefined);
+  let summaryAt = summary;
+  const writeSummary = async (states: readonly { flow: string; id: string; status: Evaluation['run']['status'] }[]) => {
+    // No links: a run's URL is told in two forms (the create's html_url, the query's permalink), and would cost a write.
+    const output = summaryOf(currentRuns(states).map(({ flow, status }) => ({ flow, status })), policy);
+    summaryAt = (await writeSummaryCheck(gh, repo, head, output, summaryAt, deps.now())).found;
+  };
+  if (postsSummary) {
+    // A merge waits for the required `Flowgate` check: a run about to merge at its approved commit has passed its gates, so
+    // the check says so first, or GitHub would refuse the app's own merge while the check is still in progress.
+    const before = runs.flatMap(({ run, isNew }) => {
+      const flow = flowOf(run, isNew);
+      if (!flow) return [];
+      const evaluation = evaluate(flow, runFacts(repo, facts, run.record), now, options);
+      const merging = evaluation.effects.some((effect) => effect.type === 'merge' && effect.status === 'pending');
+      return [{ flow: flow.name, id: run.record.run.id, status: merging ? ('succeeded' as const) : evaluation.run.status, merging }];
+    });
+    if (before.some((state) => state.merging)) await writeSummary(before);
+  }
   for (const { run, isNew } of runs) {
-    const flow = (isNew ? liveFlows : (pinned.get(run.record.run.version) ?? [])).find((candidate) => candidate.name === run.record.run.flow);
+    const flow = flowOf(run, isNew);
     if (!flow) {
       deps.log(`run ${run.record.run.id}: flow ${run.record.run.flow} is gone from ${run.record.run.version}; leaving the run as it is`);
       continue;
@@ -252,17 +276,7 @@ async function handlePullRequest(deps: HandlerDeps & { signal?: AbortSignal }, e
   // A run created twice (a lost answer) goes on in one check run; the others close once it is written.
   if (duplicates.length > 0) await completeDuplicates(gh, repo, duplicates);
   if (pending) throw pending;
-  // The check branch protection requires: on every PR head of a repository with flows, written when it changes.
-  const policyRef = branch || facts.defaultBranch;
-  if (!live && policyRef) live = await readFlows(gh, repo, policyRef, deps.cache);
-  const policy = policyProblems(policyRef ?? '', live);
-  if ((live?.files.length ?? 0) > 0 || sticky.length > 0 || summary) {
-    if (facts.state === 'OPEN' || summary) {
-      // No links: a run's URL is told in two forms (the create's html_url, the query's permalink), and would cost a write.
-      const output = summaryOf(currentRuns(outcome.runs).map(({ flow, status }) => ({ flow, status })), policy);
-      await writeSummaryCheck(gh, repo, head, output, summary, deps.now());
-    }
-  }
+  if (postsSummary) await writeSummary(outcome.runs);
   await markWaiting(gh, repo, number, facts.pr.labels, sticky.map(({ evaluation }) => evaluation));
   const statusAsked = name === 'issue_comment' && STATUS_COMMAND.test(payload.comment?.body ?? '');
   if (statusAsked) deps.cache.sticky.delete(`${repo.owner}/${repo.name}#${number}`);

@@ -27,6 +27,6 @@ export async function checkPolicy(deps: { gh: GitHubClient; cache: GitHubCache; 
   const existing = (data as { check_runs?: { name: string; external_id?: string | null }[] }).check_runs ?? [];
   if (existing.some((run) => run.name === POLICY_CHECK && run.external_id === POLICY_EXTERNAL_ID)) return { skipped: 'the policy check is already on the commit' };
   const output = summaryOf([], policy);
-  const written = await writeCheck(deps.gh, repo, { name: POLICY_CHECK, external_id: POLICY_EXTERNAL_ID, sha, output, now: deps.now() });
+  const { requests: written } = await writeCheck(deps.gh, repo, { name: POLICY_CHECK, external_id: POLICY_EXTERNAL_ID, sha, output, now: deps.now() });
   return { written };
 }

@@ -106,15 +106,20 @@ export function summaryOf(runs: readonly SummaryRun[], policy?: PolicyProblems):
   return { status: 'completed', conclusion: 'success', title, summary, annotations: [] };
 }
 
-/** Writes the `Flowgate` check on `sha` when it is absent or shows something else; returns the requests it made. */
-export async function writeSummaryCheck(gh: GitHubClient, repo: RepoRef, sha: string, output: SummaryOutput, found: FoundSummary | undefined, now: number): Promise<number> {
+/**
+ * Writes the `Flowgate` check on `sha` when it is absent or shows something else.
+ * Returns the requests it made, and the check as it now is, for a later write in the same event.
+ */
+export async function writeSummaryCheck(gh: GitHubClient, repo: RepoRef, sha: string, output: SummaryOutput, found: FoundSummary | undefined, now: number): Promise<{ requests: number; found: FoundSummary }> {
   const digest = digestOf(output);
-  if (found && DIGEST.exec(found.text ?? '')?.[1] === digest) return 0;
-  return writeCheck(gh, repo, { name: SUMMARY_CHECK, external_id: SUMMARY_EXTERNAL_ID, sha, output, text: `<!-- flowgate:summary ${digest} -->`, now, ...(found ? { id: found.id } : {}) });
+  if (found && DIGEST.exec(found.text ?? '')?.[1] === digest) return { requests: 0, found };
+  const text = `<!-- flowgate:summary ${digest} -->`;
+  const written = await writeCheck(gh, repo, { name: SUMMARY_CHECK, external_id: SUMMARY_EXTERNAL_ID, sha, output, text, now, ...(found ? { id: found.id } : {}) });
+  return { requests: written.requests, found: { id: written.id, text } };
 }
 
 /** Creates or updates a check run, sending its annotations 50 at a time (GitHub appends each batch). */
-export async function writeCheck(gh: GitHubClient, repo: RepoRef, check: { name: string; external_id: string; sha: string; output: SummaryOutput; text?: string; now: number; id?: number }): Promise<number> {
+export async function writeCheck(gh: GitHubClient, repo: RepoRef, check: { name: string; external_id: string; sha: string; output: SummaryOutput; text?: string; now: number; id?: number }): Promise<{ requests: number; id: number }> {
   const { output } = check;
   const batches: Annotation[][] = [];
   for (let index = 0; index < output.annotations.length; index += ANNOTATIONS_PER_REQUEST) batches.push(output.annotations.slice(index, index + ANNOTATIONS_PER_REQUEST));
@@ -137,7 +142,7 @@ export async function writeCheck(gh: GitHubClient, repo: RepoRef, check: { name:
     await gh.request('PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}', { ...body(batches[0]), check_run_id: id });
   }
   for (const batch of batches.slice(1)) await gh.request('PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}', { ...body(batch), check_run_id: id });
-  return Math.max(1, batches.length);
+  return { requests: Math.max(1, batches.length), id };
 }
 
 /** Only errors make a file invalid; a warning does not stop it running. */
