@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { GitHubClient } from '../../src/github/client.js';
 import { GitHubCache } from '../../src/github/facts/cache.js';
 import { relevance } from '../../src/github/relevance.js';
+import { handleWebhook, PullRequestQueue } from '../../src/github/handle.js';
 import { checkPolicy, POLICY_CHECK } from '../../src/github/policy-check.js';
 import { ANNOTATIONS_PER_REQUEST, currentRuns, policyProblems, summaryOf, writeSummaryCheck } from '../../src/github/history/summary-check.js';
 import type { Problem } from '../../src/flow/problem.js';
@@ -60,11 +61,23 @@ describe('the Flowgate check', () => {
     const { gh, requests } = fakeGitHub({});
     const problems = Array.from({ length: 120 }, (_, index) => problem(index + 1));
     const written = await writeSummaryCheck(gh, { owner: 'acme', name: 'widgets' }, 'head', summaryOf([], { ref: 'main', commit: 'c', problems }), undefined, 0);
-    expect(written).toEqual({ requests: 3, found: { id: 101, text: expect.stringMatching(/^<!-- flowgate:summary [\w-]+ -->$/) } });
+    expect(written).toEqual({ requests: 3, found: { id: 101, text: expect.stringMatching(/^<!-- flowgate:summary [\w-]+ annotated [\w-]+ -->$/) } });
     expect(requests.map((request) => request.route)).toEqual(['POST /repos/{owner}/{repo}/check-runs', 'PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}', 'PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}']);
     const sizes = requests.map((request) => ((request.params.output as { annotations: unknown[] }).annotations ?? []).length);
     expect(sizes).toEqual([ANNOTATIONS_PER_REQUEST, ANNOTATIONS_PER_REQUEST, 20]);
     expect(requests.slice(1).every((request) => request.params.check_run_id === 101)).toBe(true);
+  });
+
+  it('sends the same annotations once: a later change of the runs updates the summary without appending them again', async () => {
+    const { gh, requests } = fakeGitHub({});
+    const policy = { ref: 'main', commit: 'c', problems: [problem(3)] };
+    const first = await writeSummaryCheck(gh, { owner: 'acme', name: 'widgets' }, 'head', summaryOf([{ flow: 'gate', status: 'waiting' }], policy), undefined, 0);
+    await writeSummaryCheck(gh, { owner: 'acme', name: 'widgets' }, 'head', summaryOf([{ flow: 'gate', status: 'succeeded' }], policy), first.found, 0);
+    const annotations = requests.map((request) => ((request.params.output as { annotations?: unknown[] }).annotations ?? []).length);
+    expect(annotations).toEqual([1, 0]);
+    // New problems are annotated.
+    await writeSummaryCheck(gh, { owner: 'acme', name: 'widgets' }, 'head', summaryOf([], { ...policy, problems: [problem(4)] }), first.found, 0);
+    expect(((requests[2]!.params.output as { annotations?: unknown[] }).annotations ?? []).length).toBe(1);
   });
 
   it('is written only when what it shows changes', async () => {
@@ -99,6 +112,16 @@ describe('a push to the default branch', () => {
     requests.length = 0;
     expect(await checkPolicy(deps(gh), repo, 'main', 'c0ffee')).toEqual({ skipped: 'the policy check is already on the commit' });
     expect(requests.filter((request) => !request.route.startsWith('GET') && request.route !== 'POST /graphql')).toEqual([]);
+  });
+
+  it('reaches the policy check through the webhook handler, and a push to another branch costs no request', async () => {
+    const { gh, requests } = fakeGitHub({ 'gate.yml': 'name: gate\non: { pull_request: {} }\nsteps:\n  - id: a\n    nexxt: b\n' });
+    const handler = { gh, cache: new GitHubCache(), queue: new PullRequestQueue(), app: { id: 7, login: 'flowgate[bot]' }, connections: () => undefined, now: () => 0, log: () => {} };
+    const push = (ref: string) => ({ ref, after: 'c0ffee', before: 'decaf', repository: { name: 'widgets', owner: { login: 'acme' }, default_branch: 'main' } });
+    expect(await handleWebhook(handler, 'push', push('refs/heads/dev'))).toEqual({ skipped: 'a push to a branch other than the default', runs: [] });
+    expect(requests).toEqual([]);
+    expect(await handleWebhook(handler, 'push', push('refs/heads/main'))).toEqual({ runs: [] });
+    expect(requests.find((request) => request.route.startsWith('POST /repos'))?.params).toMatchObject({ name: POLICY_CHECK, head_sha: 'c0ffee', conclusion: 'failure' });
   });
 
   it('that leaves the flows valid writes nothing', async () => {

@@ -21,7 +21,7 @@ export const SUMMARY_EXTERNAL_ID = 'flowgate';
 export const ANNOTATIONS_PER_REQUEST = 50;
 /** Beyond this many the summary still lists every problem, but no more requests are spent on annotations. */
 export const MAX_ANNOTATIONS = 150;
-const DIGEST = /<!-- flowgate:summary ([\w-]+) -->/;
+const DIGEST = /<!-- flowgate:summary ([\w-]+)(?: annotated ([\w-]+))? -->/;
 
 /** The `Flowgate` check found on a head commit. */
 export interface FoundSummary {
@@ -112,9 +112,13 @@ export function summaryOf(runs: readonly SummaryRun[], policy?: PolicyProblems):
  */
 export async function writeSummaryCheck(gh: GitHubClient, repo: RepoRef, sha: string, output: SummaryOutput, found: FoundSummary | undefined, now: number): Promise<{ requests: number; found: FoundSummary }> {
   const digest = digestOf(output);
-  if (found && DIGEST.exec(found.text ?? '')?.[1] === digest) return { requests: 0, found };
-  const text = `<!-- flowgate:summary ${digest} -->`;
-  const written = await writeCheck(gh, repo, { name: SUMMARY_CHECK, external_id: SUMMARY_EXTERNAL_ID, sha, output, text, now, ...(found ? { id: found.id } : {}) });
+  const known = DIGEST.exec(found?.text ?? '');
+  if (found && known?.[1] === digest) return { requests: 0, found };
+  // GitHub appends the annotations of every update: the same ones are sent once, not again with each change of the runs.
+  const annotated = output.annotations.length > 0 ? digestOf(output.annotations) : undefined;
+  const text = `<!-- flowgate:summary ${digest}${annotated ? ` annotated ${annotated}` : ''} -->`;
+  const send = found && annotated && known?.[2] === annotated ? { ...output, annotations: [] } : output;
+  const written = await writeCheck(gh, repo, { name: SUMMARY_CHECK, external_id: SUMMARY_EXTERNAL_ID, sha, output: send, text, now, ...(found ? { id: found.id } : {}) });
   return { requests: written.requests, found: { id: written.id, text } };
 }
 
@@ -176,6 +180,6 @@ function count(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
-function digestOf(output: SummaryOutput): string {
+function digestOf(output: unknown): string {
   return createHash('sha256').update(JSON.stringify(output)).digest('base64url').slice(0, 22);
 }
