@@ -37,7 +37,7 @@ export function callbacksFromEnv(env: NodeJS.ProcessEnv = process.env): AppOptio
   return publicUrl && secret ? { publicUrl, secret } : undefined;
 }
 
-export const EVENTS = ['pull_request', 'pull_request_review', 'issue_comment', 'check_run'] as const;
+export const EVENTS = ['pull_request', 'pull_request_review', 'issue_comment', 'check_run', 'push'] as const;
 
 export function flowgateApp(options: AppOptions = {}) {
   return (app: Probot, { addHandler }: ApplicationFunctionOptions): void => {

@@ -27,8 +27,10 @@ import { acceptCallback, type CallbackEvent } from './callbacks/accept.js';
 import { rememberMoves, runFacts } from './run-facts.js';
 import { Payload } from './payload.js';
 import { startRuns } from './start-runs.js';
+import { checkPolicy } from './policy-check.js';
 import { relevance, WAITING_LABEL, type AppIdentity } from './relevance.js';
 import { upsertSticky } from './history/sticky.js';
+import { currentRuns, policyProblems, summaryOf, writeSummaryCheck } from './history/summary-check.js';
 
 export interface HandlerDeps {
   gh: GitHubClient;
@@ -81,6 +83,12 @@ export async function handleWebhook(deps: HandlerDeps, name: string, raw: unknow
     return { skipped: `malformed ${name} payload: ${issue.path.join('.') || '(root)'}: ${issue.message}`, runs: [] };
   }
   const payload = parsed.data;
+  if (name === 'push') {
+    if (!payload.repository || !payload.after) return { skipped: 'a push without a repository or commit', runs: [] };
+    const repo: RepoRef = { owner: payload.repository.owner.login, name: payload.repository.name };
+    const checked = await checkPolicy(deps, repo, payload.repository.default_branch, payload.after);
+    return { ...(checked.skipped ? { skipped: checked.skipped } : {}), runs: [] };
+  }
   const number = payload.pull_request?.number ?? payload.issue?.number ?? payload.check_run?.pull_requests?.[0]?.number;
   if (!payload.repository || number === undefined) return { skipped: 'no pull request in the payload', runs: [] };
   const repo: RepoRef = { owner: payload.repository.owner.login, name: payload.repository.name };
@@ -145,7 +153,8 @@ async function handlePullRequest(deps: HandlerDeps & { signal?: AbortSignal }, e
   let live = startsNothing || branch === '' ? undefined : await readFlows(gh, repo, branch, deps.cache);
   let liveFlows = validFlows(live, deps.log);
   const hint = payload.pull_request?.head.sha ?? payload.check_run?.head_sha;
-  if (liveFlows.length === 0 && !startsNothing && branch !== '') {
+  // An invalid live policy is never silent: the PR gets a failing `Flowgate` check, so it goes the long way.
+  if (liveFlows.length === 0 && !startsNothing && branch !== '' && !policyProblems(branch, live)) {
     // No flow can start; only runs already on the PR could change.
     const onHead = hint ? await findRuns(gh, repo, [hint], deps.app.id, deps.log) : [];
     if (onHead.length === 0) return { skipped: 'no flows in the repository and no runs on the PR', runs: [] };
@@ -165,7 +174,7 @@ async function handlePullRequest(deps: HandlerDeps & { signal?: AbortSignal }, e
   }
   const head = facts.pr.head_sha;
   // The head first; then the commit before a push, and earlier commits, for a run whose push the app missed.
-  const { runs: found, duplicates } = await findAllRuns(gh, repo, [...new Set([head, ...(payload.before ? [payload.before] : []), ...facts.commits.slice(1, 6)])], deps.app.id, deps.log);
+  const { runs: found, duplicates, summary } = await findAllRuns(gh, repo, [...new Set([head, ...(payload.before ? [payload.before] : []), ...facts.commits.slice(1, 6)])], deps.app.id, deps.log);
   // A finished run stays on its commit; only a waiting run follows the PR to its new head.
   const stored = found.filter((run) => run.sha === head || run.status !== 'completed');
   const pinned = new Map<string, CompiledFlow[]>();
@@ -203,8 +212,32 @@ async function handlePullRequest(deps: HandlerDeps & { signal?: AbortSignal }, e
   const observed: Observed = { state: facts.state, headSha: head, appComments: facts.appComments };
   const links = { pr: payload.pull_request?.html_url ?? `https://github.com/${repo.owner}/${repo.name}/pull/${number}` };
   let pending: EffectPending | undefined;
+  const flowOf = (run: StoredRun, isNew: boolean) => (isNew ? liveFlows : (pinned.get(run.record.run.version) ?? [])).find((candidate) => candidate.name === run.record.run.flow);
+  // The check branch protection requires: on every PR head of a repository with flows, written when it changes.
+  const policyRef = branch || facts.defaultBranch;
+  if (!live && policyRef) live = await readFlows(gh, repo, policyRef, deps.cache);
+  const policy = policyProblems(policyRef ?? '', live);
+  const postsSummary = ((live?.files.length ?? 0) > 0 || runs.length > 0 || summary !== undefined) && (facts.state === 'OPEN' || summary !== undefined);
+  let summaryAt = summary;
+  const writeSummary = async (states: readonly { flow: string; id: string; status: Evaluation['run']['status'] }[]) => {
+    // No links: a run's URL is told in two forms (the create's html_url, the query's permalink), and would cost a write.
+    const output = summaryOf(currentRuns(states).map(({ flow, status }) => ({ flow, status })), policy);
+    summaryAt = (await writeSummaryCheck(gh, repo, head, output, summaryAt, deps.now())).found;
+  };
+  if (postsSummary) {
+    // A merge waits for the required `Flowgate` check: a run about to merge at its approved commit has passed its gates, so
+    // the check says so first, or GitHub would refuse the app's own merge while the check is still in progress.
+    const before = runs.flatMap(({ run, isNew }) => {
+      const flow = flowOf(run, isNew);
+      if (!flow) return [];
+      const evaluation = evaluate(flow, runFacts(repo, facts, run.record), now, options);
+      const merging = evaluation.effects.some((effect) => effect.type === 'merge' && effect.status === 'pending');
+      return [{ flow: flow.name, id: run.record.run.id, status: merging ? ('succeeded' as const) : evaluation.run.status, merging }];
+    });
+    if (before.some((state) => state.merging)) await writeSummary(before);
+  }
   for (const { run, isNew } of runs) {
-    const flow = (isNew ? liveFlows : (pinned.get(run.record.run.version) ?? [])).find((candidate) => candidate.name === run.record.run.flow);
+    const flow = flowOf(run, isNew);
     if (!flow) {
       deps.log(`run ${run.record.run.id}: flow ${run.record.run.flow} is gone from ${run.record.run.version}; leaving the run as it is`);
       continue;
@@ -243,6 +276,7 @@ async function handlePullRequest(deps: HandlerDeps & { signal?: AbortSignal }, e
   // A run created twice (a lost answer) goes on in one check run; the others close once it is written.
   if (duplicates.length > 0) await completeDuplicates(gh, repo, duplicates);
   if (pending) throw pending;
+  if (postsSummary) await writeSummary(outcome.runs);
   await markWaiting(gh, repo, number, facts.pr.labels, sticky.map(({ evaluation }) => evaluation));
   const statusAsked = name === 'issue_comment' && STATUS_COMMAND.test(payload.comment?.body ?? '');
   if (statusAsked) deps.cache.sticky.delete(`${repo.owner}/${repo.name}#${number}`);

@@ -23,6 +23,9 @@ interface Payload {
   issue?: { pull_request?: unknown };
   comment?: { body?: string };
   check_run?: { app?: { id?: number } | null };
+  ref?: string;
+  deleted?: boolean;
+  repository?: { default_branch?: string };
 }
 
 const yes = (reason: string): Relevance => ({ relevant: true, reason });
@@ -59,6 +62,10 @@ export function relevance(name: string, raw: unknown, app: AppIdentity): Relevan
       if (action === 'completed') return ours ? no('our own check run') : yes('a check run completed');
       return no(`check_run.${action} does not affect flows`);
     }
+    case 'push':
+      // The live policy changed: a broken one gets a failing check on the commit that broke it.
+      if (payload.deleted) return no('a deleted branch');
+      return payload.ref === `refs/heads/${payload.repository?.default_branch ?? ''}` ? yes('a push to the default branch') : no('a push to a branch other than the default');
     default:
       return no(`${name} events do not affect flows`);
   }

@@ -40,7 +40,7 @@ describe('the app on the sandbox', () => {
     expect(sandbox.deliveries.every((delivery) => delivery.status === 200)).toBe(true);
   });
 
-  it('counts its requests: a new PR costs six, a comment without a command none, an approval that merges six', async () => {
+  it('counts its requests: a new PR costs seven, a comment without a command none, an approval that merges seven', async () => {
     const { sandbox, pr } = await setUp();
     expect(sandbox.requests).toEqual([
       'POST /graphql', // the flows on the default branch
@@ -48,6 +48,7 @@ describe('the app on the sandbox', () => {
       'POST /graphql', // team members
       'POST /graphql', // the app's check runs on the head and earlier commits
       'POST /repos/acme/widgets/check-runs',
+      'POST /repos/acme/widgets/check-runs', // the Flowgate check branch protection requires
       // the sticky comment: the facts already hold the app's comments, so none is listed
       'POST /repos/acme/widgets/issues/1/comments',
     ]);
@@ -59,6 +60,8 @@ describe('the app on the sandbox', () => {
       'POST /graphql', // flows
       'POST /graphql', // facts (team members are known for a minute)
       'POST /graphql', // runs (the flows at the run's commit are known)
+      // Flowgate: success before the merge, which a required Flowgate check still in progress would block.
+      'PATCH /repos/acme/widgets/check-runs/' + sandbox.checkRunsFor(pr.headSha)[1]!.id,
       'PUT /repos/acme/widgets/pulls/1/merge',
       'PATCH /repos/acme/widgets/check-runs/' + sandbox.checkRunsFor(pr.headSha)[0]!.id,
       'PATCH /repos/acme/widgets/issues/comments/' + sticky(pr.comments)[0]!.id,
@@ -165,7 +168,7 @@ steps:
     await sandbox.comment(REPO, pr.number, 'mia', '/decline not like this');
     const declinedOn = pr.headSha;
     const next = await sandbox.push(REPO, pr.number, 'dev', { 'billing/x.ts': 'export const x = 4;\n' });
-    expect(sandbox.checkRunsFor(declinedOn).map((run) => [run.conclusion, run.output.title])).toEqual([['failure', 'Declined by mia']]);
-    expect(sandbox.checkRunsFor(next).map((run) => [run.status, run.output.title])).toEqual([['in_progress', 'Waiting for 1 more approval(s) from @acme/managers']]);
+    expect(sandbox.checkRunsFor(declinedOn).map((run) => [run.conclusion, run.output.title])).toEqual([['failure', 'Declined by mia'], ['failure', '1 run: 1 declined']]);
+    expect(sandbox.checkRunsFor(next).map((run) => [run.status, run.output.title])).toEqual([['in_progress', 'Waiting for 1 more approval(s) from @acme/managers'], ['in_progress', '1 run: 1 waiting']]);
   });
 });

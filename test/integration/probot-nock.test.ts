@@ -90,9 +90,13 @@ describe('the app with GitHub mocked', () => {
       .reply(200, { data: { repository: { c0: { checkSuites: { nodes: [] } } } } })
       .post(`${repoPath}/check-runs`, (body) => (created.push(body), true))
       .reply(201, { id: 7, html_url: 'https://github.com/runs/7' })
+      // The one stable check branch protection requires, after the run's.
+      .post(`${repoPath}/check-runs`, (body) => (created.push(body), true))
+      .reply(201, { id: 8 })
       .post(`${repoPath}/issues/${number}/comments`, (body) => (body as { body: string }).body.startsWith('<!-- flowgate:sticky -->'))
       .reply(201, { id: 99 });
     await (await probot()).receive({ id: '3', name: 'pull_request', payload } as never);
     expect(created[0]).toMatchObject({ name: 'Flowgate: gate', head_sha: head, status: 'in_progress', output: { title: 'Waiting for 1 more approval(s) from @acme/managers' } });
+    expect(created[1]).toMatchObject({ name: 'Flowgate', external_id: 'flowgate', head_sha: head, status: 'in_progress', output: { title: '1 run: 1 waiting' } });
   });
 });

@@ -37,6 +37,7 @@ describe('skipping webhooks that cannot change a run', () => {
   });
 
   it('says why it skipped', () => {
-    expect(relevance('push', {}, app)).toEqual({ relevant: false, reason: 'push events do not affect flows' });
+    expect(relevance('push', { ref: 'refs/heads/dev', repository: { default_branch: 'main' } }, app)).toEqual({ relevant: false, reason: 'a push to a branch other than the default' });
+    expect(relevance('status', {}, app)).toEqual({ relevant: false, reason: 'status events do not affect flows' });
   });
 });

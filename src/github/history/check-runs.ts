@@ -10,6 +10,7 @@ import { checkRunOutput, fit, FLOWGATE_PREFIX, type HistoryLinks } from './rende
 import { decodeRecord, outputText, type AppRecord } from './record.js';
 import { collapseRuns, type FoundRuns } from './duplicate-runs.js';
 import type { StoredRun } from './stored-run.js';
+import { SUMMARY_CHECK, type FoundSummary } from './summary-check.js';
 
 interface RunsAnswer {
   repository: Record<string, { checkSuites?: { nodes: { checkRuns: { nodes: { databaseId: number; name: string; status: string; text: string | null; permalink: string }[] } }[] } } | null> | null;
@@ -37,15 +38,18 @@ export async function findRuns(gh: GitHubClient, repo: RepoRef, shas: readonly s
  * both records; the other check runs are returned for the caller to close
  * (completeDuplicates) after it has written the run that goes on.
  */
-export async function findAllRuns(gh: GitHubClient, repo: RepoRef, shas: readonly string[], appId: number | undefined, log: (message: string) => void = () => {}): Promise<FoundRuns> {
+export async function findAllRuns(gh: GitHubClient, repo: RepoRef, shas: readonly string[], appId: number | undefined, log: (message: string) => void = () => {}): Promise<FoundRuns & { summary?: FoundSummary }> {
   if (shas.length === 0) return { runs: [], duplicates: [] };
   const variables: Record<string, unknown> = { owner: repo.owner, name: repo.name, ...(appId !== undefined ? { appId } : {}) };
   shas.forEach((sha, index) => (variables[`c${index}`] = sha));
   const answer = await gh.graphql<RunsAnswer>(runsQuery(shas, appId !== undefined), variables);
+  // The `Flowgate` check on the head: the newest, which is the one GitHub shows and branch protection reads.
+  let summary: FoundSummary | undefined;
   for (const [index, sha] of shas.entries()) {
     const runs: StoredRun[] = [];
     for (const suite of answer.repository?.[`c${index}`]?.checkSuites?.nodes ?? []) {
       for (const checkRun of suite.checkRuns.nodes) {
+        if (index === 0 && appId !== undefined && checkRun.name === SUMMARY_CHECK && checkRun.databaseId > (summary?.id ?? 0)) summary = { id: checkRun.databaseId, text: checkRun.text };
         // A check run the app closed as moved or duplicate keeps no record: it is no run any more.
         if (!checkRun.name.startsWith(FLOWGATE_PREFIX) || !checkRun.text) continue;
         const decoded = decodeRecord(checkRun.text ?? '');
@@ -56,9 +60,9 @@ export async function findAllRuns(gh: GitHubClient, repo: RepoRef, shas: readonl
         runs.push({ checkRunId: checkRun.databaseId, sha, status: checkRun.status.toLowerCase(), record: decoded.record, url: checkRun.permalink });
       }
     }
-    if (runs.length > 0) return collapseRuns(runs);
+    if (runs.length > 0) return { ...collapseRuns(runs), ...(summary ? { summary } : {}) };
   }
-  return { runs: [], duplicates: [] };
+  return { runs: [], duplicates: [], ...(summary ? { summary } : {}) };
 }
 
 /** GitHub's limits on check run buttons. */

@@ -1,0 +1,32 @@
+/**
+ * A push to the default branch changes the live policy. When it leaves a flow
+ * invalid, the commit that did it gets a failing `Flowgate: policy` check with
+ * the file:line errors, so the author sees it where they pushed, not only on
+ * the next pull request. A valid policy costs one read and writes nothing.
+ */
+import type { GitHubClient, RepoRef } from './client.js';
+import type { GitHubCache } from './facts/cache.js';
+import { readFlows } from './facts/flow-source.js';
+import { policyProblems, summaryOf, writeCheck } from './history/summary-check.js';
+
+export const POLICY_CHECK = 'Flowgate: policy';
+export const POLICY_EXTERNAL_ID = 'flowgate-policy';
+
+export interface PolicyCheckOutcome {
+  skipped?: string;
+  /** Requests spent writing the check. */
+  written?: number;
+}
+
+export async function checkPolicy(deps: { gh: GitHubClient; cache: GitHubCache; app: { id: number }; now: () => number }, repo: RepoRef, branch: string, sha: string): Promise<PolicyCheckOutcome> {
+  const set = await readFlows(deps.gh, repo, sha, deps.cache);
+  const policy = policyProblems(branch, set);
+  if (!policy) return { skipped: set && set.files.length > 0 ? 'the live flows are valid' : 'no flows at the pushed commit' };
+  // A redelivered push finds the check it made and makes no second one.
+  const { data } = await deps.gh.request('GET /repos/{owner}/{repo}/commits/{ref}/check-runs', { owner: repo.owner, repo: repo.name, ref: sha, check_name: POLICY_CHECK, app_id: deps.app.id, filter: 'all' });
+  const existing = (data as { check_runs?: { name: string; external_id?: string | null }[] }).check_runs ?? [];
+  if (existing.some((run) => run.name === POLICY_CHECK && run.external_id === POLICY_EXTERNAL_ID)) return { skipped: 'the policy check is already on the commit' };
+  const output = summaryOf([], policy);
+  const { requests: written } = await writeCheck(deps.gh, repo, { name: POLICY_CHECK, external_id: POLICY_EXTERNAL_ID, sha, output, now: deps.now() });
+  return { written };
+}
