@@ -81,6 +81,13 @@ describe('flowgate from the packed tarball, run outside the clone', () => {
     expect((await flowgate(['--help'])).stdout).toContain('Usage: flowgate');
   });
 
+  it('--help for each command, and a usage error as one line, or as JSON with --json', async () => {
+    for (const command of ['validate', 'simulate', 'status', 'callback', 'demo']) expect((await flowgate([command, '--help'])).stdout).toMatch(new RegExp(`^Usage: flowgate ${command}`));
+    expect(await flowgate(['simulate', '--flows', 'x'])).toEqual({ code: 2, stdout: '', stderr: 'flowgate: simulate needs --scenario <file> (see flowgate simulate --help)\n' });
+    const json = await flowgate(['simulate', '--flows', 'x', '--json']);
+    expect(JSON.parse(json.stdout)).toMatchObject({ schema: 'flowgate.error/v1', error: { kind: 'usage' }, exit_code: 2 });
+  });
+
   it('validate: a valid flow exits 0, a broken one 3, with located errors', async () => {
     writeFileSync(join(empty, 'good.yml'), GATE_FLOW);
     writeFileSync(join(empty, 'bad.yml'), 'name: bad\non: { pull_request: {} }\nsteps: []\n');
@@ -124,7 +131,8 @@ describe('flowgate from the packed tarball, run outside the clone', () => {
     it('callback reaches Flowgate, which refuses a token it did not sign (exit 8)', async () => {
       const result = await flowgate(['callback', '--url', `${running.appUrl}/flowgate/callback?token=fgc1.forged`, '--result', 'success', '--json']);
       expect(result.code).toBe(8);
-      expect(JSON.parse(result.stdout)).toMatchObject({ schema: 'flowgate.callback/v1', accepted: false });
+      expect(result.stderr).toBe('');
+      expect(JSON.parse(result.stdout)).toMatchObject({ schema: 'flowgate.error/v1', command: 'callback', error: { kind: 'refused', status: 401 }, exit_code: 8 });
     });
   });
 });

@@ -204,21 +204,28 @@ describe('flowgate simulate', () => {
 
 describe('arguments', () => {
   it.each([
-    [['frobnicate'], 'unknown command "frobnicate"'],
-    [['simulate', '--flows', 'examples'], 'simulate needs --scenario <file>'],
-    [['validate', '--jsn'], "Unknown option '--jsn'"],
-    [['simulate', '--flows', 'examples/1-publish-content', '--scenario', 'nope.yml'], '--scenario nope.yml: no such file'],
-  ])('%j exits 2 with a clear message', async (args, message) => {
+    [['frobnicate'], 'unknown command "frobnicate"', 'flowgate --help'],
+    [['simulate', '--flows', 'examples'], 'simulate needs --scenario <file>', 'flowgate simulate --help'],
+    [['validate', '--jsn'], "Unknown option '--jsn'", 'flowgate validate --help'],
+    [['simulate', '--flows', 'examples/1-publish-content', '--scenario', 'nope.yml'], '--scenario nope.yml: no such file', 'flowgate simulate --help'],
+  ])('%j exits 2 with one clear line that points to --help', async (args, message, help) => {
     const result = await cli(...args);
     expect(result.code).toBe(2);
     expect(result.err).toContain(message);
-    expect(result.err).toContain('Usage: flowgate');
+    expect(result.err).toContain(`(see ${help})`);
+    expect(result.err.trimEnd().split('\n')).toHaveLength(1);
   });
 
   it('--help prints the exit codes', async () => {
     const result = await cli('--help');
     expect(result.code).toBe(0);
     expect(result.out).toContain('5 run ended declined');
+  });
+
+  it('no command at all prints the usage on stderr and exits 2', async () => {
+    const result = await cli();
+    expect(result).toMatchObject({ code: 2, out: '' });
+    expect(result.err).toContain('Usage: flowgate <command>');
   });
 });
 
