@@ -3,15 +3,16 @@
  * empty directory. The tarball is packed once for this file, from the dist/ the
  * global setup builds.
  *
- * Installing the tarball's dependencies needs the registry, which tests may not
- * touch (`npm install --offline` fails on a cold cache). So the package goes
- * where npm would put it, <tmp>/node_modules/flowgate, and its node_modules
- * links to this clone's runtime dependencies only: devDependencies are left out,
- * so a runtime import of one fails here as it would for a user.
+ * Tests never touch the registry, so the tarball is installed with
+ * `npm install --offline`: in CI, after `npm ci`, npm's cache holds every
+ * dependency and this is a real install. Where the cache is cold (a clone whose
+ * node_modules came from elsewhere) that fails, and the package goes where npm
+ * would put it, <tmp>/node_modules/flowgate, its node_modules linking this
+ * clone's runtime dependencies only: devDependencies are left out, so a runtime
+ * import of one fails here as it would for a user.
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -26,6 +27,7 @@ let root: string;
 let packed: string[];
 let bin: string;
 let empty: string;
+let installedBy: string;
 
 /** <package>/node_modules with a link for each of this clone's installed packages but the devDependencies. */
 function linkRuntimeDependencies(into: string): void {
@@ -47,9 +49,18 @@ beforeAll(() => {
   const [pack] = JSON.parse(execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', root], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })) as { filename: string; files: { path: string }[] }[];
   packed = pack!.files.map((file) => file.path);
   const dir = join(root, 'node_modules', 'flowgate');
-  mkdirSync(dir, { recursive: true });
-  execFileSync('tar', ['xzf', join(root, pack!.filename), '-C', dir, '--strip-components=1']);
-  linkRuntimeDependencies(join(dir, 'node_modules'));
+  writeFileSync(join(root, 'package.json'), '{ "private": true }\n');
+  try {
+    execFileSync('npm', ['install', '--offline', '--no-audit', '--no-fund', '--omit=dev', '--ignore-scripts', join(root, pack!.filename)], { cwd: root, stdio: 'ignore', timeout: 120_000 });
+    installedBy = 'npm install --offline';
+  } catch {
+    rmSync(join(root, 'node_modules'), { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    execFileSync('tar', ['xzf', join(root, pack!.filename), '-C', dir, '--strip-components=1']);
+    linkRuntimeDependencies(join(dir, 'node_modules'));
+    installedBy = 'unpacked, with links to the runtime dependencies';
+  }
+  console.info(`the packed flowgate is ${installedBy}`);
   bin = join(dir, 'bin', 'flowgate.js');
   empty = mkdtempSync(join(tmpdir(), 'flowgate-empty-'));
 }, 60_000);
@@ -77,6 +88,7 @@ describe('the packed package', () => {
 
 describe('flowgate from the packed tarball, run outside the clone', () => {
   it('--version and --help', async () => {
+    if (installedBy.startsWith('npm')) expect(readdirSync(join(root, 'node_modules', '.bin'))).toContain('flowgate');
     expect(await flowgate(['--version'])).toMatchObject({ code: 0, stdout: 'flowgate 0.1.0\n' });
     expect((await flowgate(['--help'])).stdout).toContain('Usage: flowgate');
   });

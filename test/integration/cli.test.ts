@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -235,5 +235,15 @@ describe('the installed binary', () => {
     const { stdout } = await run(process.execPath, ['bin/flowgate.js', 'validate', '--json', 'examples/5-chat-decision/flow.yml']);
     expect(JSON.parse(stdout)).toMatchObject({ ok: true, exit_code: 0 });
     await expect(run(process.execPath, ['bin/flowgate.js', 'validate', 'nope'])).rejects.toMatchObject({ code: 2 });
+  });
+
+  it('stops quietly when its reader closes the pipe early (flowgate demo | head)', async () => {
+    const child = spawn(process.execPath, ['bin/flowgate.js', 'demo'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => void (stderr += chunk.toString()));
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((done) => child.on('close', done));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
   });
 });
