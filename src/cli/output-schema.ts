@@ -23,6 +23,10 @@ export const ValidationOutput = z
     files: z.array(z.object({ file: z.string(), flow: z.string().optional(), valid: z.boolean(), problems: z.array(Problem) })),
     missing: z.array(z.string()),
     summary: z.object({ files: z.int(), errors: z.int(), warnings: z.int() }),
+    error: z
+      .object({ kind: z.enum(['usage', 'invalid-flows']), message: z.string() })
+      .optional()
+      .meta({ description: 'present when ok is false, as in flowgate.error/v1: a path that does not exist (usage), or errors in the files (invalid-flows)' }),
     exit_code: z.int(),
   })
   .meta({ title: 'flowgate validate --json' });

@@ -50,7 +50,7 @@ describe('flowgate validate', () => {
     const result = await cli('validate', '--json', file, 'examples/1-publish-content/flow.yml');
     const document = JSON.parse(result.out);
     expect(validationSchema(document), JSON.stringify(validationSchema.errors)).toBe(true);
-    expect(document).toMatchObject({ schema: 'flowgate.validation/v1', ok: false, exit_code: 3, summary: { files: 2, errors: 1 } });
+    expect(document).toMatchObject({ schema: 'flowgate.validation/v1', ok: false, exit_code: 3, summary: { files: 2, errors: 1 }, error: { kind: 'invalid-flows', message: '1 error(s) in 1 of 2 flow file(s)' } });
     expect(document.files[1]).toMatchObject({ flow: 'publish-content', valid: true, problems: [] });
     expect(result.code).toBe(3);
   });
@@ -59,6 +59,20 @@ describe('flowgate validate', () => {
     const result = await cli('validate', 'no/such/dir');
     expect(result.code).toBe(2);
     expect(result.err).toContain('no/such/dir: no such file or directory');
+  });
+
+  it('with --json, a path that does not exist is still one document on stdout, with an error', async () => {
+    const result = await cli('validate', '--json', 'no/such/dir');
+    expect(result).toMatchObject({ code: 2, err: '' });
+    const document = JSON.parse(result.out);
+    expect(validationSchema(document), JSON.stringify(validationSchema.errors)).toBe(true);
+    expect(document).toMatchObject({ ok: false, missing: ['no/such/dir'], error: { kind: 'usage', message: 'no such file or directory: no/such/dir' }, exit_code: 2 });
+  });
+
+  it('a valid file has no error in its document', async () => {
+    const document = JSON.parse((await cli('validate', '--json', 'examples/1-publish-content/flow.yml')).out);
+    expect(document).toMatchObject({ ok: true, exit_code: 0 });
+    expect(document).not.toHaveProperty('error');
   });
 });
 
