@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { Flow } from './flow/schema.js';
 import { Scenario } from './simulate/scenario.js';
 import { CallbackBody } from './github/callbacks/token.js';
-import { SimulationOutput, StatusOutput, ValidationOutput } from './cli/output-schema.js';
+import { ErrorOutput, SimulationOutput, StatusOutput, ValidationOutput } from './cli/output-schema.js';
 
 const toJson = (schema: z.ZodType): object => z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input' });
 
@@ -15,5 +15,6 @@ export function publishedSchemas(): { file: string; schema: object }[] {
     { file: 'validation.schema.json', schema: z.toJSONSchema(ValidationOutput, { target: 'draft-2020-12', io: 'output' }) },
     { file: 'simulation.schema.json', schema: z.toJSONSchema(SimulationOutput, { target: 'draft-2020-12', io: 'output' }) },
     { file: 'status.schema.json', schema: z.toJSONSchema(StatusOutput, { target: 'draft-2020-12', io: 'output' }) },
+    { file: 'error.schema.json', schema: z.toJSONSchema(ErrorOutput, { target: 'draft-2020-12', io: 'output' }) },
   ];
 }

@@ -1,12 +1,14 @@
 /**
  * `flowgate callback`: what an agent runs when its work is done. It POSTs the
  * result to the callback link the flow gave it, and exits 0 when Flowgate took
- * it, 8 when Flowgate refused it (the message says why), 2 for bad arguments.
+ * it, 8 when Flowgate refused it (the message says why) or could not be
+ * reached, 2 for bad arguments.
  */
 import { CallbackBody } from '../github/callbacks/token.js';
 import { timedFetch } from '../github/transport/timeout.js';
 import { parseDuration } from '../flow/duration.js';
 import { ExitCode, UsageError } from './exit-codes.js';
+import { causeOf, CliFailure, reporting } from './failure.js';
 import type { CliIO } from './io.js';
 
 export interface CallbackOptions {
@@ -38,6 +40,10 @@ function link(text: string): { title: string; url: string } {
 }
 
 export async function callbackCommand(options: CallbackOptions, io: CliIO): Promise<number> {
+  return reporting('callback', options.json, io, () => runCallbackCommand(options, io));
+}
+
+async function runCallbackCommand(options: CallbackOptions, io: CliIO): Promise<number> {
   let target: URL;
   let token = options.token;
   if (options.url) {
@@ -73,13 +79,16 @@ export async function callbackCommand(options: CallbackOptions, io: CliIO): Prom
   try {
     response = await timedFetch(timeoutMs)(target, { method: 'POST', headers: { 'content-type': 'application/json', 'user-agent': 'flowgate-cli' }, body: JSON.stringify(checked.data) });
   } catch (error) {
-    io.err(`flowgate: could not reach ${target.origin}: ${(error as Error).message}`);
-    return ExitCode.github;
+    // No answer: nothing was refused, and the callback may be sent again (Flowgate takes a token once).
+    throw new CliFailure(ExitCode.github, { kind: 'unreachable', message: `could not reach Flowgate at ${target.origin}: ${causeOf(error)}`, url: target.origin });
   }
   const answer = (await response.json().catch(() => ({}))) as { ok?: boolean; error?: string };
   const accepted = response.ok && answer.ok !== false;
-  if (options.json) io.out(JSON.stringify({ schema: 'flowgate.callback/v1', accepted, status: response.status, ...(answer.error ? { error: answer.error } : {}), exit_code: accepted ? 0 : ExitCode.github }, null, 2));
-  else if (accepted) io.out(`Flowgate took the callback (HTTP ${response.status}).`);
-  else io.err(`flowgate: the callback was refused (HTTP ${response.status}): ${answer.error ?? response.statusText}`);
-  return accepted ? ExitCode.ok : ExitCode.github;
+  if (!accepted) {
+    const message = `the callback was refused (HTTP ${response.status}): ${answer.error ?? response.statusText}`;
+    throw new CliFailure(ExitCode.github, { kind: 'refused', message, status: response.status, url: target.origin });
+  }
+  if (options.json) io.out(JSON.stringify({ schema: 'flowgate.callback/v1', accepted, status: response.status, exit_code: ExitCode.ok }, null, 2));
+  else io.out(`Flowgate took the callback (HTTP ${response.status}).`);
+  return ExitCode.ok;
 }

@@ -3,11 +3,17 @@
  * happened. No credentials, no network.
  */
 import { readdir } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { isAbsolute, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { simulateCommand } from './simulate-command.js';
 import { ExitCode } from './exit-codes.js';
 import type { CliIO } from './io.js';
+
+/** Relative to where the user is when the examples are below it (a clone); else absolute (an installed package). */
+const shown = (path: string): string => {
+  const near = relative(process.cwd(), path);
+  return near.startsWith('..') || isAbsolute(near) ? path : near;
+};
 
 export const EXAMPLES_DIR = fileURLToPath(new URL('../../examples', import.meta.url));
 
@@ -20,7 +26,7 @@ export async function demoCommand(io: CliIO): Promise<number> {
     for (const scenario of scenarios) {
       const file = join(dir, 'scenarios', scenario);
       io.out(`\n${'='.repeat(100)}`);
-      const code = await simulateCommand({ flows: relative(process.cwd(), join(dir, 'flow.yml')), scenario: relative(process.cwd(), file), json: false }, io);
+      const code = await simulateCommand({ flows: shown(join(dir, 'flow.yml')), scenario: shown(file), json: false }, io);
       results.push({ scenario: `${example}/${scenario}`, code });
     }
   }

@@ -23,6 +23,10 @@ export const ValidationOutput = z
     files: z.array(z.object({ file: z.string(), flow: z.string().optional(), valid: z.boolean(), problems: z.array(Problem) })),
     missing: z.array(z.string()),
     summary: z.object({ files: z.int(), errors: z.int(), warnings: z.int() }),
+    error: z
+      .object({ kind: z.enum(['usage', 'invalid-flows']), message: z.string() })
+      .optional()
+      .meta({ description: 'present when ok is false, as in flowgate.error/v1: a path that does not exist (usage), or errors in the files (invalid-flows)' }),
     exit_code: z.int(),
   })
   .meta({ title: 'flowgate validate --json' });
@@ -150,3 +154,22 @@ export const StatusOutput = z
     exit_code: z.int(),
   })
   .meta({ title: 'flowgate status --json' });
+
+/** What every command prints with --json when it fails: one document on stdout, whatever went wrong. */
+export const ErrorOutput = z
+  .object({
+    schema: z.literal('flowgate.error/v1'),
+    command: z.enum(['validate', 'simulate', 'status', 'callback', 'demo']).optional().meta({ description: 'absent when the command itself was not understood' }),
+    error: z.object({
+      kind: z.enum(['usage', 'invalid-flows', 'invalid-scenario', 'refused', 'unreachable', 'internal']).meta({
+        description:
+          'usage: bad arguments or a missing input file; invalid-flows / invalid-scenario: see problems; refused: GitHub or Flowgate answered and said no (see status); unreachable: no answer at all (connection refused, DNS, TLS, timeout); internal: a bug',
+      }),
+      message: z.string(),
+      status: z.int().optional().meta({ description: 'the HTTP status of the answer; only when kind is refused' }),
+      url: z.string().optional().meta({ description: 'the origin the CLI tried to reach' }),
+      problems: z.array(Problem).optional().meta({ description: 'for invalid-flows and invalid-scenario: each problem with file, line and column' }),
+    }),
+    exit_code: z.int(),
+  })
+  .meta({ title: 'flowgate <command> --json, when it fails' });

@@ -4,6 +4,7 @@ import { statusOf, type GitHubClient } from '../github/client.js';
 import { readStatus } from '../github/status.js';
 import { requestTimeoutFromEnv, timedFetch } from '../github/transport/timeout.js';
 import { ExitCode, UsageError } from './exit-codes.js';
+import { causeOf, CliFailure, isUnanswered, reporting } from './failure.js';
 import type { CliIO } from './io.js';
 
 export interface StatusOptions {
@@ -18,7 +19,25 @@ export interface StatusOptions {
 
 const time = (iso: string) => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
 
+/** GitHub said no (it answered), or there was no answer at all: two different things to fix, so two messages. */
+function githubFailure(error: unknown, options: StatusOptions, number: number): unknown {
+  const url = new URL(options.apiUrl).origin;
+  if (isUnanswered(error)) {
+    return new CliFailure(ExitCode.github, { kind: 'unreachable', message: `could not reach GitHub at ${options.apiUrl}: ${causeOf(error)} (is --api-url right, and is the network up?)`, url });
+  }
+  const code = statusOf(error);
+  const answered = code !== undefined || (error as { name?: string }).name === 'GraphqlResponseError';
+  if (!answered) return error;
+  const hint = code === 404 || code === 401 || code === 403 ? ` (is ${options.repo}#${number} right, and can the token read it?)` : '';
+  const message = `GitHub refused${code !== undefined ? ` (HTTP ${code})` : ''}: ${(error as Error).message}${hint}`;
+  return new CliFailure(ExitCode.github, { kind: 'refused', message, ...(code !== undefined ? { status: code } : {}), url });
+}
+
 export async function statusCommand(options: StatusOptions, io: CliIO, now = Date.now()): Promise<number> {
+  return reporting('status', options.json, io, () => runStatusCommand(options, io, now));
+}
+
+async function runStatusCommand(options: StatusOptions, io: CliIO, now: number): Promise<number> {
   const match = /^([\w.-]+)\/([\w.-]+)$/.exec(options.repo);
   if (!match) throw new UsageError(`--repo ${options.repo}: expected owner/name`);
   const number = Number(options.pr);
@@ -31,14 +50,14 @@ export async function statusCommand(options: StatusOptions, io: CliIO, now = Dat
     throw new UsageError((error as Error).message);
   }
   const repo = { owner: match[1]!, name: match[2]! };
-  const octokit = new Octokit({ auth: options.token, baseUrl: options.apiUrl, userAgent: 'flowgate-cli', request: { fetch: timedFetch(timeoutMs) } });
+  // Octokit's request log would print "POST /graphql - 500" for a refused connection; the failure is reported once, below.
+  const quiet = () => {};
+  const octokit = new Octokit({ log: { debug: quiet, info: quiet, warn: quiet, error: quiet }, auth: options.token, baseUrl: options.apiUrl, userAgent: 'flowgate-cli', request: { fetch: timedFetch(timeoutMs) } });
   let status: Awaited<ReturnType<typeof readStatus>>;
   try {
     status = await readStatus(octokit as unknown as GitHubClient, repo, number, new GitHubCache(), now);
   } catch (error) {
-    const code = statusOf(error);
-    io.err(`flowgate: GitHub refused: ${code ?? ''} ${(error as Error).message}${code === 404 || code === 401 ? ` (is ${options.repo}#${number} right, and can the token read it?)` : ''}`.replace(': ', ': ').trim());
-    return ExitCode.github;
+    throw githubFailure(error, options, number);
   }
   if (options.json) {
     io.out(

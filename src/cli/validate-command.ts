@@ -25,6 +25,11 @@ export async function validateCommand(paths: readonly string[], options: { json:
           })),
           missing,
           summary: { files: files.length, errors, warnings },
+          ...(missing.length > 0
+            ? { error: { kind: 'usage', message: `no such file or directory: ${missing.join(', ')}` } }
+            : errors > 0
+              ? { error: { kind: 'invalid-flows', message: `${errors} error(s) in ${files.filter((file) => !file.flow).length} of ${files.length} flow file(s)` } }
+              : {}),
           exit_code: exitCode,
         },
         null,

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,7 +50,7 @@ describe('flowgate validate', () => {
     const result = await cli('validate', '--json', file, 'examples/1-publish-content/flow.yml');
     const document = JSON.parse(result.out);
     expect(validationSchema(document), JSON.stringify(validationSchema.errors)).toBe(true);
-    expect(document).toMatchObject({ schema: 'flowgate.validation/v1', ok: false, exit_code: 3, summary: { files: 2, errors: 1 } });
+    expect(document).toMatchObject({ schema: 'flowgate.validation/v1', ok: false, exit_code: 3, summary: { files: 2, errors: 1 }, error: { kind: 'invalid-flows', message: '1 error(s) in 1 of 2 flow file(s)' } });
     expect(document.files[1]).toMatchObject({ flow: 'publish-content', valid: true, problems: [] });
     expect(result.code).toBe(3);
   });
@@ -59,6 +59,20 @@ describe('flowgate validate', () => {
     const result = await cli('validate', 'no/such/dir');
     expect(result.code).toBe(2);
     expect(result.err).toContain('no/such/dir: no such file or directory');
+  });
+
+  it('with --json, a path that does not exist is still one document on stdout, with an error', async () => {
+    const result = await cli('validate', '--json', 'no/such/dir');
+    expect(result).toMatchObject({ code: 2, err: '' });
+    const document = JSON.parse(result.out);
+    expect(validationSchema(document), JSON.stringify(validationSchema.errors)).toBe(true);
+    expect(document).toMatchObject({ ok: false, missing: ['no/such/dir'], error: { kind: 'usage', message: 'no such file or directory: no/such/dir' }, exit_code: 2 });
+  });
+
+  it('a valid file has no error in its document', async () => {
+    const document = JSON.parse((await cli('validate', '--json', 'examples/1-publish-content/flow.yml')).out);
+    expect(document).toMatchObject({ ok: true, exit_code: 0 });
+    expect(document).not.toHaveProperty('error');
   });
 });
 
@@ -204,21 +218,28 @@ describe('flowgate simulate', () => {
 
 describe('arguments', () => {
   it.each([
-    [['frobnicate'], 'unknown command "frobnicate"'],
-    [['simulate', '--flows', 'examples'], 'simulate needs --scenario <file>'],
-    [['validate', '--jsn'], "Unknown option '--jsn'"],
-    [['simulate', '--flows', 'examples/1-publish-content', '--scenario', 'nope.yml'], '--scenario nope.yml: no such file'],
-  ])('%j exits 2 with a clear message', async (args, message) => {
+    [['frobnicate'], 'unknown command "frobnicate"', 'flowgate --help'],
+    [['simulate', '--flows', 'examples'], 'simulate needs --scenario <file>', 'flowgate simulate --help'],
+    [['validate', '--jsn'], "Unknown option '--jsn'", 'flowgate validate --help'],
+    [['simulate', '--flows', 'examples/1-publish-content', '--scenario', 'nope.yml'], '--scenario nope.yml: no such file', 'flowgate simulate --help'],
+  ])('%j exits 2 with one clear line that points to --help', async (args, message, help) => {
     const result = await cli(...args);
     expect(result.code).toBe(2);
     expect(result.err).toContain(message);
-    expect(result.err).toContain('Usage: flowgate');
+    expect(result.err).toContain(`(see ${help})`);
+    expect(result.err.trimEnd().split('\n')).toHaveLength(1);
   });
 
   it('--help prints the exit codes', async () => {
     const result = await cli('--help');
     expect(result.code).toBe(0);
     expect(result.out).toContain('5 run ended declined');
+  });
+
+  it('no command at all prints the usage on stderr and exits 2', async () => {
+    const result = await cli();
+    expect(result).toMatchObject({ code: 2, out: '' });
+    expect(result.err).toContain('Usage: flowgate <command>');
   });
 });
 
@@ -228,5 +249,15 @@ describe('the installed binary', () => {
     const { stdout } = await run(process.execPath, ['bin/flowgate.js', 'validate', '--json', 'examples/5-chat-decision/flow.yml']);
     expect(JSON.parse(stdout)).toMatchObject({ ok: true, exit_code: 0 });
     await expect(run(process.execPath, ['bin/flowgate.js', 'validate', 'nope'])).rejects.toMatchObject({ code: 2 });
+  });
+
+  it('stops quietly when its reader closes the pipe early (flowgate demo | head)', async () => {
+    const child = spawn(process.execPath, ['bin/flowgate.js', 'demo'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => void (stderr += chunk.toString()));
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((done) => child.on('close', done));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
   });
 });

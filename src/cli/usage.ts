@@ -1,0 +1,114 @@
+/** The help texts: `flowgate --help`, and `flowgate <command> --help` for each command. The README's "The CLI" says the same. */
+
+export const EXIT_CODES = `Exit codes:
+  0 ok (valid; run succeeded)   2 bad arguments        3 invalid flows
+  4 invalid scenario            5 run ended declined   6 run failed or was cancelled
+  7 run still waiting           8 GitHub or Flowgate refused, or could not be reached
+  1 internal error`;
+
+const JSON_OPTION = `  --json                 Print one JSON document on stdout, errors included: the
+                         command's document, or flowgate.error/v1 (schemas/error.schema.json)`;
+
+export const COMMAND_USAGE: Record<string, string> = {
+  validate: `Usage: flowgate validate [paths...] [--json]
+
+Check flow files: every problem, with file:line:col, what was found and what was expected.
+
+Arguments:
+  paths...               Flow files, or directories whose *.yml and *.yaml files are read
+                         (default: .github/flows)
+
+Options:
+${JSON_OPTION}
+  -h, --help             Show this help
+
+Exits 0 when every file is valid, 3 when one is not, 2 when a path does not exist.`,
+
+  simulate: `Usage: flowgate simulate --flows <dir|file> --scenario <file> [--json]
+
+Play a scenario (a PR and what people do to it, over time) against flows, offline.
+
+Options:
+  --flows <dir|file>     The flow file, or a directory of them (required)
+  --scenario <file>      The scenario, YAML or JSON: see docs/simulate.md (required)
+${JSON_OPTION}
+  -h, --help             Show this help
+
+Exits 0 when the run succeeded or no flow started, 5 declined, 6 failed or cancelled,
+7 still waiting at the end; 3 for invalid flows, 4 for an invalid scenario.`,
+
+  status: `Usage: flowgate status --repo <owner/name> --pr <number> [--api-url <url>] [--json]
+
+The Flowgate runs on a pull request, who is awaited, and the decisions so far. Read-only:
+it re-evaluates each run from GitHub's facts, as the app would.
+
+Options:
+  --repo <owner/name>    The repository (required)
+  --pr <number>          The pull request number (required)
+  --api-url <url>        GitHub's REST API: https://<host>/api/v3 for GitHub Enterprise Server
+                         (default: $GITHUB_API_URL, else https://api.github.com)
+${JSON_OPTION}
+  -h, --help             Show this help
+
+Environment:
+  GITHUB_TOKEN           A token that can read the repository (required)
+  FLOWGATE_REQUEST_TIMEOUT  The deadline of each request (default 10s)
+
+Exits 0 when printed; 8 when GitHub refused (the HTTP status is given) or could not be reached.`,
+
+  callback: `Usage: flowgate callback --url <link> --result success|failure [options]
+       flowgate callback --app-url <url> --token <token> --result success|failure [options]
+
+Complete a wait with the callback link a flow gave you (an agent or CI job runs this).
+
+Options:
+  --url <link>           The callback link, token included (…/flowgate/callback?token=…)
+  --app-url <url>        Flowgate's public URL; with --token, instead of --url
+  --token <token>        The callback token; overrides the one in --url
+  --result <result>      success (or ok) | failure: how the work went
+  --decision <decision>  approve | decline: for a link that decides an approval gate;
+                         give it instead of --result
+  --reason <text>        Why: shown with the decision in the run's history
+  --summary <text>       A short report, shown on the check run
+  --output <key=value>   An output later steps can use; repeatable. Numbers and
+                         true/false keep their type
+  --link <title=url>     A link shown on the check run; repeatable
+${JSON_OPTION}
+  -h, --help             Show this help
+
+Environment:
+  FLOWGATE_REQUEST_TIMEOUT  How long to wait for Flowgate's answer (default 30s)
+
+Exits 0 when Flowgate took it; 8 when Flowgate refused it (the reason is printed) or
+could not be reached.`,
+
+  demo: `Usage: flowgate demo
+
+Play every example scenario shipped in examples/ and print what happened. No
+credentials, no network.
+
+Options:
+  -h, --help             Show this help`,
+};
+
+export const USAGE = `Usage: flowgate <command> [options]
+
+Commands:
+  validate [paths...]                      Check flow files (default: .github/flows)
+  simulate --flows <dir|file> --scenario <file>
+                                           Play a scenario against flows, offline
+  demo                                     Play every example scenario in examples/
+  status --repo <owner/name> --pr <number> [--api-url <url>]
+                                           The runs on a pull request, who is awaited
+                                           (needs GITHUB_TOKEN)
+  callback --url <link> --result success|failure [--decision D] [--reason R] [--token T] ...
+                                           Complete a wait with the link a flow gave you
+
+Run "flowgate <command> --help" for a command's options.
+
+Options:
+  --json       Print one JSON document on stdout, errors included
+  -h, --help   Show this help
+  --version    Show the version
+
+${EXIT_CODES}`;
