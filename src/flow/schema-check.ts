@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import { closest } from './closest.js';
+import { DURATION_EXPECTED, DURATION_PATTERN, durationProblem } from './duration.js';
 import { describeValue, formatPath, type PathSegment, type Problem } from './problem.js';
 import type { YamlSource } from './yaml-source.js';
 
@@ -179,6 +180,10 @@ function toProblem({ error, synthetic }: Reported, source: YamlSource): Problem 
     const name = String(params.propertyName);
     const at = [...path, name];
     return { ...base, ...source.locate(at, 'key'), path: formatPath(at), message: `invalid name "${name}"`, expected: expectation(error) };
+  }
+  if ((error.parentSchema as { pattern?: string } | undefined)?.pattern === DURATION_PATTERN) {
+    const message = durationProblem(value) ?? 'invalid duration';
+    return { ...base, code: 'invalid-duration', ...source.locate(path), path: formatPath(path), message, expected: DURATION_EXPECTED, found: describeValue(value) };
   }
   return {
     ...base,

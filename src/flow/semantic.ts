@@ -5,7 +5,7 @@
  */
 import { closest } from './closest.js';
 import { compileFlow, isTerminal, lower, transitionsOf, type CompiledFlow } from './compile.js';
-import { parseDuration } from './duration.js';
+import { DURATION_EXPECTED, durationProblem, parseDuration } from './duration.js';
 import { globProblem } from './glob.js';
 import type { PathSegment, Problem } from './problem.js';
 import { TERMINALS, type Action, type Condition, type Flow, type Gate } from './schema.js';
@@ -180,7 +180,7 @@ function checkConnections(flow: Flow, report: Report): void {
 }
 
 function checkTrigger(flow: Flow, report: Report): void {
-  const trigger = flow.on.pull_request;
+  const trigger = flow.on.pull_request ?? {};
   const lists = [
     ['branches', 'path'],
     ['branches_ignore', 'path'],
@@ -201,14 +201,9 @@ function checkGlob(pattern: string, kind: 'path' | 'text', path: PathSegment[], 
 }
 
 function checkDuration(text: string, path: PathSegment[], report: Report): number | undefined {
-  const value = parseDuration(text);
-  if (value === undefined) {
-    report(path, 'invalid-duration', `invalid duration ${JSON.stringify(text)}`, {
-      expected: 'a positive duration of at most a year, such as 30m, 8h, 2d or 1w',
-      found: JSON.stringify(text),
-    });
-  }
-  return value;
+  const problem = durationProblem(text);
+  if (problem !== undefined) report(path, 'invalid-duration', problem, { expected: DURATION_EXPECTED, found: JSON.stringify(text) });
+  return parseDuration(text);
 }
 
 function checkTemplate(template: string, path: PathSegment[], report: Report): void {

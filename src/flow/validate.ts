@@ -13,6 +13,8 @@ export interface FlowFile {
   /** Present when the file has no errors (it may have warnings). */
   flow?: Flow;
   problems: Problem[];
+  /** Where the flow's name is, so a clash between files can point at it. */
+  nameAt?: { line: number; col: number };
 }
 
 export function validateFlowText(text: string, file: string): FlowFile {
@@ -45,27 +47,30 @@ export function validateFlowText(text: string, file: string): FlowFile {
     problems.push({ code, severity: 'error', file, ...source.locate(path, extra?.severity ? 'key' : 'value'), path: formatPath(path), message, ...extra });
   });
   problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0));
-  return hasErrors(problems) ? { file, problems } : { file, flow: parsed.data, problems };
+  return hasErrors(problems) ? { file, problems } : { file, flow: parsed.data, problems, nameAt: source.locate(['name']) };
 }
 
 /** Problems that span files: two flows with one name would share a check run. */
 export function crossFileProblems(files: readonly FlowFile[]): Problem[] {
-  const seen = new Map<string, string>();
+  const seen = new Map<string, FlowFile>();
   const problems: Problem[] = [];
-  for (const { file, flow } of files) {
+  for (const entry of files) {
+    const { file, flow } = entry;
     if (!flow) continue;
     const first = seen.get(flow.name);
     if (first !== undefined) {
+      const where = first.nameAt ? `${first.file}:${first.nameAt.line}:${first.nameAt.col}` : first.file;
       problems.push({
         code: 'duplicate-flow',
         severity: 'error',
         file,
+        ...(entry.nameAt ?? {}),
         path: 'name',
-        message: `flow name "${flow.name}" is already used by ${first}`,
+        message: `flow name "${flow.name}" is already used by ${where}`,
         expected: 'a unique flow name',
       });
     } else {
-      seen.set(flow.name, file);
+      seen.set(flow.name, entry);
     }
   }
   return problems;
