@@ -81,7 +81,8 @@ export function selectErrors(errors: readonly ErrorObject[], root: unknown): Rep
     const value = valueAt(root, pointerToPath(site));
     if (winners.length > 0 && value !== null && typeof value === 'object') {
       const keep = new Set(winners);
-      remaining = remaining.filter((error) => error.instancePath !== site || keep.has(branchOf(error) ?? -1));
+      // An error without a branch in its path came through a $ref (`pull_request: Trigger | null`): it stays.
+      remaining = remaining.filter((error) => error.instancePath !== site || branchOf(error) === undefined || keep.has(branchOf(error)!));
       continue;
     }
     remaining = remaining.filter((error) => !here.includes(error));

@@ -6,7 +6,8 @@ import { Flow } from './schema.js';
 import { checkSchema } from './schema-check.js';
 import { checkSemantics } from './semantic.js';
 import { formatPath, hasErrors, type Problem } from './problem.js';
-import { loadYaml } from './yaml-source.js';
+import { loadYaml, type YamlSource } from './yaml-source.js';
+import { partialFlow } from './partial-semantics.js';
 
 export interface FlowFile {
   file: string;
@@ -25,7 +26,7 @@ export function validateFlowText(text: string, file: string): FlowFile {
     return { file, problems: [{ code: 'empty-file', severity: 'error', file, line: 1, col: 1, path: '', message: 'the file is empty', expected: 'a flow with name, on and steps' }] };
   }
   const schemaProblems = checkSchema(source);
-  if (schemaProblems.length > 0) return { file, problems: schemaProblems };
+  if (schemaProblems.length > 0) return { file, problems: sortByPlace([...schemaProblems, ...semanticsDespite(source, schemaProblems)]) };
 
   const parsed = Flow.safeParse(source.value);
   if (!parsed.success) {
@@ -42,13 +43,32 @@ export function validateFlowText(text: string, file: string): FlowFile {
       })),
     };
   }
-  const problems: Problem[] = [];
-  checkSemantics(parsed.data, (path, code, message, extra) => {
-    problems.push({ code, severity: 'error', file, ...source.locate(path, extra?.severity ? 'key' : 'value'), path: formatPath(path), message, ...extra });
-  });
-  problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0));
+  const problems = sortByPlace(semanticProblems(parsed.data, source));
   return hasErrors(problems) ? { file, problems } : { file, flow: parsed.data, problems, nameAt: source.locate(['name']) };
 }
+
+function semanticProblems(flow: Flow, source: YamlSource): Problem[] {
+  const problems: Problem[] = [];
+  checkSemantics(flow, (path, code, message, extra) => {
+    problems.push({ code, severity: 'error', file: source.file, ...source.locate(path, extra?.severity ? 'key' : 'value'), path: formatPath(path), message, ...extra });
+  });
+  return problems;
+}
+
+/** The semantic problems of the parts of a refused document that the schema accepted. */
+function semanticsDespite(source: YamlSource, schemaProblems: readonly Problem[]): Problem[] {
+  const partial = partialFlow(source.value, schemaProblems);
+  if (!partial) return [];
+  try {
+    return semanticProblems(partial.flow, source).filter((problem) => partial.keep(problem));
+  } catch {
+    // A shape the schema refused and the stubs did not cover: the next pass, on a fixed file, checks it.
+    return [];
+  }
+}
+
+const sortByPlace = (problems: Problem[]): Problem[] =>
+  problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0));
 
 /** Problems that span files: two flows with one name would share a check run. */
 export function crossFileProblems(files: readonly FlowFile[]): Problem[] {
