@@ -26,7 +26,30 @@ function validator(file: string): ValidateFunction {
 export function checkSchema(source: YamlSource, schemaFile = 'flow.schema.json'): Problem[] {
   const validate = validator(schemaFile);
   if (validate(source.value)) return [];
-  return selectErrors(validate.errors ?? [], source.value).map((error) => toProblem(error, source));
+  return withoutEchoes(selectErrors(validate.errors ?? [], source.value)).map((error) => toProblem(error, source));
+}
+
+/** The field an unknown field was probably meant to be, among those its object allows. */
+function guessFor(error: ErrorObject): string | undefined {
+  const allowed = Object.keys((error.parentSchema as { properties?: object } | undefined)?.properties ?? {});
+  return closest(String((error.params as { additionalProperty: string }).additionalProperty), allowed);
+}
+
+/**
+ * One misspelt key is one mistake: `pul_request:` is an unknown field whose
+ * guess is the missing required `pull_request`, so the "missing" error is an
+ * echo of the same mistake and is dropped.
+ */
+function withoutEchoes(reported: Reported[]): Reported[] {
+  const guessed = new Set(
+    reported
+      .filter(({ error, synthetic }) => !synthetic && error.keyword === 'additionalProperties')
+      .map(({ error }) => `${error.instancePath}|${guessFor(error) ?? ''}`),
+  );
+  return reported.filter(
+    ({ error, synthetic }) =>
+      synthetic || error.keyword !== 'required' || !guessed.has(`${error.instancePath}|${(error.params as { missingProperty: string }).missingProperty}`),
+  );
 }
 
 const pointerToPath = (pointer: string): PathSegment[] =>

@@ -91,6 +91,8 @@ function checkTransitions(flow: Flow, compiled: CompiledFlow, report: Report): v
     for (const [field, target] of transitionsOf(step)) {
       if (!isTerminal(target) && !known.has(target)) {
         const guess = closest(target, [...ids, ...TERMINALS]);
+        // Reachability follows the guess, so a typo is one error, not also "unreachable" for the step it meant.
+        if (guess !== undefined && known.has(guess)) targets.push(guess);
         report(['steps', step.index, field in raw ? field : 'id'], 'unknown-step', `unknown step "${target}"${guess ? `; did you mean "${guess}"?` : ''}`, {
           expected: `a step id (${ids.join(', ')}) or ${TERMINALS.join(' or ')}`,
           found: JSON.stringify(target),

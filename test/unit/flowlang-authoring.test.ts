@@ -55,3 +55,21 @@ describe('the flow language as authors meet it', () => {
     expect(FLOW_SCHEMA_ID).toMatch(/^https:\/\/.+\/schemas\/flow\.schema\.json$/);
   });
 });
+
+describe('one mistake gives one error', () => {
+  it('a misspelt transition target is an unknown step, not also an unreachable one', () => {
+    const problems = problemsOf(`name: f\non: { pull_request: {} }\nsteps:\n  - id: a\n    approval: { from: { users: [mia] } }\n    on_approve: shpi\n  - id: ship\n    actions: [ { merge: {} } ]\n`);
+    expect(problems).toEqual([expect.objectContaining({ code: 'unknown-step', line: 6, message: 'unknown step "shpi"; did you mean "ship"?' })]);
+  });
+
+  it('a misspelt required key is an unknown field with a guess, not also a missing field', () => {
+    const trigger = problemsOf('name: f\non: { pul_request: {} }\nsteps:\n  - id: a\n    actions: [ { close: {} } ]\n');
+    expect(trigger).toEqual([expect.objectContaining({ path: 'on.pul_request', message: 'unknown field "pul_request"; did you mean "pull_request"?' })]);
+    const steps = problemsOf('name: f\non: { pull_request: {} }\nstpes:\n  - id: a\n    actions: [ { close: {} } ]\n');
+    expect(steps).toEqual([expect.objectContaining({ path: 'stpes', line: 3 })]);
+  });
+
+  it('a key that is simply missing is still reported as missing', () => {
+    expect(problemsOf('name: f\non: { pull_request: {} }\n')).toEqual([expect.objectContaining({ message: 'missing required field "steps"' })]);
+  });
+});
