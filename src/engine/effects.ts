@@ -4,6 +4,7 @@
  */
 import type { CompiledFlow } from '../flow/compile.js';
 import type { Action } from '../flow/schema.js';
+import { neutraliseDeep, neutraliseMentions } from '../flow/mentions.js';
 import { renderTemplate } from '../flow/template.js';
 import type { Facts, Verdict } from './facts.js';
 import type { PrContext } from './pr-context.js';
@@ -48,8 +49,32 @@ export interface TemplateExtras {
   decision?: DecisionRecord;
 }
 
-/** The variables a message template sees; docs/templates.md lists them. */
+/** For each view made for GitHub text, the same view with user text as it was, for machine payloads. */
+const rawViews = new WeakMap<object, object>();
+const rawView = (view: object): object => rawViews.get(view) ?? view;
+
+/**
+ * The variables a message template sees; docs/templates.md lists them. Text that
+ * whoever opened the PR controls has its mentions and closing keywords made
+ * inert (flow/mentions.ts): the app's comments must not ping or close on their
+ * behalf. Webhook, dispatch and workflow payloads get that text unchanged.
+ */
 export function templateView(context: EngineContext, state: RunState, now: number, extras: TemplateExtras = {}): object {
+  const raw = rawTemplateView(context, state, now, extras);
+  const user = neutraliseDeep;
+  const view = {
+    ...raw,
+    pr: { ...raw.pr, title: neutraliseMentions(raw.pr.title), body: neutraliseMentions(raw.pr.body), base: neutraliseMentions(raw.pr.base), head: neutraliseMentions(raw.pr.head), labels: user(raw.pr.labels) },
+    step: user(raw.step),
+    steps: user(raw.steps),
+    fields: user(raw.fields),
+    decision: user(raw.decision),
+  };
+  rawViews.set(view, raw);
+  return view;
+}
+
+function rawTemplateView(context: EngineContext, state: RunState, now: number, extras: TemplateExtras) {
   const { facts, flow, pr } = context;
   const snapshot = facts.pr;
   const repoUrl = facts.repo.url ?? `https://github.com/${facts.repo.owner}/${facts.repo.name}`;
@@ -147,15 +172,15 @@ export function effectsOfAction(action: Action, context: EngineContext, state: R
   if ('dispatch_workflow' in action) {
     const { workflow, ref, inputs } = action.dispatch_workflow;
     const rendered: Record<string, string> = {};
-    for (const [key, value] of Object.entries(inputs ?? {})) rendered[key] = render(value, view);
-    return { ok: true, effects: [{ type: 'dispatch_workflow', workflow, ref: ref !== undefined ? render(ref, view) : snapshot.base, inputs: rendered }] };
+    for (const [key, value] of Object.entries(inputs ?? {})) rendered[key] = render(value, rawView(view));
+    return { ok: true, effects: [{ type: 'dispatch_workflow', workflow, ref: ref !== undefined ? render(ref, rawView(view)) : snapshot.base, inputs: rendered }] };
   }
   if ('repository_dispatch' in action) {
     const { event_type, client_payload } = action.repository_dispatch;
-    return { ok: true, effects: [{ type: 'repository_dispatch', event_type, client_payload: renderBody(client_payload, view) }] };
+    return { ok: true, effects: [{ type: 'repository_dispatch', event_type, client_payload: renderBody(client_payload, rawView(view)) }] };
   }
   if ('webhook' in action) {
-    return { ok: true, effects: [{ type: 'webhook', connection: action.webhook.connection, body: renderBody(action.webhook.body, view) }] };
+    return { ok: true, effects: [{ type: 'webhook', connection: action.webhook.connection, body: renderBody(action.webhook.body, rawView(view)) }] };
   }
   const { users, teams, connection, message, decide } = action.notify;
   const target = decide !== undefined ? { step: decide, attempt: nextAttempt(state, decide) } : undefined;

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import { closest } from './closest.js';
+import { DURATION_EXPECTED, DURATION_PATTERN, durationProblem } from './duration.js';
 import { describeValue, formatPath, type PathSegment, type Problem } from './problem.js';
 import type { YamlSource } from './yaml-source.js';
 
@@ -25,7 +26,30 @@ function validator(file: string): ValidateFunction {
 export function checkSchema(source: YamlSource, schemaFile = 'flow.schema.json'): Problem[] {
   const validate = validator(schemaFile);
   if (validate(source.value)) return [];
-  return selectErrors(validate.errors ?? [], source.value).map((error) => toProblem(error, source));
+  return withoutEchoes(selectErrors(validate.errors ?? [], source.value)).map((error) => toProblem(error, source));
+}
+
+/** The field an unknown field was probably meant to be, among those its object allows. */
+function guessFor(error: ErrorObject): string | undefined {
+  const allowed = Object.keys((error.parentSchema as { properties?: object } | undefined)?.properties ?? {});
+  return closest(String((error.params as { additionalProperty: string }).additionalProperty), allowed);
+}
+
+/**
+ * One misspelt key is one mistake: `pul_request:` is an unknown field whose
+ * guess is the missing required `pull_request`, so the "missing" error is an
+ * echo of the same mistake and is dropped.
+ */
+function withoutEchoes(reported: Reported[]): Reported[] {
+  const guessed = new Set(
+    reported
+      .filter(({ error, synthetic }) => !synthetic && error.keyword === 'additionalProperties')
+      .map(({ error }) => `${error.instancePath}|${guessFor(error) ?? ''}`),
+  );
+  return reported.filter(
+    ({ error, synthetic }) =>
+      synthetic || error.keyword !== 'required' || !guessed.has(`${error.instancePath}|${(error.params as { missingProperty: string }).missingProperty}`),
+  );
 }
 
 const pointerToPath = (pointer: string): PathSegment[] =>
@@ -80,7 +104,8 @@ export function selectErrors(errors: readonly ErrorObject[], root: unknown): Rep
     const value = valueAt(root, pointerToPath(site));
     if (winners.length > 0 && value !== null && typeof value === 'object') {
       const keep = new Set(winners);
-      remaining = remaining.filter((error) => error.instancePath !== site || keep.has(branchOf(error) ?? -1));
+      // An error without a branch in its path came through a $ref (`pull_request: Trigger | null`): it stays.
+      remaining = remaining.filter((error) => error.instancePath !== site || branchOf(error) === undefined || keep.has(branchOf(error)!));
       continue;
     }
     remaining = remaining.filter((error) => !here.includes(error));
@@ -179,6 +204,10 @@ function toProblem({ error, synthetic }: Reported, source: YamlSource): Problem 
     const name = String(params.propertyName);
     const at = [...path, name];
     return { ...base, ...source.locate(at, 'key'), path: formatPath(at), message: `invalid name "${name}"`, expected: expectation(error) };
+  }
+  if ((error.parentSchema as { pattern?: string } | undefined)?.pattern === DURATION_PATTERN) {
+    const message = durationProblem(value) ?? 'invalid duration';
+    return { ...base, code: 'invalid-duration', ...source.locate(path), path: formatPath(path), message, expected: DURATION_EXPECTED, found: describeValue(value) };
   }
   return {
     ...base,

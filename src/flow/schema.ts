@@ -3,10 +3,11 @@
  * `schemas/flow.schema.json` is generated from it (`npm run schemas`), and a
  * test fails if the two drift apart.
  *
- * Keep every construct here representable in JSON Schema (no refinements or
- * transforms): rules that JSON Schema cannot express live in semantic.ts.
+ * Keep every construct here representable in JSON Schema (no refinements, and
+ * transforms only to fill a default): rules that JSON Schema cannot express live in semantic.ts.
  */
 import { z } from 'zod';
+import { DURATION_EXPECTED, DURATION_PATTERN } from './duration.js';
 
 const describe = <T extends z.ZodType>(schema: T, description: string): T =>
   schema.meta({ description }) as T;
@@ -19,10 +20,7 @@ export const Target = describe(
   z.string().min(1),
   'where to go next: a step id, or one of the terminals `succeed` and `fail`',
 );
-export const Duration = describe(
-  z.string().regex(/^\s*\d+(\.\d+)?\s*(s|m|h|d|w|sec|secs|seconds?|mins?|minutes?|hrs?|hours?|days?|weeks?)\s*$/),
-  'a duration such as 30m, 8h, 2d or 1w',
-);
+export const Duration = describe(z.string().regex(new RegExp(DURATION_PATTERN)), DURATION_EXPECTED);
 export const Glob = describe(z.string().min(1), 'a glob pattern such as billing/** or release/*');
 export const Login = describe(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,38}(\[bot\])?$/), 'a GitHub login');
 export const TeamSlug = describe(
@@ -302,15 +300,23 @@ export const Connection = z
   })
   .meta({ id: 'Connection', description: 'a named connection; its URL and secret come from the environment' });
 
+/** The published flow schema's identity: the file as the npm package ships it. */
+export const FLOW_SCHEMA_ID = 'https://unpkg.com/flowgate/schemas/flow.schema.json';
+
 export const Flow = z
   .strictObject({
     name: describe(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$/), 'the flow name, shown on its check run'),
     description: z.string().optional(),
-    on: z.strictObject({ pull_request: Trigger }),
+    on: z.strictObject({
+      // GitHub Actions users write a bare `pull_request:`, which YAML reads as null: every PR.
+      pull_request: describe(Trigger.nullable(), 'which pull requests start this flow; empty or null: every PR').transform((trigger) => trigger ?? {}),
+    }),
     connections: describe(z.record(ConnectionName, Connection), 'connections this flow may use').optional(),
     steps: z.array(Step).min(1),
   })
   .meta({
+    // Where the npm package publishes this file; editors and validators key schemas by it.
+    $id: FLOW_SCHEMA_ID,
     title: 'Flowgate flow',
     description: 'An approval flow in .github/flows/ (see docs/flow-language.md)',
   });

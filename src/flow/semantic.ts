@@ -5,11 +5,11 @@
  */
 import { closest } from './closest.js';
 import { compileFlow, isTerminal, lower, transitionsOf, type CompiledFlow } from './compile.js';
-import { parseDuration } from './duration.js';
+import { DURATION_EXPECTED, durationProblem, parseDuration } from './duration.js';
 import { globProblem } from './glob.js';
 import type { PathSegment, Problem } from './problem.js';
 import { TERMINALS, type Action, type Condition, type Flow, type Gate } from './schema.js';
-import { templateProblems } from './template.js';
+import { NO_VALUE, templateProblems, templateVariables } from './template.js';
 
 /** Shortest interval a reminder may repeat at, so a flow cannot flood a PR. */
 export const MIN_REPEAT_MS = 5 * 60 * 1000;
@@ -18,6 +18,7 @@ type Report = (path: readonly PathSegment[], code: string, message: string, extr
 
 export function checkSemantics(flow: Flow, report: Report): void {
   const compiled = compileFlow(flow);
+  const scope = templateScope(flow);
   // With duplicate ids the step graph is ambiguous; its checks would only add noise.
   if (checkStepIds(flow, report)) checkTransitions(flow, compiled, report);
   checkConnections(flow, report);
@@ -25,7 +26,7 @@ export function checkSemantics(flow: Flow, report: Report): void {
   flow.steps.forEach((step, index) => {
     const at: PathSegment[] = ['steps', index];
     if ('if' in step) checkCondition(step.if, [...at, 'if'], report);
-    if ('approval' in step) checkGate(step.approval, [...at, 'approval'], report);
+    if ('approval' in step) checkGate(step.approval, [...at, 'approval'], report, scope);
     if ('parallel' in step) {
       const gates = Object.entries(step.parallel);
       if (gates.length < 2) {
@@ -34,7 +35,7 @@ export function checkSemantics(flow: Flow, report: Report): void {
           found: `${gates.length}`,
         });
       }
-      for (const [branch, gate] of gates) checkGate(gate, [...at, 'parallel', branch], report);
+      for (const [branch, gate] of gates) checkGate(gate, [...at, 'parallel', branch], report, scope);
     }
     if ('wait' in step) {
       const wait = step.wait;
@@ -50,10 +51,10 @@ export function checkSemantics(flow: Flow, report: Report): void {
         });
       }
       if ('callback' in wait && wait.callback.message !== undefined) {
-        checkTemplate(wait.callback.message, [...at, 'wait', 'callback', 'message'], report);
+        checkTemplate(wait.callback.message, [...at, 'wait', 'callback', 'message'], report, scope);
       }
     }
-    if ('actions' in step) step.actions.forEach((action, i) => checkAction(flow, action, [...at, 'actions', i], report));
+    if ('actions' in step) step.actions.forEach((action, i) => checkAction(flow, action, [...at, 'actions', i], report, scope));
   });
   checkMergeHasApproval(flow, report);
 }
@@ -91,6 +92,8 @@ function checkTransitions(flow: Flow, compiled: CompiledFlow, report: Report): v
     for (const [field, target] of transitionsOf(step)) {
       if (!isTerminal(target) && !known.has(target)) {
         const guess = closest(target, [...ids, ...TERMINALS]);
+        // Reachability follows the guess, so a typo is one error, not also "unreachable" for the step it meant.
+        if (guess !== undefined && known.has(guess)) targets.push(guess);
         report(['steps', step.index, field in raw ? field : 'id'], 'unknown-step', `unknown step "${target}"${guess ? `; did you mean "${guess}"?` : ''}`, {
           expected: `a step id (${ids.join(', ')}) or ${TERMINALS.join(' or ')}`,
           found: JSON.stringify(target),
@@ -180,7 +183,7 @@ function checkConnections(flow: Flow, report: Report): void {
 }
 
 function checkTrigger(flow: Flow, report: Report): void {
-  const trigger = flow.on.pull_request;
+  const trigger = flow.on.pull_request ?? {};
   const lists = [
     ['branches', 'path'],
     ['branches_ignore', 'path'],
@@ -201,19 +204,46 @@ function checkGlob(pattern: string, kind: 'path' | 'text', path: PathSegment[], 
 }
 
 function checkDuration(text: string, path: PathSegment[], report: Report): number | undefined {
-  const value = parseDuration(text);
-  if (value === undefined) {
-    report(path, 'invalid-duration', `invalid duration ${JSON.stringify(text)}`, {
-      expected: 'a positive duration of at most a year, such as 30m, 8h, 2d or 1w',
-      found: JSON.stringify(text),
-    });
-  }
-  return value;
+  const problem = durationProblem(text);
+  if (problem !== undefined) report(path, 'invalid-duration', problem, { expected: DURATION_EXPECTED, found: JSON.stringify(text) });
+  return parseDuration(text);
 }
 
-function checkTemplate(template: string, path: PathSegment[], report: Report): void {
-  for (const problem of templateProblems(template)) {
+/** What the flow tells about which template variables can ever have a value. */
+interface TemplateScope {
+  steps: ReadonlySet<string>;
+  callbackWaits: ReadonlySet<string>;
+  /** Whether anything in the flow records a decision (a gate, or a callback wait). */
+  decides: boolean;
+  /** Whether the template is a gate or escalation message, the only ones that see `gate`. */
+  inGate: boolean;
+}
+
+function templateScope(flow: Flow): TemplateScope {
+  const callbackWaits = new Set(flow.steps.filter((step) => 'wait' in step && 'callback' in step.wait).map((step) => step.id));
+  const gates = flow.steps.some((step) => 'approval' in step || 'parallel' in step);
+  return { steps: new Set(flow.steps.map((step) => step.id)), callbackWaits, decides: gates || callbackWaits.size > 0, inGate: false };
+}
+
+/** Why a variable can never have a value where it is used; undefined when it may. */
+function neverHasValue(name: string, scope: TemplateScope): string | undefined {
+  const [root, key] = name.split('.');
+  if (root === 'gate' && !scope.inGate) return `{{${name}}} has a value only in gate and escalation messages`;
+  if (root === 'decision' && !scope.decides) return `{{${name}}} never has a value: nothing in this flow records a decision`;
+  if (root === 'steps' && key !== undefined && !scope.steps.has(key)) return `{{${name}}} never has a value: there is no step "${key}"`;
+  if (root === 'callbacks' && key !== undefined && !scope.callbackWaits.has(key)) return `{{${name}}} never has a value: "${key}" is not a callback wait`;
+  return undefined;
+}
+
+function checkTemplate(template: string, path: PathSegment[], report: Report, scope: TemplateScope): void {
+  const problems = templateProblems(template);
+  for (const problem of problems) {
     report(path, 'invalid-template', `${problem.message} (character ${problem.offset + 1} of the template)`);
+  }
+  if (problems.length > 0) return;
+  for (const { name, offset } of templateVariables(template)) {
+    const why = neverHasValue(name, scope);
+    if (why) report(path, 'template-no-value', `${why}, so it renders as "${NO_VALUE}" (character ${offset + 1} of the template)`, { severity: 'warning' });
   }
 }
 
@@ -241,7 +271,7 @@ function checkCondition(condition: Condition, path: PathSegment[], report: Repor
   }
 }
 
-function checkGate(gate: Gate, path: PathSegment[], report: Report): void {
+function checkGate(gate: Gate, path: PathSegment[], report: Report, scope: TemplateScope): void {
   const users = (gate.from.users ?? []).map(lower);
   const teams = gate.from.teams ?? [];
   const open = gate.from.permission !== undefined || gate.from.codeowners === true;
@@ -293,12 +323,12 @@ function checkGate(gate: Gate, path: PathSegment[], report: Report): void {
     if (!notify && !rung.add_approvers && rung.message === undefined) {
       report(at, 'empty-escalation', 'this rung does nothing', { expected: 'notify, add_approvers or message' });
     }
-    if (rung.message !== undefined) checkTemplate(rung.message, [...at, 'message'], report);
+    if (rung.message !== undefined) checkTemplate(rung.message, [...at, 'message'], report, { ...scope, inGate: true });
   });
-  if (gate.message !== undefined) checkTemplate(gate.message, [...path, 'message'], report);
+  if (gate.message !== undefined) checkTemplate(gate.message, [...path, 'message'], report, { ...scope, inGate: true });
 }
 
-function checkAction(flow: Flow, action: Action, path: PathSegment[], report: Report): void {
+function checkAction(flow: Flow, action: Action, path: PathSegment[], report: Report, scope: TemplateScope): void {
   const templates: [PathSegment[], string][] = [];
   if ('comment' in action) templates.push([['comment'], action.comment]);
   if ('merge' in action) {
@@ -323,7 +353,7 @@ function checkAction(flow: Flow, action: Action, path: PathSegment[], report: Re
   const body = 'repository_dispatch' in action ? action.repository_dispatch.client_payload : 'webhook' in action ? action.webhook.body : undefined;
   const bodyPath = 'repository_dispatch' in action ? ['repository_dispatch', 'client_payload'] : ['webhook', 'body'];
   for (const [key, value] of Object.entries(body ?? {})) if (typeof value === 'string') templates.push([[...bodyPath, key], value]);
-  for (const [at, template] of templates) checkTemplate(template, [...path, ...at], report);
+  for (const [at, template] of templates) checkTemplate(template, [...path, ...at], report, scope);
 }
 
 /** GitHub refuses a repository_dispatch whose client_payload has more than 10 top-level properties. */

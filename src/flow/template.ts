@@ -70,6 +70,40 @@ function variableProblem(name: string): string | undefined {
   return `unknown template variable "${name}"${guess ? `; did you mean "${root}.${guess}"?` : ''}; ${root} has ${fields.join(', ') || 'no fields'}`;
 }
 
+/** The top-level variables a template reads (outside sections' items), with their offsets. */
+export function templateVariables(template: string): { name: string; offset: number }[] {
+  let tokens: Token[];
+  try {
+    tokens = Mustache.parse(template) as unknown as Token[];
+  } catch {
+    return [];
+  }
+  const names: { name: string; offset: number }[] = [];
+  for (const [type, value, start] of tokens) {
+    if (type !== 'text' && type !== '>' && type !== '=' && type !== '!' && value !== '.') names.push({ name: value, offset: start });
+  }
+  return names;
+}
+
+/** What a variable with no value renders as: visible, so "Release blocked: {{decision.reason}}" never ends at the colon. */
+export const NO_VALUE = '(none)';
+
+/**
+ * Mustache renders a missing value as nothing. Here a variable with no value
+ * (absent, null or empty) renders as NO_VALUE; a section (`{{#x}}…{{/x}}`)
+ * still lets the author leave out a whole sentence instead.
+ */
+class VisibleWriter extends Mustache.Writer {
+  override escapedValue(token: string[], context: Mustache.Context, config?: Mustache.RenderOptions): string {
+    return orNoValue(super.escapedValue(token, context, config));
+  }
+  override unescapedValue(token: string[], context: Mustache.Context): string {
+    return orNoValue(super.unescapedValue(token, context));
+  }
+}
+const orNoValue = (text: string | undefined): string => (text === undefined || text === null || String(text).trim() === '' ? NO_VALUE : text);
+const writer = new VisibleWriter();
+
 export function renderTemplate(template: string, view: object): string {
-  return Mustache.render(template, view, {}, { escape: (text: string) => text });
+  return writer.render(template, view, {}, { escape: (text: string) => text });
 }

@@ -157,6 +157,6 @@ describe('checks across files', () => {
   it('refuses two flows with the same name', () => {
     const yaml = flow('  - id: a\n    actions: [ { close: {} } ]\n');
     const files = [validateFlowText(yaml, 'one.yml'), validateFlowText(yaml, 'two.yml')];
-    expect(crossFileProblems(files)).toMatchObject([{ code: 'duplicate-flow', file: 'two.yml', message: 'flow name "f" is already used by one.yml' }]);
+    expect(crossFileProblems(files)).toMatchObject([{ code: 'duplicate-flow', file: 'two.yml', line: 1, col: 7, message: 'flow name "f" is already used by one.yml:1:7' }]);
   });
 });
