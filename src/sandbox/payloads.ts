@@ -150,7 +150,7 @@ export function checkRunPayload(ctx: SandboxContext, run: CheckRun & { repo?: st
     url: `https://api.github.com/repos/${where}/check-runs/${run.id}`,
     html_url: `https://github.com/${where}/runs/${run.id}`,
     check_suite: { id: run.id + 1_000_000 },
-    output: { ...run.output, annotations_count: 0, annotations_url: `https://api.github.com/repos/${where}/check-runs/${run.id}/annotations` },
+    output: { ...run.output, annotations_count: run.annotations?.length ?? 0, annotations_url: `https://api.github.com/repos/${where}/check-runs/${run.id}/annotations` },
     app: appPayload(ctx),
     pull_requests: pulls.map((pull) => ({ number: pull.number, id: pull.id, url: `https://api.github.com/repos/${where}/pulls/${pull.number}`, head: { ref: pull.head, sha: pull.headSha, repo: { id: 0, name: '', url: 'https://api.github.com/' } }, base: { ref: pull.base, sha: pull.baseSha, repo: { id: 0, name: '', url: 'https://api.github.com/' } } })),
   });

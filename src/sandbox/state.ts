@@ -54,6 +54,8 @@ export interface CheckRun {
   started_at: string;
   completed_at: string | null;
   output: { title: string | null; summary: string | null; text: string | null };
+  /** Annotations sent with `output.annotations`: GitHub adds each request's to those already there. */
+  annotations?: { path: string; start_line: number; end_line: number; annotation_level: string; message: string }[];
   actions: { label: string; description: string; identifier: string }[];
 }
 

@@ -63,9 +63,13 @@ describe('an invalid live policy', () => {
     expect(check).toMatchObject({ status: 'completed', conclusion: 'failure' });
     expect(check!.output.title).toMatch(/^The live flows are invalid: \d+ problems? in 1 file$/);
     expect(check!.output.summary).toMatch(/`\.github\/flows\/broken\.yml:4:5`: /);
+    expect(check!.annotations).toContainEqual(expect.objectContaining({ path: '.github/flows/broken.yml', start_line: 4, annotation_level: 'failure' }));
+    const sent = check!.annotations!.length;
     // Approving the valid flow's gate does not turn the check green while the policy is broken.
     await sandbox.review(REPO, pr.number, 'mia', 'approved');
     expect(flowgate(sandbox.checkRunsFor(pr.headSha))).toMatchObject([{ conclusion: 'failure' }]);
+    // GitHub adds each update's annotations to those already there: the same ones are not sent again.
+    expect(flowgate(sandbox.checkRunsFor(pr.headSha))[0]!.annotations).toHaveLength(sent);
   });
 
   it('a PR in a repository whose only flow is invalid gets a failing check, not silence, and no run', async () => {

@@ -47,6 +47,7 @@ export function checkRunRoutes(ctx: SandboxContext): Route[] {
 /** A check run's fields from a create or update body: a conclusion completes it. */
 function checkRunFields(ctx: SandboxContext, body: Record<string, unknown>, current?: CheckRun): Omit<CheckRun, 'id' | 'app_id' | 'head_sha' | 'started_at'> {
   const output = (body.output as CheckRun['output'] | undefined) ?? current?.output ?? { title: null, summary: null, text: null };
+  const added = ((body.output as { annotations?: CheckRun['annotations'] } | undefined)?.annotations ?? []).slice(0, 50);
   const status = String(body.status ?? current?.status ?? 'queued');
   return {
     name: String(body.name ?? current?.name ?? ''),
@@ -57,5 +58,6 @@ function checkRunFields(ctx: SandboxContext, body: Record<string, unknown>, curr
     completed_at: (body.completed_at as string | undefined) ?? (body.conclusion ? ctx.clock.iso() : (current?.completed_at ?? null)),
     output: { title: output.title ?? null, summary: output.summary ?? null, text: output.text ?? null },
     actions: (body.actions as CheckRun['actions'] | undefined) ?? current?.actions ?? [],
+    annotations: [...(current?.annotations ?? []), ...added],
   };
 }
