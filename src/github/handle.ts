@@ -226,12 +226,13 @@ async function handlePullRequest(deps: HandlerDeps & { signal?: AbortSignal }, e
   };
   if (postsSummary) {
     // A merge waits for the required `Flowgate` check: a run about to merge at its approved commit has passed its gates, so
-    // the check says so first, or GitHub would refuse the app's own merge while the check is still in progress.
+    // the check says so first, or GitHub would refuse the app's own merge while the check is still in progress. Only a merge
+    // of the head itself: a merge of a commit the head moved past will be refused, and the head was approved by nobody.
     const before = runs.flatMap(({ run, isNew }) => {
       const flow = flowOf(run, isNew);
       if (!flow) return [];
       const evaluation = evaluate(flow, runFacts(repo, facts, run.record), now, options);
-      const merging = evaluation.effects.some((effect) => effect.type === 'merge' && effect.status === 'pending');
+      const merging = evaluation.effects.some((effect) => effect.type === 'merge' && effect.status === 'pending' && effect.sha === head);
       return [{ flow: flow.name, id: run.record.run.id, status: merging ? ('succeeded' as const) : evaluation.run.status, merging }];
     });
     if (before.some((state) => state.merging)) await writeSummary(before);

@@ -58,6 +58,12 @@ describe('Security: decisions bind to the commit that was the head when they wer
     const runs = gateRun(sandbox, pushed);
     expect(runs.map((run) => run.output.title)).toEqual(['Waiting for 1 more approval(s) from @acme/managers']);
     expect(sandbox.requests.filter((request) => request.endsWith('/merge'))).toHaveLength(1);
+    // The required Flowgate check was never green on the pushed commit, not even for a moment.
+    const greenOnPushed = sandbox.responses.filter((answer) => {
+      const body = answer.body as { name?: string; head_sha?: string; conclusion?: string | null } | undefined;
+      return answer.path.includes('/check-runs') && body?.name === 'Flowgate' && body.head_sha === pushed && body.conclusion === 'success';
+    });
+    expect(greenOnPushed).toEqual([]);
     await sandbox.comment(REPO, pr.number, 'max', '/approve');
     expect(sandbox.pullRequest(REPO, pr.number).merged).toBe(true);
     expect(sandbox.truth.merges.map((merge) => merge.sha)).toEqual([pushed]);
