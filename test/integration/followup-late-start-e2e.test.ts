@@ -4,9 +4,9 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeRecord } from '../../src/github/history/record.js';
-import { startReceiver } from '../../src/sandbox/receiver.js';
 import { startAppOnSandbox, type AppOnSandbox } from '../../src/sandbox/with-app.js';
 import { GATE_FLOW } from '../helpers.js';
+import { unheard } from '../sandbox-helpers.js';
 
 let running: AppOnSandbox | undefined;
 afterEach(async () => {
@@ -15,19 +15,6 @@ afterEach(async () => {
 });
 
 const REPO = 'acme/widgets';
-
-/** Webhooks sent while `lost` runs never reach the app. */
-async function unheard(sandbox: AppOnSandbox['sandbox'], lost: () => Promise<unknown>): Promise<void> {
-  const url = sandbox.webhookUrl;
-  const sink = await startReceiver();
-  sandbox.webhookUrl = sink.url;
-  try {
-    await lost();
-  } finally {
-    sandbox.webhookUrl = url;
-    await sink.close();
-  }
-}
 
 describe('decisions before a run started', () => {
   it('an /approve made before a late run started is in its history as ignored, with a verdict, and does not count', async () => {

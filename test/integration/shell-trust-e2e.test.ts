@@ -4,9 +4,9 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeRecord } from '../../src/github/history/record.js';
-import { startReceiver } from '../../src/sandbox/receiver.js';
 import { startAppOnSandbox, type AppOnSandbox } from '../../src/sandbox/with-app.js';
 import { GATE_FLOW } from '../helpers.js';
+import { unheard } from '../sandbox-helpers.js';
 
 let running: AppOnSandbox | undefined;
 afterEach(async () => {
@@ -22,19 +22,6 @@ async function setUp(flow = GATE_FLOW) {
   sandbox.createRepo(REPO, { '.github/flows/gate.yml': flow, 'billing/x.ts': 'export const x = 1;\n' }, { teams: { 'acme/managers': ['mia', 'max'] }, permissions: { mia: 'write', max: 'write' } });
   const pr = await sandbox.openPullRequest(REPO, { author: 'dev', title: 'Change billing', branch: 'dev/billing', changes: { 'billing/x.ts': 'export const x = 2;\n' } });
   return { sandbox, pr };
-}
-
-/** Webhooks sent while `lost` runs never reach the app (they go to a receiver that drops them, as if the app were down). */
-async function unheard(sandbox: AppOnSandbox['sandbox'], lost: () => Promise<unknown>): Promise<void> {
-  const url = sandbox.webhookUrl;
-  const sink = await startReceiver();
-  sandbox.webhookUrl = sink.url;
-  try {
-    await lost();
-  } finally {
-    sandbox.webhookUrl = url;
-    await sink.close();
-  }
 }
 
 const recordOn = (sandbox: AppOnSandbox['sandbox'], sha: string) => {
