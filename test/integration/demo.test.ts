@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { demoCommand } from '../../src/cli/demo-command.js';
 import { runSandboxDemo, type DemoResult } from '../../src/demo/sandbox-demo.js';
 import { SCENES } from '../../src/demo/scenes.js';
 import type { Scene } from '../../src/demo/stage.js';
@@ -150,5 +151,21 @@ describe('the demo\'s scenes', () => {
       expect(scene.repo).toMatch(/^[\w-]+\/[\w-]+$/);
       expect(scene.intro.length).toBeGreaterThan(80);
     }
+  });
+});
+
+describe('flowgate demo (the examples through the simulator)', () => {
+  it('lists every scenario it played with its outcome, and counts that add up to them', async () => {
+    const out: string[] = [];
+    const code = await demoCommand({ out: (text) => out.push(...text.split('\n')), err: (text) => out.push(text) });
+    expect(code).toBe(0);
+    const played = Number(/^Played (\d+) scenarios from examples\/:$/m.exec(out.join('\n'))?.[1]);
+    const start = out.findIndex((line) => line.startsWith('Played '));
+    const rows = out.slice(start + 1, start + 1 + played);
+    expect(rows.every((row) => /^ {2}(succeeded|declined|failed|waiting) +\S+\/\S+\.yml$/.test(row)), rows.join('\n')).toBe(true);
+    const [, counts, total] = /^(.*) = (\d+) scenarios\.$/.exec(out[start + 1 + played]!) ?? [];
+    expect(Number(total)).toBe(played);
+    expect(counts!.split(' + ').reduce((sum, part) => sum + Number(part.split(' ')[0]), 0)).toBe(played);
+    expect(out.join('\n')).toContain('npm run demo');
   });
 });
