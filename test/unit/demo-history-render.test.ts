@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compileFlow } from '../../src/flow/compile.js';
 import { checkRunOutput, mermaidDiagram, stickyComment } from '../../src/github/history/render.js';
-import { comment, flowOf, review, run } from '../helpers.js';
+import { comment, flowOf, review, run, t } from '../helpers.js';
 
 // Two routes out of the manager's gate: a run takes one, and never reaches the other.
 const flow = flowOf(`name: payment
@@ -61,5 +61,14 @@ describe('a finished run as GitHub shows it', () => {
     const evaluation = run(flow, [review(5, 'mia')]);
     expect(stickyComment([{ flow: compileFlow(flow), evaluation }])).not.toContain('not reached');
     expect(mermaidDiagram(compileFlow(flow), evaluation)).not.toMatch(/class s\d skipped/);
+  });
+
+  it('the step a cancelled run was in shows as stopped by the cancel, not as failed, and later steps as not reached', () => {
+    const evaluation = run(flow, [review(5, 'mia'), { type: 'closed', at: t(9), actor: 'dev', merged: false }]);
+    expect(evaluation.run.status).toBe('cancelled');
+    const { summary } = checkRunOutput(evaluation, links);
+    expect(summary).toContain('| security | approval | stopped: run cancelled | 1 |');
+    expect(summary).toContain('| ship | actions | not reached | 0 |');
+    expect(summary).not.toMatch(/\| approval \| failed \|/);
   });
 });

@@ -5,7 +5,7 @@
  */
 import type { CompiledFlow } from '../../flow/compile.js';
 import { transitionsOf } from '../../flow/compile.js';
-import type { Evaluation, RunStatus, StepStatus } from '../../engine/state.js';
+import type { Evaluation, RunStatus } from '../../engine/state.js';
 import { neutraliseMarkers } from './markers.js';
 
 /** GitHub refuses a check run summary or text longer than this. */
@@ -109,7 +109,7 @@ function summarySections(evaluation: Evaluation, links: HistoryLinks): string[] 
       '### Steps',
       '| step | kind | status | attempts | started | ended | outputs |',
       '| --- | --- | --- | --- | --- | --- | --- |',
-      ...steps.map((step) => `| ${cell(step.name)} | ${step.kind} | ${stepStatus(run.status, step.status)} | ${step.attempts} | ${time(step.started_at)} | ${time(step.ended_at)} | ${cell(outputsOf(step.outputs))} |`),
+      ...steps.map((step) => `| ${cell(step.name)} | ${step.kind} | ${stepStatus(run, step)} | ${step.attempts} | ${time(step.started_at)} | ${time(step.ended_at)} | ${cell(outputsOf(step.outputs))} |`),
     ].join('\n'),
   );
   const artifacts = steps.flatMap((step) => (Array.isArray(step.outputs.links) ? (step.outputs.links as { title: string; url: string }[]) : []));
@@ -137,14 +137,20 @@ function summarySections(evaluation: Evaluation, links: HistoryLinks): string[] 
   return sections;
 }
 
-/**
- * A step the run never reached is "pending" only while the run can still reach it;
- * once the run has ended it never will, and "pending" would tell a reader to wait.
- */
-export function stepStatus(run: RunStatus, step: StepStatus): string {
-  return step === 'pending' && run !== 'waiting' ? NOT_REACHED : step.replace('_', ' ');
-}
 export const NOT_REACHED = 'not reached';
+export const STOPPED = 'stopped: run cancelled';
+
+/**
+ * A step's status as a reader should take it. A step the run never reached is
+ * "pending" only while the run can still reach it; once the run has ended it never
+ * will, and "pending" would tell a reader to wait. The step a cancelled run was in
+ * (the PR was closed or merged outside the flow) did not fail: it was stopped.
+ */
+export function stepStatus(run: Pick<Evaluation['run'], 'status' | 'ended_at'>, step: Pick<Evaluation['steps'][number], 'status' | 'ended_at'>): string {
+  if (step.status === 'pending' && run.status !== 'waiting') return NOT_REACHED;
+  if (step.status === 'failed' && run.status === 'cancelled' && step.ended_at !== undefined && step.ended_at === run.ended_at) return STOPPED;
+  return step.status.replace('_', ' ');
+}
 
 function outputsOf(outputs: Record<string, unknown>): string {
   return Object.entries(outputs)
