@@ -10,7 +10,8 @@ export const hotfixDeadlineScene: Scene = {
   intro:
     'The flow hotfix-window gives the on-call 48 hours to approve a PR labelled hotfix. After 4h the backup is added as an approver and told; ' +
     'from 24h everyone is reminded every 8h; at 48h the flow declines. Nobody acts: days pass in seconds on the sandbox\'s clock, ' +
-    'and each time the app\'s timer sweep (every 5 minutes on a server) finds what is due. A late approval is then recorded as late and does not count.',
+    'and each time the app\'s timer sweep (every 5 minutes on a server) finds what is due. At the deadline the flow comments and labels the PR hotfix-expired, ' +
+    'and leaves it open for people to decide. A late approval is then recorded as late and does not count.',
   async play(stage) {
     stage.repository(SERVICE, { '.github/flows/hotfix.yml': stage.example('4-time-bound'), 'src/auth.ts': 'redirect();\n' });
     const pr = await stage.open(SERVICE, 'dev opens "Fix the login redirect loop" with the label hotfix', {

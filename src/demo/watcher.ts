@@ -103,10 +103,10 @@ export class Watcher {
   }
 }
 
-/** A comment as one line: its lines joined, headings unmarked, cut at 160 characters. */
+/** A comment as one line: its lines joined, headings unmarked, cut at 220 characters. */
 function oneLine(body: string): string {
   const text = readable(body.replace(/<!--[\s\S]*?-->/g, '').split('\n').map((line) => line.replace(/^#+\s*/, '').trim()).filter(Boolean).join(' · '));
-  return text.length > 160 ? `${text.slice(0, 159)}…` : text;
+  return text.length > 220 ? `${text.slice(0, 219)}…` : text;
 }
 
 /** The history lines of a check run's text, oldest first. */
