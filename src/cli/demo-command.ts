@@ -31,8 +31,13 @@ export async function demoCommand(io: CliIO): Promise<number> {
     }
   }
   const names: Record<number, string> = { 0: 'succeeded', 5: 'declined', 6: 'failed', 7: 'waiting' };
+  const outcomes = results.map((result) => names[result.code] ?? `exit ${result.code}`);
   io.out(`\n${'='.repeat(100)}\nPlayed ${results.length} scenarios from examples/:`);
-  for (const result of results) io.out(`  ${(names[result.code] ?? `exit ${result.code}`).padEnd(10)} ${result.scenario}`);
+  results.forEach((result, index) => io.out(`  ${outcomes[index]!.padEnd(10)} ${result.scenario}`));
+  // Every scenario is counted once: the counts add up to the scenarios played.
+  const counts = [...new Set(outcomes)].map((outcome) => `${outcomes.filter((candidate) => candidate === outcome).length} ${outcome}`);
+  io.out(`${counts.join(' + ')} = ${results.length} scenarios.`);
+  io.out('These ran through the simulator (the engine alone). To watch the real app on a local GitHub sandbox, run `npm run demo` in a clone.');
   const broken = results.filter((result) => ![0, 5, 6, 7].includes(result.code));
   return broken.length > 0 ? ExitCode.internal : ExitCode.ok;
 }

@@ -87,7 +87,8 @@ function summarySections(evaluation: Evaluation, links: HistoryLinks): string[] 
   sections.push(
     [
       `**${run.status}**${run.reason ? `: ${cell(run.reason, 500)}` : ''} · flow \`${run.flow}\` · run \`${run.id}\` · [pull request](${links.pr})`,
-      `Started ${time(run.started_at)} UTC${run.ended_at ? `, ended ${time(run.ended_at)} UTC` : ''}${run.approved_sha ? ` · approved commit \`${run.approved_sha}\`` : ''}`,
+      // Only a run that succeeded has an approved commit to speak of: a declined run may hold an earlier gate's approval.
+      `Started ${time(run.started_at)} UTC${run.ended_at ? `, ended ${time(run.ended_at)} UTC` : ''}${run.approved_sha && run.status === 'succeeded' ? ` · approved commit \`${run.approved_sha}\`` : ''}`,
     ].join('\n'),
   );
   if (run.waiting_on.length > 0) {
@@ -108,7 +109,7 @@ function summarySections(evaluation: Evaluation, links: HistoryLinks): string[] 
       '### Steps',
       '| step | kind | status | attempts | started | ended | outputs |',
       '| --- | --- | --- | --- | --- | --- | --- |',
-      ...steps.map((step) => `| ${cell(step.name)} | ${step.kind} | ${step.status} | ${step.attempts} | ${time(step.started_at)} | ${time(step.ended_at)} | ${cell(outputsOf(step.outputs))} |`),
+      ...steps.map((step) => `| ${cell(step.name)} | ${step.kind} | ${stepStatus(run, step)} | ${step.attempts} | ${time(step.started_at)} | ${time(step.ended_at)} | ${cell(outputsOf(step.outputs))} |`),
     ].join('\n'),
   );
   const artifacts = steps.flatMap((step) => (Array.isArray(step.outputs.links) ? (step.outputs.links as { title: string; url: string }[]) : []));
@@ -134,6 +135,21 @@ function summarySections(evaluation: Evaluation, links: HistoryLinks): string[] 
     ].join('\n'),
   );
   return sections;
+}
+
+export const NOT_REACHED = 'not reached';
+export const STOPPED = 'stopped: run cancelled';
+
+/**
+ * A step's status as a reader should take it. A step the run never reached is
+ * "pending" only while the run can still reach it; once the run has ended it never
+ * will, and "pending" would tell a reader to wait. The step a cancelled run was in
+ * (the PR was closed or merged outside the flow) did not fail: it was stopped.
+ */
+export function stepStatus(run: Pick<Evaluation['run'], 'status' | 'ended_at'>, step: Pick<Evaluation['steps'][number], 'status' | 'ended_at'>): string {
+  if (step.status === 'pending' && run.status !== 'waiting') return NOT_REACHED;
+  if (step.status === 'failed' && run.status === 'cancelled' && step.ended_at !== undefined && step.ended_at === run.ended_at) return STOPPED;
+  return step.status.replace('_', ' ');
 }
 
 function outputsOf(outputs: Record<string, unknown>): string {
@@ -195,12 +211,19 @@ export function stickyComment(runs: readonly StickyRun[]): string {
           .join('\n'),
       );
     }
+    const unreached = notReached(evaluation);
+    if (unreached.length > 0) parts.push(`Run ${run.status}; ${NOT_REACHED}: ${unreached.map((name) => cell(name, 80)).join(', ')}.`);
     const latest = evaluation.decisions.slice(-5).reverse();
     if (latest.length > 0) {
       parts.push(['Latest decisions:', ...latest.map((decision) => `- ${time(decision.at)} @${decision.actor} ${decision.decision} via ${decision.source}: ${cell(decision.rule, 300)}`)].join('\n'));
     }
   }
   return `${STICKY_MARKER}\n\n${neutraliseMarkers(parts.join('\n\n'))}`;
+}
+
+/** The names of the steps a finished run never reached (none while it waits: it may still reach them). */
+export function notReached({ run, steps }: Evaluation): string[] {
+  return run.status === 'waiting' ? [] : steps.filter((step) => step.status === 'pending').map((step) => step.name);
 }
 
 const STEP_CLASS: Record<string, string> = {
@@ -230,9 +253,10 @@ export function mermaidDiagram(flow: CompiledFlow, evaluation: Evaluation): stri
       lines.push(`  ${ids.get(step.id)} -->|${field.replace(/^on_/, '')}| ${ids.get(target) ?? target}`);
     }
   }
-  lines.push('  classDef current fill:#fff3b0,stroke:#d4a100,stroke-width:3px', '  classDef passed fill:#dcffe4,stroke:#28a745', '  classDef stopped fill:#ffdce0,stroke:#cb2431');
+  lines.push('  classDef current fill:#fff3b0,stroke:#d4a100,stroke-width:3px', '  classDef passed fill:#dcffe4,stroke:#28a745', '  classDef stopped fill:#ffdce0,stroke:#cb2431', '  classDef skipped fill:#f6f8fa,stroke:#d0d7de,color:#8c959f,stroke-dasharray:4 3');
+  const finished = evaluation.run.status !== 'waiting';
   for (const step of evaluation.steps) {
-    const style = STEP_CLASS[step.status];
+    const style = STEP_CLASS[step.status] ?? (finished && step.status === 'pending' ? 'skipped' : undefined);
     if (style) lines.push(`  class ${ids.get(step.id)} ${style}`);
   }
   return lines.join('\n');
