@@ -35,6 +35,9 @@ try {
   if ((error as NodeJS.ErrnoException).code !== 'ENOENT') fail(`.env: ${(error as Error).message}`);
 }
 
+// Probot's own default is warn, which hides the start-up line and each run's progress; .env.example says info.
+if (!process.env.LOG_LEVEL?.trim()) process.env.LOG_LEVEL = 'info';
+
 // FLOWGATE_SWEEP_EVERY: how often to look for due timers and failed webhooks (default 5m; "off" to leave it to another replica or a cron).
 const every = process.env.FLOWGATE_SWEEP_EVERY ?? '5m';
 const sweepEveryMs = every === 'off' ? undefined : parseDuration(every);
