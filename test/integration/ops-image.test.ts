@@ -116,7 +116,7 @@ describe('the image, laid out without Docker', () => {
     writeFileSync(join(app, 'key.pem'), privateKey);
     const port = String(await freePort());
     // The image's environment, with loopback for the test, and credentials as an operator passes them.
-    const env = { PATH: process.env.PATH ?? '', NODE_ENV: 'production', HOST: '127.0.0.1', PORT: port, APP_ID: '1', WEBHOOK_SECRET: 's', PRIVATE_KEY_PATH: join(app, 'key.pem'), GHE_HOST: '127.0.0.1:9', GHE_PROTOCOL: 'http', FLOWGATE_SWEEP_EVERY: 'off', LOG_FORMAT: 'json' };
+    const env = { PATH: process.env.PATH ?? '', NODE_ENV: 'production', HOST: '127.0.0.1', PORT: port, APP_ID: '1', WEBHOOK_SECRET: 's', PRIVATE_KEY_PATH: join(app, 'key.pem'), GHE_HOST: '127.0.0.1:9', GHE_PROTOCOL: 'http', FLOWGATE_SWEEP_EVERY: 'off', LOG_FORMAT: 'json' } as NodeJS.ProcessEnv;
     child = spawn(process.execPath, ['dist/server.js'], { cwd: app, env, stdio: ['ignore', 'pipe', 'pipe'] });
     const output = await new Promise<string>((done) => {
       let text = '';
@@ -133,7 +133,7 @@ describe('the image, laid out without Docker', () => {
     });
     expect(output).toContain('Flowgate listening');
     expect(await healthcheck(env)).toBe(0);
-    child.kill('SIGTERM');
+    child!.kill('SIGTERM');
     await new Promise((done) => child!.once('exit', done));
     expect(await healthcheck(env)).toBe(1);
   });
