@@ -148,6 +148,8 @@ export function flowgateApp(options: AppOptions = {}) {
       context.log.info(`repository_dispatch callback: ${outcome.callback?.error ?? 'accepted'}`);
     });
     app.on([...EVENTS], async (context) => {
+      const what = `${context.name}.${(context.payload as { action?: string }).action ?? ''} (delivery ${context.id})`;
+      context.log.debug(`received ${what}`);
       const gh = countRequests(context.octokit as unknown as GitHubClient, metrics);
       const outcome = await handleWebhook({ ...(await shared()), gh, log: (message) => context.log.info(message) }, context.name, context.payload).catch((error: unknown) => {
         metrics.event(context.name, 'failed');
@@ -157,6 +159,7 @@ export function flowgateApp(options: AppOptions = {}) {
       if (outcome.skipped?.startsWith('malformed')) context.log.warn(outcome.skipped);
       else if (outcome.skipped) context.log.debug(`skipped ${context.name}.${(context.payload as { action?: string }).action ?? ''}: ${outcome.skipped}`);
       for (const run of outcome.runs) context.log.info(`${run.started ? 'started' : 'evaluated'} ${run.flow} (${run.id}): ${run.status}`);
+      if (!outcome.skipped) context.log.debug(`handled ${what}: ${outcome.runs.length} run(s) evaluated`);
     });
   };
 }
