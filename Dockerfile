@@ -19,7 +19,7 @@ RUN npm run build
 # The image that runs: production dependencies only, the built dist/, and the schemas
 # the flow validator reads beside it; as the unprivileged `node` user.
 FROM node:20-slim AS run
-ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000
+ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000 LOG_FORMAT=json
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
