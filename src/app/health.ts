@@ -55,23 +55,26 @@ export function redisCheck(url: string): ReadinessCheck {
   };
 }
 
+/** How long one round of checks answers every probe: a flood of /readyz opens one Redis connection a second, not one a request. */
+export const READINESS_CACHE_MS = 1_000;
+
 export interface HealthOptions {
   checks: readonly ReadinessCheck[];
+  /** The clock, for the cache. */
+  now?: () => number;
   /** Told when readiness changes, with what failed: the server log says why a replica left the pool. */
   onChange?: (ready: boolean, failures: Record<string, string>) => void;
 }
 
+type Results = (readonly [string, string])[];
+
 export function healthRoute(options: HealthOptions) {
   let wasReady: boolean | undefined;
-  return async (request: IncomingMessage, response: ServerResponse): Promise<boolean> => {
-    const path = new URL(request.url ?? '/', 'http://flowgate').pathname;
-    if (path !== LIVENESS_PATH && path !== READINESS_PATH) return false;
-    if (request.method !== 'GET' && request.method !== 'HEAD') {
-      response.writeHead(405, { allow: 'GET' }).end();
-      return true;
-    }
-    if (path === LIVENESS_PATH) return json(response, 200, { status: 'ok' });
-    const results = await Promise.all(
+  const now = options.now ?? Date.now;
+  // Probes that come while a round runs, or within a second of it, share its answer.
+  let last: { at: number; results: Promise<Results> } | undefined;
+  const runChecks = (): Promise<Results> =>
+    Promise.all(
       options.checks.map(async ({ name, check }) => {
         try {
           await withDeadline(check(), CHECK_TIMEOUT_MS);
@@ -81,6 +84,16 @@ export function healthRoute(options: HealthOptions) {
         }
       }),
     );
+  return async (request: IncomingMessage, response: ServerResponse): Promise<boolean> => {
+    const path = new URL(request.url ?? '/', 'http://flowgate').pathname;
+    if (path !== LIVENESS_PATH && path !== READINESS_PATH) return false;
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      response.writeHead(405, { allow: 'GET' }).end();
+      return true;
+    }
+    if (path === LIVENESS_PATH) return json(response, 200, { status: 'ok' });
+    const round = last && now() - last.at < READINESS_CACHE_MS ? last : (last = { at: now(), results: runChecks() });
+    const results = await round.results;
     const failures = Object.fromEntries(results.filter(([, result]) => result !== 'ok'));
     const ready = Object.keys(failures).length === 0;
     if (ready !== wasReady) options.onChange?.(ready, failures);

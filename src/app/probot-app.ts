@@ -69,8 +69,12 @@ export function flowgateApp(options: AppOptions = {}) {
     const callbacks = options.callbacks ?? callbacksFromEnv();
     const shared = async () => ({ cache, queue, app: await whoAmI(), connections, now, observer: metrics.observer, ...(callbacks ? { callbacks } : {}), ...(lock ? { lock } : {}) });
     const complete = async (body: unknown, from?: { owner: string; name: string }) => {
-      const outcome = await completeCallback({ ...(await shared()), log: (message) => app.log.info(message), clientFor: auth }, body, from);
-      metrics.event(from ? 'repository_dispatch' : 'callback', outcome.callback?.error ? 'skipped' : 'handled', outcome.callback?.error ? `refused_${outcome.callback.status}` : undefined);
+      const event = from ? 'repository_dispatch' : 'callback';
+      const outcome = await completeCallback({ ...(await shared()), log: (message) => app.log.info(message), clientFor: auth }, body, from).catch((error: unknown) => {
+        metrics.event(event, 'failed');
+        throw error;
+      });
+      metrics.event(event, outcome.callback?.error ? 'skipped' : 'handled', outcome.callback?.error ? `refused_${outcome.callback.status}` : undefined);
       return outcome;
     };
     if (callbacks) addHandler(callbackRoute({ secret: callbacks.secret, now, complete }));
@@ -137,11 +141,12 @@ export function flowgateApp(options: AppOptions = {}) {
     app.on('repository_dispatch', async (context) => {
       // For senders that hold only a GitHub token: event_type flowgate-callback, the callback as client_payload.
       const payload = context.payload as { action?: unknown; client_payload?: unknown; repository?: { name?: unknown; owner?: { login?: unknown } } };
-      if (payload.action !== 'flowgate-callback') return;
+      if (payload.action !== 'flowgate-callback') return void metrics.event('repository_dispatch', 'skipped', 'cannot_change_a_run');
       const owner = payload.repository?.owner?.login;
       const name = payload.repository?.name;
       if (typeof owner !== 'string' || typeof name !== 'string') {
         context.log.warn('repository_dispatch callback skipped: the payload names no repository (repository.owner.login and repository.name)');
+        metrics.event('repository_dispatch', 'skipped', 'malformed_payload');
         return;
       }
       const outcome = await complete(payload.client_payload ?? {}, { owner, name });

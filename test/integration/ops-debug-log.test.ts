@@ -36,7 +36,7 @@ describe('LOG_LEVEL=debug', () => {
     log.child = () => log;
     log.level = 'debug';
     const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
-    const probot = new Probot({ appId: sandbox.appId, privateKey, secret: 's', baseUrl: sandbox.url, Octokit: UnthrottledOctokit.defaults({ log }), log: log as never });
+    const probot = new Probot({ appId: sandbox.appId, privateKey, secret: 's', baseUrl: sandbox.url, Octokit: UnthrottledOctokit.defaults({ log: log as never }), log: log as never });
     const handler = await appHttpHandler(probot, flowgateApp({ appId: sandbox.appId, appLogin: sandbox.appLogin, now: () => sandbox!.clock.now(), connections: () => undefined }));
     server = createServer((request, response) => void handler(request, response));
     await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));

@@ -123,6 +123,15 @@ describe('GET /metrics after real events', () => {
     expect(sandbox.pullRequest(REPO, pr.number).comments.filter((comment) => comment.body.includes('Approved.'))).toHaveLength(1);
   });
 
+  it('a refused callback counts as skipped with its status, not as handled', async () => {
+    const { app } = await setUp();
+    const response = await fetch(`${app.appUrl}/flowgate/callback`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: 'forged', result: 'success' }) });
+    expect(response.status).toBe(401);
+    const samples = await scrape(app);
+    expect(samples['flowgate_events_skipped_total{event="callback",reason="refused_401"}']).toBe(1);
+    expect(samples['flowgate_events_handled_total{event="callback"}']).toBeUndefined();
+  });
+
   it('each sweep is timed into the histogram, by outcome', async () => {
     const { app } = await setUp();
     await app.sweep();
