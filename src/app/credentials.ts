@@ -35,7 +35,8 @@ function pemOf(value: string): string | undefined {
 /** Whether a value that is not a key was meant as a path to one. */
 function looksLikePath(value: string, cwd: string): boolean {
   const text = value.trim();
-  return /\.(pem|key)$/i.test(text) || /^(\.{0,2}\/|~\/|[A-Za-z]:\\)/.test(text) || existsSync(resolve(cwd, text));
+  // A key's text has no slash outside base64 (which was tried first), and a path has no spaces as a rule.
+  return /\.(pem|key)$/i.test(text) || /^(\.{0,2}\/|~\/|[A-Za-z]:\\)/.test(text) || (/[\\/]/.test(text) && !/\s/.test(text)) || existsSync(resolve(cwd, text));
 }
 
 function readable(pem: string, variable: string): string {

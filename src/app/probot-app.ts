@@ -78,14 +78,22 @@ export function flowgateApp(options: AppOptions = {}) {
       return outcome;
     };
     if (callbacks) addHandler(callbackRoute({ secret: callbacks.secret, now, complete }));
-    addHandler(metricsRoute(metrics, options.metricsToken ?? (process.env.METRICS_TOKEN || undefined)));
+    // Loaded without a server (Probot's receive() alone, in tests), there is nowhere to serve them: Probot's addHandler throws.
+    const serve = (route: Parameters<typeof addHandler>[0]) => {
+      try {
+        addHandler(route);
+      } catch {
+        // No server: the metrics are still counted, and nothing serves them.
+      }
+    };
+    serve(metricsRoute(metrics, options.metricsToken ?? (process.env.METRICS_TOKEN || undefined)));
     const readiness: ReadinessCheck[] = [
       // Signs a JWT with the private key, as every request to GitHub starts with; GitHub is not asked.
       { name: 'private_key', check: async () => ((await app.auth()) as unknown as { auth: (options: { type: 'app' }) => Promise<unknown> }).auth({ type: 'app' }) },
       ...(redisUrl && !options.lock ? [redisCheck(redisUrl)] : []),
       ...(options.readiness ?? []),
     ];
-    addHandler(
+    serve(
       healthRoute({
         checks: readiness,
         onChange: (ready, failures) =>
