@@ -1,8 +1,10 @@
 /**
  * `npm start`: the Flowgate server. Configured by the usual Probot variables
- * (APP_ID, PRIVATE_KEY or PRIVATE_KEY_PATH, WEBHOOK_SECRET, GHE_HOST, LOG_LEVEL,
- * REDIS_URL, PORT, HOST, WEBHOOK_PATH), read from the environment and .env;
- * without credentials Probot offers to register the app from app.yml.
+ * (APP_ID, PRIVATE_KEY_PATH or PRIVATE_KEY, WEBHOOK_SECRET, GHE_HOST, LOG_LEVEL,
+ * REDIS_URL, PORT, HOST, WEBHOOK_PATH, WEBHOOK_PROXY_URL), read from the
+ * environment and .env; without credentials Probot offers to register the app
+ * from app.yml. Credentials that are set but cannot work stop the start with
+ * a message and exit 2 (app/credentials.ts); docs/deploy.md lists them all.
  *
  * Probot's own server is not used once the app has credentials: its webhook
  * middleware reads a body of any size before checking the signature, and
@@ -13,7 +15,9 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { parseEnv } from 'node:util';
 import { createProbot, run, type Probot } from 'probot';
+import { ConfigError, credentialsFromEnv, type Credentials } from './app/credentials.js';
 import { appHttpHandler, DEFAULT_WEBHOOK_PATH } from './app/http-handler.js';
+import { startWebhookProxy, type WebhookProxy } from './app/webhook-proxy.js';
 import { flowgateApp } from './app/probot-app.js';
 import { parseDuration } from './flow/duration.js';
 import { probotTransport } from './github/transport/octokit.js';
@@ -31,6 +35,9 @@ try {
   if ((error as NodeJS.ErrnoException).code !== 'ENOENT') fail(`.env: ${(error as Error).message}`);
 }
 
+// Probot's own default is warn, which hides the start-up line and each run's progress; .env.example says info.
+if (!process.env.LOG_LEVEL?.trim()) process.env.LOG_LEVEL = 'info';
+
 // FLOWGATE_SWEEP_EVERY: how often to look for due timers and failed webhooks (default 5m; "off" to leave it to another replica or a cron).
 const every = process.env.FLOWGATE_SWEEP_EVERY ?? '5m';
 const sweepEveryMs = every === 'off' ? undefined : parseDuration(every);
@@ -43,15 +50,19 @@ try {
   fail((error as Error).message);
 }
 
+let credentials: Credentials;
+try {
+  credentials = credentialsFromEnv();
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  fail(error.message);
+}
+
 const app = flowgateApp(sweepEveryMs === undefined ? {} : { sweepEveryMs });
 
-/** Probot from the environment, or undefined while the app has no APP_ID or private key yet. */
-function probotFromEnv(): Probot | undefined {
-  try {
-    return createProbot({ overrides: probotTransport({ timeoutMs }) });
-  } catch {
-    return undefined;
-  }
+/** Probot with the checked credentials; Probot reads the rest (GHE_HOST, LOG_LEVEL, REDIS_URL) from the environment. */
+function probotFor(checked: Extract<Credentials, { kind: 'app' }>): Probot {
+  return createProbot({ overrides: { appId: checked.appId, privateKey: checked.privateKey, secret: checked.secret, ...probotTransport({ timeoutMs }) } });
 }
 
 async function serve(probot: Probot): Promise<void> {
@@ -68,17 +79,33 @@ async function serve(probot: Probot): Promise<void> {
   const port = Number(process.env.PORT) || 3000;
   const host = process.env.HOST ?? 'localhost';
   server.on('error', (error: NodeJS.ErrnoException) => fail(error.code === 'EADDRINUSE' ? `port ${port} is in use; set PORT to another` : error.message));
-  server.listen(port, host, () => probot.log.info(`Flowgate listening on http://${host}:${port} (webhooks at ${path}; each GitHub request times out after ${timeoutMs} ms)`));
+  await new Promise<void>((listening) => server.listen(port, host, listening));
+  probot.log.info(`Flowgate listening on http://${host}:${port} (webhooks at ${path}; health at /healthz and /readyz, metrics at /metrics; each GitHub request times out after ${timeoutMs} ms)`);
+  // Development without a public URL: a relay channel replays GitHub's deliveries to the webhook route.
+  let proxy: WebhookProxy | undefined;
+  const proxyUrl = process.env.WEBHOOK_PROXY_URL?.trim();
+  if (proxyUrl) {
+    const local = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+    try {
+      proxy = await startWebhookProxy(proxyUrl, `http://${local}:${port}${path}`, { info: (message) => probot.log.info(message), error: (message) => probot.log.error(message) });
+    } catch (error) {
+      fail(error instanceof ConfigError ? error.message : `WEBHOOK_PROXY_URL=${proxyUrl}: the relay could not start (${(error as Error).message})`);
+    }
+  }
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
       probot.log.info(`${signal}: stopping; a webhook cut short shows as failed on GitHub, and the sweep redelivers it`);
+      void proxy?.stop();
       server.close(() => process.exit(0));
       server.closeIdleConnections();
     });
   }
 }
 
-const probot = probotFromEnv();
-// Without credentials, Probot's setup flow registers the app from app.yml and writes them to .env.
-if (probot) await serve(probot);
-else await run(app);
+try {
+  if (credentials.kind === 'app') await serve(probotFor(credentials));
+  // Without credentials, Probot's setup flow registers the app from app.yml and writes them to .env.
+  else await run(app);
+} catch (error) {
+  fail(error instanceof ConfigError ? error.message : `could not start: ${(error as Error).message}`);
+}

@@ -1,7 +1,8 @@
 /**
  * The app's HTTP server, minus the listening: the webhook route (capped,
- * see webhook-route.ts), the routes the app adds (the callback route), /ping
- * for load balancers, and 404 for the rest. `npm start` and the sandbox harness
+ * see webhook-route.ts), the routes the app adds (the callback route, /metrics,
+ * /healthz and /readyz), /ping (kept for probes that already use it), and 404
+ * for the rest. `npm start` and the sandbox harness
  * both serve it, so tests exercise what production runs.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';

@@ -10,6 +10,8 @@ import { GitHubCache } from '../github/facts/cache.js';
 import type { GitHubClient } from '../github/client.js';
 import { connectionsFromEnv, type Connections } from '../github/effects/connections.js';
 import { completeCallback, handleWebhook, PullRequestQueue } from '../github/handle.js';
+import { healthRoute, redisCheck, type ReadinessCheck } from './health.js';
+import { countRequests, createMetrics, metricsRoute, skipReason, type Metrics } from './metrics.js';
 
 export interface AppOptions {
   /** The app's id and bot login; read from APP_ID and GET /app when not given. */
@@ -28,6 +30,12 @@ export interface AppOptions {
   lock?: Lock;
   /** Receives the app's controls once it is loaded: the sandbox and tests sweep by hand. */
   onReady?: (controls: { sweep: () => Promise<SweepReport> }) => void;
+  /** Where the app counts what it does (GET /metrics); a registry of its own when not given. */
+  metrics?: Metrics;
+  /** The bearer token GET /metrics asks for (METRICS_TOKEN); unset, /metrics is open. */
+  metricsToken?: string;
+  /** Readiness checks besides the app's own (its private key, Redis): GET /readyz. */
+  readiness?: ReadinessCheck[];
 }
 
 /** Callback settings from the environment; the webhook secret signs tokens unless a callback secret is set. */
@@ -41,12 +49,15 @@ export const EVENTS = ['pull_request', 'pull_request_review', 'issue_comment', '
 
 export function flowgateApp(options: AppOptions = {}) {
   return (app: Probot, { addHandler }: ApplicationFunctionOptions): void => {
+    const metrics = options.metrics ?? createMetrics();
+    // Every Octokit the app is handed counts its requests: the events', the sweep's, the callbacks'.
+    const auth = async (installation?: number) => countRequests((await app.auth(installation)) as unknown as GitHubClient, metrics);
     let identity: Promise<{ id: number; login: string }> | undefined;
     const whoAmI = () =>
       (identity ??= (async () => {
         if (options.appId !== undefined && options.appLogin !== undefined) return { id: options.appId, login: options.appLogin };
-        const octokit = await app.auth();
-        const { data } = await octokit.request('GET /app');
+        const octokit = await auth();
+        const data = (await octokit.request('GET /app')).data as { id?: number; slug?: string } | null;
         return { id: data?.id ?? Number(process.env.APP_ID), login: `${data?.slug ?? 'flowgate'}[bot]` };
       })());
     const connections = options.connections ?? connectionsFromEnv();
@@ -56,26 +67,60 @@ export function flowgateApp(options: AppOptions = {}) {
     const lock = options.lock ?? (redisUrl ? lazyRedisLock(redisUrl, (message) => app.log.warn(message)) : undefined);
     const now = options.now ?? Date.now;
     const callbacks = options.callbacks ?? callbacksFromEnv();
-    const shared = async () => ({ cache, queue, app: await whoAmI(), connections, now, ...(callbacks ? { callbacks } : {}), ...(lock ? { lock } : {}) });
-    const complete = async (body: unknown, from?: { owner: string; name: string }) =>
-      completeCallback({ ...(await shared()), log: (message) => app.log.info(message), clientFor: async (installation) => (await app.auth(installation)) as unknown as GitHubClient }, body, from);
+    const shared = async () => ({ cache, queue, app: await whoAmI(), connections, now, observer: metrics.observer, ...(callbacks ? { callbacks } : {}), ...(lock ? { lock } : {}) });
+    const complete = async (body: unknown, from?: { owner: string; name: string }) => {
+      const event = from ? 'repository_dispatch' : 'callback';
+      const outcome = await completeCallback({ ...(await shared()), log: (message) => app.log.info(message), clientFor: auth }, body, from).catch((error: unknown) => {
+        metrics.event(event, 'failed');
+        throw error;
+      });
+      metrics.event(event, outcome.callback?.error ? 'skipped' : 'handled', outcome.callback?.error ? `refused_${outcome.callback.status}` : undefined);
+      return outcome;
+    };
     if (callbacks) addHandler(callbackRoute({ secret: callbacks.secret, now, complete }));
+    // Loaded without a server (Probot's receive() alone, in tests), there is nowhere to serve them: Probot's addHandler throws.
+    const serve = (route: Parameters<typeof addHandler>[0]) => {
+      try {
+        addHandler(route);
+      } catch {
+        // No server: the metrics are still counted, and nothing serves them.
+      }
+    };
+    serve(metricsRoute(metrics, options.metricsToken ?? (process.env.METRICS_TOKEN || undefined)));
+    const readiness: ReadinessCheck[] = [
+      // Signs a JWT with the private key, as every request to GitHub starts with; GitHub is not asked.
+      { name: 'private_key', check: async () => ((await app.auth()) as unknown as { auth: (options: { type: 'app' }) => Promise<unknown> }).auth({ type: 'app' }) },
+      ...(redisUrl && !options.lock ? [redisCheck(redisUrl)] : []),
+      ...(options.readiness ?? []),
+    ];
+    serve(
+      healthRoute({
+        checks: readiness,
+        onChange: (ready, failures) =>
+          ready ? app.log.info('ready: every readiness check passes') : app.log.warn(`not ready: ${Object.entries(failures).map(([name, error]) => `${name}: ${error}`).join('; ')}`),
+      }),
+    );
     // Failed webhooks are redelivered by the sweep; what this process redelivered is remembered, to notice another sweeper.
     const redelivery = { events: new Set<string>([...EVENTS, 'repository_dispatch']), mine: new Set<string>(), since: now() };
     // One sweep at a time in this process: a tick that comes while the last sweep still runs is skipped.
     let sweeping: Promise<SweepReport> | undefined;
     const runSweep = async (): Promise<SweepReport> => {
       if (sweeping) return { installations: 0, pulls: 0, redelivered: [], errors: [], skipped: 'a sweep is already running in this process' };
+      const started = performance.now();
       sweeping = (async () =>
         sweep({
           ...(await shared()),
           log: (message) => app.log.info(message),
-          appClient: async () => (await app.auth()) as unknown as GitHubClient,
-          clientFor: async (installation) => (await app.auth(installation)) as unknown as GitHubClient,
+          appClient: () => auth(),
+          clientFor: auth,
           redelivery,
         }))();
       try {
-        const report = await sweeping;
+        const report = await sweeping.catch((error: unknown) => {
+          metrics.sweep((performance.now() - started) / 1000, 'failed');
+          throw error;
+        });
+        metrics.sweep((performance.now() - started) / 1000, report.errors.length > 0 ? 'errors' : 'ok');
         // Without a shared lock, a redelivery this process did not make is a sign of a second process sweeping.
         if (!lock && report.foreign) {
           app.log.error(`another process redelivered webhook(s) ${report.foreign.join(', ')}: if that was not a person in the app's settings, several Flowgate processes run without REDIS_URL and will duplicate comments and merges; set REDIS_URL on every replica`);
@@ -104,21 +149,30 @@ export function flowgateApp(options: AppOptions = {}) {
     app.on('repository_dispatch', async (context) => {
       // For senders that hold only a GitHub token: event_type flowgate-callback, the callback as client_payload.
       const payload = context.payload as { action?: unknown; client_payload?: unknown; repository?: { name?: unknown; owner?: { login?: unknown } } };
-      if (payload.action !== 'flowgate-callback') return;
+      if (payload.action !== 'flowgate-callback') return void metrics.event('repository_dispatch', 'skipped', 'cannot_change_a_run');
       const owner = payload.repository?.owner?.login;
       const name = payload.repository?.name;
       if (typeof owner !== 'string' || typeof name !== 'string') {
         context.log.warn('repository_dispatch callback skipped: the payload names no repository (repository.owner.login and repository.name)');
+        metrics.event('repository_dispatch', 'skipped', 'malformed_payload');
         return;
       }
       const outcome = await complete(payload.client_payload ?? {}, { owner, name });
       context.log.info(`repository_dispatch callback: ${outcome.callback?.error ?? 'accepted'}`);
     });
     app.on([...EVENTS], async (context) => {
-      const outcome = await handleWebhook({ ...(await shared()), gh: context.octokit as unknown as GitHubClient, log: (message) => context.log.info(message) }, context.name, context.payload);
+      const what = `${context.name}.${(context.payload as { action?: string }).action ?? ''} (delivery ${context.id})`;
+      context.log.debug(`received ${what}`);
+      const gh = countRequests(context.octokit as unknown as GitHubClient, metrics);
+      const outcome = await handleWebhook({ ...(await shared()), gh, log: (message) => context.log.info(message) }, context.name, context.payload).catch((error: unknown) => {
+        metrics.event(context.name, 'failed');
+        throw error;
+      });
+      metrics.event(context.name, outcome.skipped ? 'skipped' : 'handled', outcome.skipped ? skipReason(outcome.skipped) : undefined);
       if (outcome.skipped?.startsWith('malformed')) context.log.warn(outcome.skipped);
       else if (outcome.skipped) context.log.debug(`skipped ${context.name}.${(context.payload as { action?: string }).action ?? ''}: ${outcome.skipped}`);
       for (const run of outcome.runs) context.log.info(`${run.started ? 'started' : 'evaluated'} ${run.flow} (${run.id}): ${run.status}`);
+      if (!outcome.skipped) context.log.debug(`handled ${what}: ${outcome.runs.length} run(s) evaluated`);
     });
   };
 }

@@ -30,6 +30,7 @@ import { startRuns } from './start-runs.js';
 import { checkPolicy } from './policy-check.js';
 import { relevance, WAITING_LABEL, type AppIdentity } from './relevance.js';
 import { upsertSticky } from './history/sticky.js';
+import type { Observer } from './observer.js';
 import { currentRuns, policyProblems, summaryOf, writeSummaryCheck } from './history/summary-check.js';
 
 export interface HandlerDeps {
@@ -45,6 +46,8 @@ export interface HandlerDeps {
   log: (message: string) => void;
   /** Where the app's callback route is reachable, and the secret tokens are signed with. */
   callbacks?: CallbackConfig;
+  /** Told of effects and runs that change status (the server's metrics). */
+  observer?: Observer;
 }
 
 export interface Outcome {
@@ -268,6 +271,7 @@ async function handlePullRequest(deps: HandlerDeps & { signal?: AbortSignal }, e
     }
     // A decision is judged once: the record keeps each first verdict, and the engine reads it back.
     run.record.verdicts = evaluation.verdicts;
+    if (isNew || (run.status !== 'completed' && evaluation.run.status !== 'waiting')) deps.observer?.run?.(evaluation.run.status);
     if (!(run.checkRunId > 0 && run.sha === head) || run.record.written !== digestOf(evaluation, run.record, links)) await write(evaluation);
     if (moved) await supersede(gh, repo, moved, head);
     sticky.push({ flow, evaluation, ...(url ? { checkRunUrl: url } : {}) });
@@ -349,6 +353,7 @@ async function settle(
       observed: apply.observed,
       persist,
       ...(apply.decisionLinks ? { decisionLinks: apply.decisionLinks } : {}),
+      ...(deps.observer ? { observer: deps.observer } : {}),
     });
     if (applied === 0) break;
     evaluation = evaluate(flow, runFacts(repo, gathered, record), deps.now(), options);

@@ -34,6 +34,7 @@ import { postedComment, type AppComment } from '../history/markers.js';
 import { pullRequestState, type PullRequestState } from './pull-state.js';
 import type { AppRecord } from '../history/record.js';
 import { deliveryOf, describeFailure, requestsFor, type DecisionLinks } from './requests.js';
+import type { Observer } from '../observer.js';
 
 /** What GitHub showed of the PR when the event's facts were read. */
 export interface Observed extends PullRequestState {
@@ -51,6 +52,7 @@ export interface ApplyOptions {
    */
   persist?: (record: AppRecord) => Promise<void>;
   decisionLinks?: DecisionLinks;
+  observer?: Observer;
 }
 
 /** The event stopped at an effect that stays pending: GitHub may or may not have applied it, or asked the app to wait. */
@@ -94,7 +96,7 @@ export async function applyEffects(
   now: () => number,
   options: ApplyOptions | DecisionLinks = {},
 ): Promise<number> {
-  const { observed, persist, decisionLinks } = typeof options === 'function' ? ({ decisionLinks: options } as ApplyOptions) : options;
+  const { observed, persist, decisionLinks, observer } = typeof options === 'function' ? ({ decisionLinks: options } as ApplyOptions) : options;
   const context: Context = { gh, repo, number, connections, decisionLinks };
   const done = new Set(record.effects.map((effect) => effect.key));
   let applied = 0;
@@ -103,6 +105,7 @@ export async function applyEffects(
     const delivery = deliveryOf(effect);
     const intended = record.intents.some((intent) => intent.key === effect.key);
     let result = observe(effect, observed);
+    const seen = result?.ok === true;
     if (!result && delivery === 'intent' && intended) result = { ok: false, error: UNKNOWN_AFTER_RESTART };
     if (!result) {
       if (delivery !== 'observed' && !intended) await writeIntent(record, effect.key, now, persist);
@@ -110,6 +113,7 @@ export async function applyEffects(
         result = await send(context, effect);
       } catch (error) {
         if (error instanceof EffectPending && delivery === 'intent') await withdrawIntent(record, effect.key, persist);
+        if (error instanceof EffectPending) observer?.effect?.(effect.type, 'pending');
         throw error;
       }
     }
@@ -117,6 +121,7 @@ export async function applyEffects(
     record.effects.push({ at: new Date(now()).toISOString(), key: effect.key, ok: result.ok, ...(!result.ok ? { error: result.error } : {}) });
     done.add(effect.key);
     applied += 1;
+    observer?.effect?.(effect.type, !result.ok ? 'failed' : seen ? 'already_done' : 'applied');
     // A dispatch's result lost to a crash would read "outcome unknown" later; a failed write here is retried at the event's end.
     if (delivery === 'intent' && persist) await persist(record).catch(() => undefined);
   }
