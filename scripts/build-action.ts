@@ -10,11 +10,24 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const at = process.argv.indexOf('--out');
 const out = at === -1 ? join(root, 'action', 'dist') : resolve(process.argv[at + 1] ?? '');
+
+/**
+ * zod re-exports its error messages in some fifty languages as `z.locales`; Flowgate
+ * speaks English only, and every language bundled is time a runner spends parsing.
+ * `z.locales` keeps `en`, which zod configures itself with.
+ */
+const englishOnly: Plugin = {
+  name: 'zod-english-only',
+  setup(build) {
+    build.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) => (/node_modules[\\/]zod[\\/]/.test(args.importer) ? { path: join(dirname(args.importer), '..', 'locales', 'en.js'), namespace: 'zod-locales' } : undefined));
+    build.onLoad({ filter: /.*/, namespace: 'zod-locales' }, (args) => ({ contents: `export { default as en } from ${JSON.stringify(args.path)};`, resolveDir: dirname(args.path), loader: 'js' }));
+  },
+};
 
 /** Builds the bundle into `dir`; returns the packages bundled, for the licence file. */
 export async function buildAction(dir: string): Promise<string[]> {
@@ -31,6 +44,7 @@ export async function buildAction(dir: string): Promise<string[]> {
     legalComments: 'none',
     metafile: true,
     logLevel: 'warning',
+    plugins: [englishOnly],
     // CommonJS dependencies call require() for Node's own modules; an ES module has none until given one.
     banner: { js: "import { createRequire as __flowgateRequire } from 'node:module'; const require = __flowgateRequire(import.meta.url);" },
   });
