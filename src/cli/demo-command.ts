@@ -2,6 +2,7 @@
  * `flowgate demo`: plays every example scenario in examples/ and prints what
  * happened. No credentials, no network.
  */
+import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { isAbsolute, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,7 +19,8 @@ const shown = (path: string): string => {
 export const EXAMPLES_DIR = fileURLToPath(new URL('../../examples', import.meta.url));
 
 export async function demoCommand(io: CliIO): Promise<number> {
-  const examples = (await readdir(EXAMPLES_DIR, { withFileTypes: true })).filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
+  // A flow example is a folder with a flow.yml (examples/workflows holds the Action's workflow, not a flow).
+  const examples = (await readdir(EXAMPLES_DIR, { withFileTypes: true })).filter((entry) => entry.isDirectory() && existsSync(join(EXAMPLES_DIR, entry.name, 'flow.yml'))).map((entry) => entry.name).sort();
   const results: { scenario: string; code: number }[] = [];
   for (const example of examples) {
     const dir = join(EXAMPLES_DIR, example);

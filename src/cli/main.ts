@@ -12,6 +12,7 @@ import { simulateCommand } from './simulate-command.js';
 import { statusCommand } from './status-command.js';
 import { callbackCommand } from './callback-command.js';
 import { validateCommand } from './validate-command.js';
+import { RUN_MODES, type RunMode } from '../flow/action-mode.js';
 import { COMMAND_USAGE, USAGE } from './usage.js';
 
 export { USAGE } from './usage.js';
@@ -20,7 +21,7 @@ type Options = NonNullable<ParseArgsConfig['options']>;
 const common = { json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } } satisfies Options;
 
 export const COMMAND_OPTIONS: Record<string, Options> = {
-  validate: common,
+  validate: { ...common, mode: { type: 'string' } },
   simulate: { ...common, flows: { type: 'string' }, scenario: { type: 'string' } },
   status: { ...common, repo: { type: 'string' }, pr: { type: 'string' }, 'api-url': { type: 'string' } },
   callback: {
@@ -74,8 +75,11 @@ async function dispatch(argv: readonly string[], io: CliIO): Promise<number> {
   const text = (name: string) => values[name] as string | undefined;
   const json = values.json === true;
   switch (command) {
-    case 'validate':
-      return validateCommand(positionals, { json }, io);
+    case 'validate': {
+      const mode = text('mode');
+      if (mode !== undefined && !RUN_MODES.includes(mode as RunMode)) throw new UsageError(`--mode is ${mode}; expected ${RUN_MODES.join(' or ')}`);
+      return validateCommand(positionals, { json, ...(mode ? { mode: mode as RunMode } : {}) }, io);
+    }
     case 'simulate': {
       const flows = text('flows');
       const scenario = text('scenario');

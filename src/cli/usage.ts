@@ -10,7 +10,7 @@ const JSON_OPTION = `  --json                 Print one JSON document on stdout,
                          command's document, or flowgate.error/v1 (schemas/error.schema.json)`;
 
 export const COMMAND_USAGE: Record<string, string> = {
-  validate: `Usage: flowgate validate [paths...] [--json]
+  validate: `Usage: flowgate validate [paths...] [--mode app|action] [--json]
 
 Check flow files: every problem, with file:line:col, what was found and what was expected.
 
@@ -19,6 +19,8 @@ Arguments:
                          (default: .github/flows)
 
 Options:
+  --mode app|action      Where the flows run: the GitHub App (default), or the GitHub
+                         Action, which warns about what Actions cannot do (buttons)
 ${JSON_OPTION}
   -h, --help             Show this help
 

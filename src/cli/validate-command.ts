@@ -3,10 +3,11 @@ import { readFlowFiles } from './flow-files.js';
 import { formatProblem } from '../flow/problem.js';
 import { ExitCode } from './exit-codes.js';
 import type { CliIO } from './io.js';
+import type { RunMode } from '../flow/action-mode.js';
 
-export async function validateCommand(paths: readonly string[], options: { json: boolean }, io: CliIO): Promise<number> {
+export async function validateCommand(paths: readonly string[], options: { json: boolean; mode?: RunMode }, io: CliIO): Promise<number> {
   const targets = paths.length > 0 ? paths : [DEFAULT_FLOWS_DIR];
-  const { files, missing } = await readFlowFiles(targets);
+  const { files, missing } = await readFlowFiles(targets, options.mode ? { mode: options.mode } : {});
   const problems = files.flatMap((file) => file.problems);
   const errors = problems.filter((problem) => problem.severity === 'error').length;
   const warnings = problems.length - errors;

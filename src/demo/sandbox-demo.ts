@@ -8,7 +8,7 @@
  */
 import { FLOWGATE_PREFIX } from '../github/history/render.js';
 import { SUMMARY_CHECK } from '../github/history/summary-check.js';
-import { SCENES } from './scenes.js';
+import { EPILOGUES, SCENES, type Epilogue } from './scenes.js';
 import { when, wrap } from './narration.js';
 import { Stage, type Print, type Scene } from './stage.js';
 import { outcomeOf, renderTally, type PullOutcome } from './tally.js';
@@ -25,7 +25,7 @@ export interface DemoResult {
 
 const WIDTH = 110;
 
-export async function runSandboxDemo(print: Print = (line) => console.log(line), scenes: readonly Scene[] = SCENES): Promise<DemoResult> {
+export async function runSandboxDemo(print: Print = (line) => console.log(line), scenes: readonly Scene[] = SCENES, epilogues: readonly Epilogue[] = scenes === SCENES ? EPILOGUES : []): Promise<DemoResult> {
   const stage = await Stage.start(print);
   const { sandbox } = stage;
   try {
@@ -48,6 +48,19 @@ export async function runSandboxDemo(print: Print = (line) => console.log(line),
       }
     }
 
+    // Epilogues play apart, each on its own sandbox (with no app listening, for the Action): their PRs join the tally.
+    const apart: PullOutcome[] = [];
+    for (const [index, epilogue] of epilogues.entries()) {
+      print('');
+      print(`━━ Epilogue ${index + 1} of ${epilogues.length}: ${epilogue.title} ━━`);
+      const { prs } = await epilogue.play(print);
+      for (const pr of prs) {
+        const outcome = pr.outcome.startsWith('merged') ? 'merged' : pr.outcome.startsWith('closed') ? 'closed' : 'open';
+        apart.push({ ref: `${pr.repo}#${pr.number}`, title: pr.title ?? epilogue.title, scene: epilogue.title, outcome, text: pr.outcome });
+        print(`⇒ ${pr.repo}#${pr.number} ${pr.outcome}`);
+      }
+    }
+
     print('\n══ The Checks tab of each PR, at its last head commit ══');
     for (const opened of stage.opened) {
       const pull = sandbox.pullRequest(opened.repo, opened.number);
@@ -57,12 +70,12 @@ export async function runSandboxDemo(print: Print = (line) => console.log(line),
       }
     }
 
-    const tally = stage.opened.map((opened) => outcomeOf(sandbox, opened));
+    const tally = [...stage.opened.map((opened) => outcomeOf(sandbox, opened)), ...apart];
     print('');
     for (const line of renderTally(tally)) print(line);
     print(`${sandbox.deliveries.length} webhooks, ${sandbox.requests.length} API requests.`);
     const count = (outcome: PullOutcome['outcome']) => tally.filter((candidate) => candidate.outcome === outcome).length;
-    return { merged: count('merged'), closed: count('closed'), open: count('open'), tally, pullRequests: sandbox.state.pulls.size };
+    return { merged: count('merged'), closed: count('closed'), open: count('open'), tally, pullRequests: sandbox.state.pulls.size + apart.length };
   } finally {
     await stage.stop();
   }

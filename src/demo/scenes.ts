@@ -21,7 +21,17 @@ import { contentReviewScene } from './scene-content-review.js';
 import { hotfixDeadlineScene } from './scene-hotfix-deadline.js';
 import { paymentHighRiskScene } from './scene-payment-high-risk.js';
 import { paymentSmallScene } from './scene-payment-small.js';
+import { actionScene } from './action-scene.js';
 import type { Scene } from './stage.js';
+
+/**
+ * A story told apart from the app's sandbox, on one of its own (the Action needs no server listening). It prints
+ * as it goes and answers the PRs it opened, which join the final tally.
+ */
+export interface Epilogue {
+  title: string;
+  play(print: (line: string) => void): Promise<{ prs: { repo: string; number: number; outcome: string; title?: string }[] }>;
+}
 
 export const SCENES: readonly Scene[] = [
   paymentSmallScene,
@@ -30,3 +40,5 @@ export const SCENES: readonly Scene[] = [
   agentCallbackScene,
   hotfixDeadlineScene,
 ];
+
+export const EPILOGUES: readonly Epilogue[] = [{ title: 'the same approval with no server: Flowgate as a GitHub Action', play: actionScene }];

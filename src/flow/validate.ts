@@ -8,6 +8,7 @@ import { checkSemantics } from './semantic.js';
 import { formatPath, hasErrors, type Problem } from './problem.js';
 import { loadYaml, type YamlSource } from './yaml-source.js';
 import { partialFlow } from './partial-semantics.js';
+import { actionModeProblems, type RunMode } from './action-mode.js';
 
 export interface FlowFile {
   file: string;
@@ -18,7 +19,8 @@ export interface FlowFile {
   nameAt?: { line: number; col: number };
 }
 
-export function validateFlowText(text: string, file: string): FlowFile {
+/** `mode: 'action'` adds warnings for what the GitHub Action cannot do (action-mode.ts); the app's checks are the same in both. */
+export function validateFlowText(text: string, file: string, options: { mode?: RunMode } = {}): FlowFile {
   const loaded = loadYaml(text, file);
   if (!loaded.ok) return { file, problems: loaded.problems };
   const { source } = loaded;
@@ -43,7 +45,7 @@ export function validateFlowText(text: string, file: string): FlowFile {
       })),
     };
   }
-  const problems = sortByPlace(semanticProblems(parsed.data, source));
+  const problems = sortByPlace([...semanticProblems(parsed.data, source), ...(options.mode === 'action' ? actionModeProblems(parsed.data, source) : [])]);
   return hasErrors(problems) ? { file, problems } : { file, flow: parsed.data, problems, nameAt: source.locate(['name']) };
 }
 

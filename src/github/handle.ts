@@ -48,11 +48,13 @@ export interface HandlerDeps {
   callbacks?: CallbackConfig;
   /** Told of effects and runs that change status (the server's metrics). */
   observer?: Observer;
+  /** Action mode: records are signed with this, and an unsigned or altered one stops the event (see history/record.ts). */
+  recordSecret?: string;
 }
 
 export interface Outcome {
   skipped?: string;
-  runs: { flow: string; id: string; status: Evaluation['run']['status']; started: boolean }[];
+  runs: { flow: string; id: string; status: Evaluation['run']['status']; started: boolean; pr?: number; waitingOn?: string[]; history?: { title: string; summary: string; text: string } }[];
   /** For a callback: how it went, as an HTTP status and an error a sender can act on. */
   callback?: { status: number; error?: string };
 }
@@ -159,7 +161,7 @@ async function handlePullRequest(deps: HandlerDeps & { signal?: AbortSignal }, e
   // An invalid live policy is never silent: the PR gets a failing `Flowgate` check, so it goes the long way.
   if (liveFlows.length === 0 && !startsNothing && branch !== '' && !policyProblems(branch, live)) {
     // No flow can start; only runs already on the PR could change.
-    const onHead = hint ? await findRuns(gh, repo, [hint], deps.app.id, deps.log) : [];
+    const onHead = hint ? await findRuns(gh, repo, [hint], deps.app.id, deps.log, deps.recordSecret) : [];
     if (onHead.length === 0) return { skipped: 'no flows in the repository and no runs on the PR', runs: [] };
   }
   const gather = (flows: readonly CompiledFlow[]) => gatherFacts(gh, repo, number, needsOf(flows), { cache: deps.cache, now, appId: deps.app.id, appLogin: deps.app.login, ...(hint ? { headSha: hint } : {}) });
@@ -177,7 +179,7 @@ async function handlePullRequest(deps: HandlerDeps & { signal?: AbortSignal }, e
   }
   const head = facts.pr.head_sha;
   // The head first; then the commit before a push, and earlier commits, for a run whose push the app missed.
-  const { runs: found, duplicates, summary } = await findAllRuns(gh, repo, [...new Set([head, ...(payload.before ? [payload.before] : []), ...facts.commits.slice(1, 6)])], deps.app.id, deps.log);
+  const { runs: found, duplicates, summary } = await findAllRuns(gh, repo, [...new Set([head, ...(payload.before ? [payload.before] : []), ...facts.commits.slice(1, 6)])], deps.app.id, deps.log, deps.recordSecret);
   // A finished run stays on its commit; only a waiting run follows the PR to its new head.
   const stored = found.filter((run) => run.sha === head || run.status !== 'completed');
   const pinned = new Map<string, CompiledFlow[]>();
@@ -253,7 +255,7 @@ async function handlePullRequest(deps: HandlerDeps & { signal?: AbortSignal }, e
       deps.signal?.throwIfAborted();
       const inPlace = run.checkRunId > 0 && run.sha === head;
       run.record.written = digestOf(evaluation, run.record, links);
-      const written = await writeCheckRun(gh, { repo, sha: head, evaluation, record: run.record, links, ...(inPlace ? { checkRunId: run.checkRunId } : {}) });
+      const written = await writeCheckRun(gh, { repo, sha: head, evaluation, record: run.record, links, ...(inPlace ? { checkRunId: run.checkRunId } : {}), ...(deps.recordSecret !== undefined ? { recordSecret: deps.recordSecret } : {}) });
       Object.assign(run, { checkRunId: written.id, sha: head });
       if (written.url) url = written.url;
     };
@@ -275,7 +277,10 @@ async function handlePullRequest(deps: HandlerDeps & { signal?: AbortSignal }, e
     if (!(run.checkRunId > 0 && run.sha === head) || run.record.written !== digestOf(evaluation, run.record, links)) await write(evaluation);
     if (moved) await supersede(gh, repo, moved, head);
     sticky.push({ flow, evaluation, ...(url ? { checkRunUrl: url } : {}) });
-    outcome.runs.push({ flow: flow.name, id: run.record.run.id, status: evaluation.run.status, started: isNew });
+    // What the check run shows, for adapters that report it elsewhere too (the Action's job summary).
+    const { title, summary: overview, text: history } = checkRunOutput(evaluation, links);
+    const waitingOn = evaluation.run.waiting_on.map((waiting) => waiting.step);
+    outcome.runs.push({ flow: flow.name, id: run.record.run.id, status: evaluation.run.status, started: isNew, pr: number, waitingOn, history: { title, summary: overview, text: history } });
     if (pending) break;
   }
   // A run created twice (a lost answer) goes on in one check run; the others close once it is written.

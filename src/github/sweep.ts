@@ -7,7 +7,7 @@
  * With REDIS_URL one replica sweeps per period; the app refuses to start a
  * second sweep in one process while one runs.
  */
-import { statusOf, type GitHubClient } from './client.js';
+import { statusOf, type GitHubClient, type RepoRef } from './client.js';
 import { sweepPullRequest, type HandlerDeps } from './handle.js';
 import { WAITING_LABEL } from './relevance.js';
 import { redeliverFailed, type RedeliveryOptions } from './transport/redelivery.js';
@@ -75,10 +75,27 @@ export async function sweep(deps: SweepDeps): Promise<SweepReport> {
   return report;
 }
 
+/**
+ * The sweep of one repository with the client given: the GitHub Action's, whose
+ * token reaches this repository only and cannot list installations or deliveries.
+ * The same search and the same evaluation per PR as the app's sweep.
+ */
+export async function sweepRepository(deps: HandlerDeps, repo: RepoRef, installation: number): Promise<SweepReport> {
+  const report: SweepReport = { installations: 0, pulls: 0, redelivered: [], errors: [] };
+  await sweepSearch(deps, `repo:${repo.owner}/${repo.name}`, installation, report);
+  return report;
+}
+
 async function sweepInstallation(deps: SweepDeps, installation: Installation, report: SweepReport): Promise<void> {
   const gh = await deps.clientFor(installation.id);
   const owner = installation.account!;
   const scope = owner.type === 'Organization' ? `org:${owner.login}` : `user:${owner.login}`;
+  await sweepSearch({ ...deps, gh }, scope, installation.id, report);
+}
+
+/** Evaluates each open PR in `scope` that carries the waiting label. */
+async function sweepSearch(deps: HandlerDeps, scope: string, installation: number, report: SweepReport): Promise<void> {
+  const { gh } = deps;
   for (let page = 1; page <= 10; page += 1) {
     const { data } = await gh.request('GET /search/issues', { q: `is:pr is:open label:"${WAITING_LABEL}" ${scope}`, per_page: 100, page });
     const items = (data as { items: SearchItem[] }).items;
@@ -86,7 +103,7 @@ async function sweepInstallation(deps: SweepDeps, installation: Installation, re
       const [name, ownerLogin] = item.repository_url.split('/').reverse() as [string, string];
       report.pulls += 1;
       try {
-        await sweepPullRequest({ ...deps, gh }, { owner: ownerLogin, name }, item.number, installation.id);
+        await sweepPullRequest(deps, { owner: ownerLogin, name }, item.number, installation);
       } catch (error) {
         report.errors.push(`${ownerLogin}/${name}#${item.number}: ${(error as Error).message}`);
       }

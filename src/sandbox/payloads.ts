@@ -48,6 +48,11 @@ export function repoPayload(ctx: SandboxContext, repo: Repository) {
   };
 }
 
+/** A fork of a repository, as a fork PR's `head.repo`. */
+export function forkPayload(ctx: SandboxContext, repo: Repository, owner: string) {
+  return { ...repoPayload(ctx, repo), id: repo.id + 1_000_000, node_id: `R_${repo.id + 1_000_000}`, full_name: `${owner}/${repo.name}`, owner: userPayload(ctx, owner), html_url: `https://github.com/${owner}/${repo.name}`, fork: true };
+}
+
 /** A pull request as webhooks carry it. */
 export function pullPayload(ctx: SandboxContext, repo: Repository, pull: PullRequest) {
   return {
@@ -61,7 +66,7 @@ export function pullPayload(ctx: SandboxContext, repo: Repository, pull: PullReq
     merged: pull.merged,
     user: userPayload(ctx, pull.author),
     labels: pull.labels.map((name) => ({ name })),
-    head: { ref: pull.head, sha: pull.headSha, repo: repoPayload(ctx, repo) },
+    head: { ref: pull.head, sha: pull.headSha, repo: pull.headOwner ? forkPayload(ctx, repo, pull.headOwner) : repoPayload(ctx, repo) },
     base: { ref: pull.base, sha: pull.baseSha, repo: repoPayload(ctx, repo) },
     created_at: pull.createdAt,
     updated_at: ctx.clock.iso(),
@@ -86,7 +91,7 @@ export function pullObject(ctx: SandboxContext, repo: Repository, pull: PullRequ
     merged: pull.merged,
     created_at: pull.createdAt,
     updated_at: ctx.clock.iso(),
-    head: { ref: pull.head, sha: pull.headSha, label: `${repo.owner}:${pull.head}`, user: userPayload(ctx, repo.owner) },
+    head: { ref: pull.head, sha: pull.headSha, label: `${pull.headOwner ?? repo.owner}:${pull.head}`, user: userPayload(ctx, pull.headOwner ?? repo.owner) },
     base: { ref: pull.base, sha: pull.baseSha, label: `${repo.owner}:${pull.base}`, user: userPayload(ctx, repo.owner) },
     author_association: 'MEMBER',
   });

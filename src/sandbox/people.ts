@@ -17,6 +17,8 @@ export interface NewPullRequest {
   changes: Record<string, string | null>;
   labels?: string[];
   draft?: boolean;
+  /** The owner of the fork the PR comes from; unset, its branch is in the repository itself. */
+  fork?: string;
 }
 
 export interface RepoAccess {
@@ -59,6 +61,7 @@ export async function openPullRequest(ctx: SandboxContext, fullName: string, pr:
     comments: [],
     requestedReviewers: { users: [], teams: [] },
     createdAt: clock.iso(),
+    ...(pr.fork ? { headOwner: pr.fork } : {}),
   };
   state.pulls.set(`${fullName.toLowerCase()}#${number}`, pull);
   await ctx.emit('pull_request', { action: 'opened', number, pull_request: pullPayload(ctx, repo, pull) }, repo, pr.author);

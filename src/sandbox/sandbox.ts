@@ -11,6 +11,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { SandboxContext } from './context.js';
+import { WorkflowTokens } from './actions-token.js';
 import { FaultSwitch } from './faults.js';
 import { GroundTruth } from './ground-truth.js';
 import { envelope } from './payloads.js';
@@ -48,6 +49,8 @@ export class Sandbox {
   readonly faults: FaultSwitch;
   /** What people really did and what was merged, at which commit. */
   readonly truth = new GroundTruth();
+  /** The `GITHUB_TOKEN`s of workflow runs (actions-token.ts); a read-only one is refused every write. */
+  readonly workflowTokens = new WorkflowTokens();
   /** GitHub gives a webhook 10 seconds to be answered. */
   deliveryTimeoutMs = 10_000;
   url = '';
@@ -94,7 +97,7 @@ export class Sandbox {
         await this.settle();
       },
     };
-    this.#http = { clock: this.clock, faults: this.faults, requests: this.requests, responses: this.responses, serving, held: new Set(), answer: createRouter(allRoutes(this.#context, this)) };
+    this.#http = { clock: this.clock, faults: this.faults, requests: this.requests, responses: this.responses, serving, held: new Set(), tokens: this.workflowTokens, answer: createRouter(allRoutes(this.#context, this)) };
   }
 
   async start(): Promise<string> {

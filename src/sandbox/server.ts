@@ -23,6 +23,8 @@ export interface HttpContext {
   readonly serving: AsyncLocalStorage<true>;
   /** Sockets a timeout fault is holding, cut on stop. */
   readonly held: Set<() => void>;
+  /** Workflow tokens: what a read-only one may not do (actions-token.ts). */
+  readonly tokens?: { refusal(method: string, path: string, authorization: string | undefined, body: Record<string, unknown>): { status: number; body?: unknown } | undefined };
 }
 
 /** What GitHub says when it fails (basic-error's shape). */
@@ -64,6 +66,8 @@ async function serve(http: HttpContext, request: IncomingMessage, response: Serv
   }
   const path = url.pathname.replace(/\/+$/, '') || '/';
   if (!path.startsWith('/app/')) http.requests.push(`${request.method} ${path}`);
+  const refused = http.tokens?.refusal(request.method ?? 'GET', path, request.headers.authorization, body);
+  if (refused) return reply(refused.status, refused.body);
   const info: RequestInfo = { method: request.method ?? 'GET', path, body };
   const { fault, before, after } = http.faults.decide(info);
   await http.serving.run(true, async () => {

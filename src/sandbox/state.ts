@@ -80,6 +80,8 @@ export interface PullRequest {
   comments: IssueComment[];
   requestedReviewers: { users: string[]; teams: string[] };
   createdAt: string;
+  /** The owner of the fork the head branch is in (actions-token.ts: a fork's events get a read-only token). */
+  headOwner?: string;
 }
 
 export interface TimelineEntry {

@@ -12,12 +12,15 @@
  * import of one fails here as it would for a user.
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAppOnSandbox, type AppOnSandbox } from '../../src/sandbox/with-app.js';
 import { GATE_FLOW } from '../helpers.js';
+
+/** The flow examples: folders of examples/ with a flow.yml (examples/workflows holds the Action's workflow). */
+const flowExamples = () => readdirSync('examples').filter((example) => existsSync(join('examples', example, 'flow.yml')));
 
 const REPO = resolve('.');
 const manifest = JSON.parse(readFileSync('package.json', 'utf8')) as { devDependencies: Record<string, string> };
@@ -81,7 +84,8 @@ function flowgate(args: string[], env: Record<string, string> = {}): Promise<{ c
 describe('the packed package', () => {
   it('holds the binary, the compiled CLI, the schemas, the examples and app.yml, and no sources or tests', () => {
     expect(packed).toEqual(expect.arrayContaining(['bin/flowgate.js', 'dist/cli/main.js', 'schemas/flow.schema.json', 'app.yml', 'README.md', 'package.json']));
-    for (const example of readdirSync('examples')) expect(packed).toContain(`examples/${example}/flow.yml`);
+    for (const example of flowExamples()) expect(packed).toContain(`examples/${example}/flow.yml`);
+    expect(packed).toContain('examples/workflows/flowgate.yml');
     expect(packed.filter((path) => /^(src|test|scripts)\//.test(path))).toEqual([]);
   });
 });
@@ -121,7 +125,7 @@ describe('flowgate from the packed tarball, run outside the clone', () => {
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const played = /Played (\d+) scenarios from examples\//.exec(result.stdout);
-    const shipped = readdirSync('examples').flatMap((example) => readdirSync(join('examples', example, 'scenarios')).filter((file) => file.endsWith('.yml')));
+    const shipped = flowExamples().flatMap((example) => readdirSync(join('examples', example, 'scenarios')).filter((file) => file.endsWith('.yml')));
     expect(Number(played?.[1])).toBe(shipped.length);
   });
 

@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -27,7 +27,7 @@ const temp = (name: string, text: string) => {
 };
 
 const EXAMPLES = 'examples';
-const scenarios = readdirSync(EXAMPLES).flatMap((example) =>
+const scenarios = readdirSync(EXAMPLES).filter((example) => existsSync(join(EXAMPLES, example, 'flow.yml'))).flatMap((example) =>
   readdirSync(join(EXAMPLES, example, 'scenarios')).map((file) => ({ example, flow: join(EXAMPLES, example, 'flow.yml'), scenario: join(EXAMPLES, example, 'scenarios', file) })),
 );
 

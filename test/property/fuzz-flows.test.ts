@@ -1,10 +1,11 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { validateFlowText } from '../../src/flow/validate.js';
 import { parseScenario } from '../../src/simulate/scenario.js';
 
-const examples = readdirSync(new URL('../../examples', import.meta.url)).map((name) =>
+// The flow examples: folders with a flow.yml (examples/workflows holds the Action's workflow).
+const examples = readdirSync(new URL('../../examples', import.meta.url)).filter((name) => existsSync(new URL(`../../examples/${name}/flow.yml`, import.meta.url))).map((name) =>
   readFileSync(new URL(`../../examples/${name}/flow.yml`, import.meta.url), 'utf8'),
 );
 

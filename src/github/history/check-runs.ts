@@ -7,7 +7,7 @@
 import type { Evaluation } from '../../engine/state.js';
 import type { GitHubClient, RepoRef } from '../client.js';
 import { checkRunOutput, fit, FLOWGATE_PREFIX, type HistoryLinks } from './render.js';
-import { decodeRecord, outputText, type AppRecord } from './record.js';
+import { decodeRecord, outputText, RecordRefused, type AppRecord } from './record.js';
 import { collapseRuns, type FoundRuns } from './duplicate-runs.js';
 import type { StoredRun } from './stored-run.js';
 import { SUMMARY_CHECK, type FoundSummary } from './summary-check.js';
@@ -27,8 +27,8 @@ export function runsQuery(shas: readonly string[], withApp = true): string {
 }
 
 /** The app's runs, one per run id (see findAllRuns); duplicates are left as they are. */
-export async function findRuns(gh: GitHubClient, repo: RepoRef, shas: readonly string[], appId: number | undefined, log: (message: string) => void = () => {}): Promise<StoredRun[]> {
-  return (await findAllRuns(gh, repo, shas, appId, log)).runs;
+export async function findRuns(gh: GitHubClient, repo: RepoRef, shas: readonly string[], appId: number | undefined, log: (message: string) => void = () => {}, recordSecret?: string): Promise<StoredRun[]> {
+  return (await findAllRuns(gh, repo, shas, appId, log, recordSecret)).runs;
 }
 
 /**
@@ -37,8 +37,10 @@ export async function findRuns(gh: GitHubClient, repo: RepoRef, shas: readonly s
  * One request for all of them. A run found twice on that commit comes once, with
  * both records; the other check runs are returned for the caller to close
  * (completeDuplicates) after it has written the run that goes on.
+ * With `recordSecret` (Action mode) every record must carry its signature: an
+ * unsigned, altered or wiped record stops the event (RecordRefused).
  */
-export async function findAllRuns(gh: GitHubClient, repo: RepoRef, shas: readonly string[], appId: number | undefined, log: (message: string) => void = () => {}): Promise<FoundRuns & { summary?: FoundSummary }> {
+export async function findAllRuns(gh: GitHubClient, repo: RepoRef, shas: readonly string[], appId: number | undefined, log: (message: string) => void = () => {}, recordSecret?: string): Promise<FoundRuns & { summary?: FoundSummary }> {
   if (shas.length === 0) return { runs: [], duplicates: [] };
   const variables: Record<string, unknown> = { owner: repo.owner, name: repo.name, ...(appId !== undefined ? { appId } : {}) };
   shas.forEach((sha, index) => (variables[`c${index}`] = sha));
@@ -50,9 +52,11 @@ export async function findAllRuns(gh: GitHubClient, repo: RepoRef, shas: readonl
     for (const suite of answer.repository?.[`c${index}`]?.checkSuites?.nodes ?? []) {
       for (const checkRun of suite.checkRuns.nodes) {
         if (index === 0 && appId !== undefined && checkRun.name === SUMMARY_CHECK && checkRun.databaseId > (summary?.id ?? 0)) summary = { id: checkRun.databaseId, text: checkRun.text };
+        if (!checkRun.name.startsWith(FLOWGATE_PREFIX)) continue;
         // A check run the app closed as moved or duplicate keeps no record: it is no run any more.
-        if (!checkRun.name.startsWith(FLOWGATE_PREFIX) || !checkRun.text) continue;
-        const decoded = decodeRecord(checkRun.text ?? '');
+        if (!checkRun.text && (recordSecret === undefined || checkRun.status === 'COMPLETED')) continue;
+        const decoded = decodeRecord(checkRun.text ?? '', recordSecret);
+        if (!decoded.ok && recordSecret !== undefined) throw refused(checkRun, sha, decoded.error);
         if (!decoded.ok) {
           log(`check run ${checkRun.databaseId} (${checkRun.name}) has no readable record: ${decoded.error}`);
           continue;
@@ -63,6 +67,14 @@ export async function findAllRuns(gh: GitHubClient, repo: RepoRef, shas: readonl
     if (runs.length > 0) return { ...collapseRuns(runs), ...(summary ? { summary } : {}) };
   }
   return { runs: [], duplicates: [], ...(summary ? { summary } : {}) };
+}
+
+function refused(checkRun: { databaseId: number; name: string }, sha: string, error: string): RecordRefused {
+  return new RecordRefused(
+    `check run ${checkRun.databaseId} (${checkRun.name}) on ${sha.slice(0, 7)}: its record is not signed with this workflow's secret (${error}). ` +
+      'Another workflow with checks: write may have written or altered it, so Flowgate acts on nothing of this pull request and counts no decision. ' +
+      "If the secret input was changed while runs were open, restore the secret they were signed with; otherwise find which workflow wrote the check run (its history is in the repository's Actions tab).",
+  );
 }
 
 /** GitHub's limits on check run buttons. */
@@ -96,6 +108,8 @@ export interface WriteCheckRun {
   links: HistoryLinks;
   /** Update this check run; create one when absent. */
   checkRunId?: number;
+  /** Signs the record (Action mode). */
+  recordSecret?: string;
   detailsUrl?: string;
 }
 
@@ -103,7 +117,7 @@ export interface WriteCheckRun {
 export function checkRunRequest(write: WriteCheckRun): { route: string; params: Record<string, unknown> } {
   const output = checkRunOutput(write.evaluation, write.links);
   const historyText = output.text;
-  const text = outputText(write.record, historyText, (body, limit) => fit([body], write.links, limit));
+  const text = outputText(write.record, historyText, (body, limit) => fit([body], write.links, limit), write.recordSecret);
   const common = {
     owner: write.repo.owner,
     repo: write.repo.name,

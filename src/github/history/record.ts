@@ -158,8 +158,8 @@ export const OUTPUT_LIMIT = 65_535;
  * The check run's `text`: the record first (it must never be cut), then as much
  * of the human-readable history as still fits.
  */
-export function outputText(record: AppRecord, history: string, fitHistory: (text: string, limit: number) => string): string {
-  const encoded = encodeRecord(record);
+export function outputText(record: AppRecord, history: string, fitHistory: (text: string, limit: number) => string, secret?: string): string {
+  const encoded = encodeRecord(record, secret);
   if (encoded.length > OUTPUT_LIMIT - 200) {
     throw new RecordTooLarge(`the run's record is ${encoded.length} characters; a check run holds ${OUTPUT_LIMIT}`);
   }
@@ -168,3 +168,11 @@ export function outputText(record: AppRecord, history: string, fitHistory: (text
 
 /** A run whose record outgrows its check run; the shell ends the run rather than lose what it applied. */
 export class RecordTooLarge extends Error {}
+
+/**
+ * A record that must be signed (Action mode: check runs written with a workflow's
+ * token belong to the Actions app, and any workflow with `checks: write` can
+ * write them) and is not, or no longer matches its signature. The event stops:
+ * acting on it, or starting the run again without it, would trust a forger.
+ */
+export class RecordRefused extends Error {}

@@ -13,6 +13,7 @@ import { graphqlRoutes } from './graphql.js';
 import { installationRoutes } from './installations.js';
 import { labelRoutes } from './labels.js';
 import { pullRoutes } from './pulls.js';
+import { pullListRoutes } from './pull-list.js';
 import { searchRoutes } from './search.js';
 
 export function allRoutes(ctx: SandboxContext, sandbox: DeliveryLog): Route[] {
@@ -24,6 +25,7 @@ export function allRoutes(ctx: SandboxContext, sandbox: DeliveryLog): Route[] {
     ...commentRoutes(ctx),
     ...labelRoutes(ctx),
     ...pullRoutes(ctx),
+    ...pullListRoutes(ctx),
     ...dispatchRoutes(ctx),
     ...deliveryRoutes(sandbox),
   ];

@@ -17,8 +17,9 @@ export function searchRoutes(ctx: SandboxContext): Route[] {
         const q = query.get('q') ?? '';
         const label = /label:"([^"]+)"|label:(\S+)/.exec(q);
         const owner = /(?:user|org):(\S+)/.exec(q)?.[1]?.toLowerCase();
+        const inRepo = /(?:^|\s)repo:(\S+)/.exec(q)?.[1]?.toLowerCase();
         const items = [...state.pulls.entries()]
-          .filter(([key, pull]) => (!owner || key.startsWith(`${owner}/`)) && (!/is:open/.test(q) || pull.state === 'open') && (!label || pull.labels.includes((label[1] ?? label[2])!)))
+          .filter(([key, pull]) => (!owner || key.startsWith(`${owner}/`)) && (!inRepo || key.startsWith(`${inRepo}#`)) && (!/is:open/.test(q) || pull.state === 'open') && (!label || pull.labels.includes((label[1] ?? label[2])!)))
           .map(([key, pull]) => {
             const [fullName] = key.split('#') as [string];
             const repo = state.repo(fullName);

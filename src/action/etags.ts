@@ -1,0 +1,52 @@
+/**
+ * The ETags of REST reads, and the answers they stand for. Kept in memory for
+ * one run, and in a file between runs when the workflow restores a directory
+ * (`etag-cache` input, with actions/cache): a read repeated in a later run is
+ * then a 304, which does not count against GITHUB_TOKEN's 1,000 an hour.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+export interface Cached {
+  etag: string;
+  body: string;
+  headers: Record<string, string>;
+}
+
+/** Bodies past this are not kept: the file must stay small to restore quickly. */
+const MAX_BODY = 256 * 1024;
+const MAX_ENTRIES = 200;
+
+export class EtagStore {
+  readonly #entries = new Map<string, Cached>();
+
+  get(url: string): Cached | undefined {
+    return this.#entries.get(url);
+  }
+
+  set(url: string, cached: Cached): void {
+    if (cached.body.length > MAX_BODY) return;
+    this.#entries.delete(url);
+    this.#entries.set(url, cached);
+    if (this.#entries.size > MAX_ENTRIES) this.#entries.delete(this.#entries.keys().next().value!);
+  }
+
+  /** Reads a saved store; a missing or unreadable file is an empty store (a 200 instead of a 304, nothing worse). */
+  static load(path: string | undefined): EtagStore {
+    const store = new EtagStore();
+    if (!path) return store;
+    try {
+      const saved = JSON.parse(readFileSync(path, 'utf8')) as [string, Cached][];
+      for (const [url, cached] of saved) if (typeof cached?.etag === 'string' && typeof cached.body === 'string') store.set(url, cached);
+    } catch {
+      // Nothing saved yet.
+    }
+    return store;
+  }
+
+  save(path: string | undefined): void {
+    if (!path) return;
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, JSON.stringify([...this.#entries]));
+  }
+}

@@ -1,0 +1,191 @@
+import { readFileSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { encodeRecord, decodeRecord } from '../../src/github/history/record.js';
+import { startReceiver, type Receiver } from '../../src/sandbox/receiver.js';
+import { startAppOnSandbox, type AppOnSandbox } from '../../src/sandbox/with-app.js';
+import { ACTION_SECRET, ActionOnSandbox } from '../action-harness.js';
+import { GATE_FLOW } from '../helpers.js';
+
+const AGENT_FLOW = readFileSync(new URL('../../examples/3-coding-agent/flow.yml', import.meta.url), 'utf8');
+const REPO = 'acme/widgets';
+
+let action: ActionOnSandbox | undefined;
+let server: AppOnSandbox | undefined;
+let receivers: Receiver[] = [];
+afterEach(async () => {
+  await action?.stop();
+  await server?.stop();
+  for (const receiver of receivers) await receiver.close();
+  action = undefined;
+  server = undefined;
+  receivers = [];
+});
+
+const repository = (fullName: string) => ({ full_name: fullName, name: fullName.split('/')[1], owner: { login: fullName.split('/')[0] } });
+const writes = (requests: readonly string[]) => requests.filter((request) => !request.startsWith('GET ') && request !== 'POST /graphql');
+const shown = (sandbox: ActionOnSandbox['sandbox'], sha: string) =>
+  sandbox.checkRunsFor(sha).filter((run) => run.name.startsWith('Flowgate')).map((run) => ({ name: run.name, conclusion: run.conclusion, title: run.output.title, summary: run.output.summary, history: (run.output.text ?? '').replace(/\s*<!-- flowgate:record [^>]*-->\s*$/, '') }));
+
+async function gateRepo(options: { fork?: string } = {}) {
+  action = await new ActionOnSandbox().start();
+  const { sandbox } = action;
+  sandbox.createRepo(REPO, { '.github/flows/gate.yml': GATE_FLOW, 'billing/x.ts': 'export const x = 1;\n' }, { teams: { 'acme/managers': ['mia'] }, permissions: { mia: 'write' } });
+  const pr = await sandbox.openPullRequest(REPO, { author: 'dev', title: 'Change billing', branch: 'dev/billing', changes: { 'billing/x.ts': 'export const x = 2;\n' }, ...(options.fork ? { fork: options.fork } : {}) });
+  const opened = await action.runWorkflows();
+  expect(opened.map((run) => run.exitCode)).toEqual([0]);
+  return { sandbox, pr, action };
+}
+
+describe('a callback through repository_dispatch', () => {
+  async function agentScenario(kind: 'action' | 'server') {
+    const vm = await startReceiver('/jobs');
+    receivers.push(vm);
+    const connection = { url: vm.url, secret: 'vm-secret' };
+    let sandbox;
+    let runEvents = async () => {};
+    if (kind === 'action') {
+      action = await new ActionOnSandbox().start();
+      sandbox = action.sandbox;
+      const env = { FLOWGATE_CONNECTION_AGENT_VM_URL: connection.url, FLOWGATE_CONNECTION_AGENT_VM_SECRET: connection.secret };
+      runEvents = async () => {
+        const runs = await action!.runWorkflows({ env });
+        expect(runs.map((run) => [run.event, run.exitCode, run.stdout])).toEqual(runs.map((run) => [run.event, 0, run.stdout]));
+      };
+    } else {
+      server = await startAppOnSandbox({ connections: (name) => (name === 'agent-vm' ? connection : undefined) });
+      sandbox = server.sandbox;
+    }
+    sandbox.createRepo('acme/agents', { '.github/flows/agent.yml': AGENT_FLOW, 'src/dates.ts': 'old\n' }, { permissions: { rita: 'write' } });
+    const pr = await sandbox.openPullRequest('acme/agents', { author: 'coder-agent[bot]', title: 'Upgrade the date library', branch: 'agent/dates', changes: { 'src/dates.ts': 'new\n' } });
+    await runEvents();
+    const job = vm.received[0]!.body as { callback: string };
+    const token = new URL(job.callback).searchParams.get('token');
+    await sandbox.dispatch('acme/agents', 'ci-bot', 'flowgate-callback', { token, result: 'success', summary: 'All 412 tests pass.' });
+    await runEvents();
+    return { sandbox, pr, job };
+  }
+
+  it('the agent is sent a signed job whose token, dispatched back, resumes the run: the same history as the server', { timeout: 60_000 }, async () => {
+    const { sandbox, pr, job } = await agentScenario('action');
+    expect(job.callback).toMatch(/^https:\/\/github\.com\/acme\/agents\/flowgate\/callback\?token=fgc1\./);
+    expect(sandbox.pullRequest('acme/agents', pr.number).comments.map((comment) => comment.body).join('\n')).toContain('### Agent summary\nAll 412 tests pass.');
+    expect(action!.runs.at(-1)).toMatchObject({ event: 'repository_dispatch', exitCode: 0, outputs: { result: 'handled' } });
+    const fromServer = await agentScenario('server');
+    expect(shown(sandbox, pr.headSha)).toEqual(shown(fromServer.sandbox, pr.headSha));
+  });
+
+  it('a dispatched token replayed, or forged, is refused and the step fails saying why', { timeout: 60_000 }, async () => {
+    const { sandbox, job } = await agentScenario('action');
+    const token = new URL(job.callback).searchParams.get('token')!;
+    await sandbox.dispatch('acme/agents', 'ci-bot', 'flowgate-callback', { token, result: 'failure', summary: 'replayed' });
+    const [replayed] = await action!.runWorkflows();
+    expect(replayed).toMatchObject({ exitCode: 1, outputs: { result: 'failed' } });
+    expect(replayed!.stdout).toMatch(/::error title=Flowgate::callback refused \(409\): this token was already used/);
+    const [prefix, claims] = token.split('.') as [string, string];
+    await sandbox.dispatch('acme/agents', 'ci-bot', 'flowgate-callback', { token: `${prefix}.${claims}.AAAA`, result: 'success' });
+    const [forged] = await action!.runWorkflows();
+    expect(forged!.stdout).toContain('callback refused (401): the token is forged or altered');
+  });
+});
+
+describe("a fork's pull request", () => {
+  it("a review on a fork's PR runs read-only: the action defers without a write, and the workflow_run follow-up merges at the reviewed commit", { timeout: 60_000 }, async () => {
+    const { sandbox, pr, action } = await gateRepo({ fork: 'outsider' });
+    await sandbox.review(REPO, pr.number, 'mia', 'approved');
+    sandbox.requests.length = 0;
+    // GitHub gives a fork's pull_request_review a read-only token and no secrets.
+    const [review] = await action.runWorkflows({ readOnly: true, secret: undefined });
+    expect(review).toMatchObject({ event: 'pull_request_review', exitCode: 0, outputs: { result: 'deferred' } });
+    expect(review!.stdout).toContain('::notice title=Flowgate::a pull_request_review on a fork');
+    expect(writes(sandbox.requests)).toEqual([]);
+    expect(sandbox.pullRequest(REPO, pr.number).merged).toBe(false);
+
+    // Shaped like @octokit/webhooks-examples' workflow_run.completed: pull_requests is empty for a fork.
+    const followUp = await action.run('workflow_run', {
+      action: 'completed',
+      workflow: { name: 'Flowgate', path: '.github/workflows/flowgate.yml' },
+      workflow_run: { name: 'Flowgate', event: 'pull_request_review', status: 'completed', conclusion: 'success', head_branch: 'dev/billing', head_sha: pr.headSha, pull_requests: [], head_repository: repository('outsider/widgets'), repository: repository(REPO) },
+      repository: repository(REPO),
+      sender: { login: 'mia' },
+    });
+    expect(followUp).toMatchObject({ exitCode: 0, outputs: { result: 'handled' } });
+    expect(sandbox.pullRequest(REPO, pr.number).merged).toBe(true);
+    expect(sandbox.truth.merges.map((merge) => merge.sha)).toEqual([pr.headSha]);
+  });
+
+  it('a read-only token where the action must write fails the step with what to fix, and changes nothing', { timeout: 60_000 }, async () => {
+    action = await new ActionOnSandbox().start();
+    const { sandbox } = action;
+    sandbox.createRepo(REPO, { '.github/flows/gate.yml': GATE_FLOW }, { teams: { 'acme/managers': ['mia'] } });
+    await sandbox.openPullRequest(REPO, { author: 'dev', title: 'Change', branch: 'dev/x', changes: { 'x.ts': '1\n' } });
+    const [opened] = await action.runWorkflows({ readOnly: true });
+    expect(opened).toMatchObject({ exitCode: 1, outputs: { result: 'failed' } });
+    expect(opened!.stdout).toContain('GitHub refused a write with this token (403 Resource not accessible by integration)');
+    expect([...sandbox.state.checkRuns.values()]).toEqual([]);
+  });
+});
+
+describe('the record in Action mode (attack: another workflow with checks: write)', () => {
+  it('a record rewritten by another workflow is refused: the run fails closed, nothing merges, and the step says why', { timeout: 60_000 }, async () => {
+    const { sandbox, pr, action } = await gateRepo();
+    const gate = sandbox.checkRunsFor(pr.headSha).find((run) => run.name === 'Flowgate: gate')!;
+    const decoded = decodeRecord(gate.output.text!, ACTION_SECRET);
+    if (!decoded.ok) throw new Error(decoded.error);
+    // Another workflow's GITHUB_TOKEN is the same app's: it may PATCH the check run, here with a record claiming a counted approval.
+    const forged = { ...decoded.record, verdicts: [{ ref: 'review:999', step: 'review', gate: 'g0', attempt: 1, decision: 'approve' as const, counted: true, rule: 'forged', at: '2026-11-24T09:00:00Z' }] };
+    const token = sandbox.workflowTokens.mint();
+    const patched = await fetch(`${sandbox.url}/repos/${REPO}/check-runs/${gate.id}`, { method: 'PATCH', headers: { authorization: `token ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ output: { title: gate.output.title, summary: gate.output.summary, text: `history\n\n${encodeRecord(forged)}` } }) });
+    expect(patched.status).toBe(200);
+    await sandbox.label(REPO, pr.number, 'dev', 'unrelated');
+    const [event] = await action.runWorkflows();
+    expect(event).toMatchObject({ exitCode: 1, outputs: { result: 'failed' } });
+    expect(event!.stdout).toMatch(/::error title=Flowgate::check run \d+ \(Flowgate: gate\) on [0-9a-f]{7}: its record is not signed with this workflow's secret \(the record is not signed\)/);
+    await sandbox.review(REPO, pr.number, 'mia', 'approved');
+    const [review] = await action.runWorkflows();
+    expect(review!.exitCode).toBe(1);
+    expect(sandbox.pullRequest(REPO, pr.number).merged).toBe(false);
+  });
+
+  it('without the secret input the action refuses to act, before any request', { timeout: 60_000 }, async () => {
+    action = await new ActionOnSandbox().start();
+    const { sandbox } = action;
+    sandbox.createRepo(REPO, { '.github/flows/gate.yml': GATE_FLOW });
+    await sandbox.openPullRequest(REPO, { author: 'dev', title: 'Change', branch: 'dev/x', changes: { 'x.ts': '1\n' } });
+    sandbox.requests.length = 0;
+    const [opened] = await action.runWorkflows({ secret: undefined });
+    expect(opened).toMatchObject({ exitCode: 1, outputs: { result: 'failed', requests: '0' } });
+    expect(opened!.stdout).toContain('the input `secret` is empty');
+    expect(sandbox.requests).toEqual([]);
+  });
+});
+
+describe('events the workflow subscribes to', () => {
+  it('a push of a flows/v* tag is harmless until releases exist: skipped, no write', { timeout: 60_000 }, async () => {
+    const { sandbox, action } = await gateRepo();
+    sandbox.requests.length = 0;
+    const head = [...sandbox.state.repos.values()][0]!.branches.main!;
+    const tag = await action.run('push', { ref: 'refs/tags/flows/v1.0.0', before: '0'.repeat(40), after: head, created: true, deleted: false, repository: { ...repository(REPO), default_branch: 'main' }, sender: { login: 'mia' } });
+    expect(tag).toMatchObject({ exitCode: 0, outputs: { result: 'skipped', runs: '[]' } });
+    expect(writes(sandbox.requests)).toEqual([]);
+  });
+
+  it('a workflow on pull_request (not pull_request_target) is refused with how to fix it', { timeout: 60_000 }, async () => {
+    const { sandbox, pr, action } = await gateRepo();
+    sandbox.requests.length = 0;
+    const run = await action.run('pull_request', { action: 'synchronize', number: pr.number, pull_request: { number: pr.number }, repository: repository(REPO) });
+    expect(run).toMatchObject({ exitCode: 1, outputs: { result: 'failed' } });
+    expect(run.stdout).toContain('use `pull_request_target`');
+    expect(sandbox.requests).toEqual([]);
+  });
+
+  it("the app's own label and comment effects start no workflow (GITHUB_TOKEN events), and the action needs none", { timeout: 60_000 }, async () => {
+    const { sandbox, pr, action } = await gateRepo();
+    // The action labelled and commented as github-actions[bot]; GitHub started nothing for those.
+    const byAction = sandbox.deliveries.filter((delivery) => (delivery.payload.sender as { login: string }).login === 'github-actions[bot]');
+    expect(byAction.length).toBeGreaterThan(0);
+    expect(action.runs.map((run) => run.event)).toEqual(['pull_request_target']);
+    await sandbox.review(REPO, pr.number, 'mia', 'approved');
+    expect((await action.runWorkflows()).map((run) => run.event)).toEqual(['pull_request_review']);
+    expect(sandbox.pullRequest(REPO, pr.number).merged).toBe(true);
+  });
+});
