@@ -45,6 +45,7 @@ export function updateBranch(ctx: SandboxContext, fullName: string, number: numb
   const merge = mergeCommit(ctx.state, repo, pull.headSha, tip, by, `Merge branch '${pull.base}' into ${pull.head}`);
   if (!merge) throw new Refused(422, 'merge conflict between base and head');
   pull.baseSha = tip;
+  ctx.truth.baseMerges.set(merge.oid, pull.headSha);
   // GitHub commits a web merge as web-flow, with the person who asked as its author.
   return { repo, payload: moveHead(ctx, repo, pull, merge, by, 'web-flow') };
 }

@@ -10,6 +10,7 @@ import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeRecord } from '../../src/github/history/record.js';
+import { judgePull, type Gate } from '../../src/sandbox/invariants.js';
 import { startAppOnSandbox, type AppOnSandbox } from '../../src/sandbox/with-app.js';
 import { GATE_FLOW } from '../helpers.js';
 
@@ -36,6 +37,9 @@ function historyOn(sha: string): string {
   return run.output.text ?? '';
 }
 
+/** The ground truth's judge: a merge needs two approvals on its commit, or on heads "Update branch" only merged the base into. */
+const GATE: Gate = { approvers: ['mia', 'max'], count: 2, checkName: 'Flowgate: gate' };
+
 const compares = () => running!.sandbox.requests.filter((request) => request.startsWith('GET /repos/acme/widgets/compare/')).length;
 
 describe('"Update branch" on the sandbox, with the app', () => {
@@ -51,6 +55,7 @@ describe('"Update branch" on the sandbox, with the app', () => {
     expect(sandbox.truth.merges.map((done) => done.sha)).toEqual([merge]);
     // The proof is kept: the events after it read no commits again.
     expect(compares()).toBe(5);
+    expect(judgePull(sandbox, REPO, number, GATE)).toMatchObject({ correct: 1, unapproved: 0, notes: [] });
     expect(sandbox.deliveries.every((delivery) => delivery.status === 200)).toBe(true);
   });
 
@@ -90,9 +95,11 @@ describe('"Update branch" on the sandbox, with the app', () => {
     await sandbox.review(REPO, number, 'max', 'approved');
     expect(sandbox.pullRequest(REPO, number).merged).toBe(false);
     expect(historyOn(evil)).toContain(`push ${evil.slice(0, 7)} invalidated 1 approval(s) (not only a merge of main: the merge changes billing/x.ts, which main did not change)`);
+    // The ground truth agrees: one approval on the evil merge is not enough.
+    expect(judgePull(sandbox, REPO, number, GATE)).toMatchObject({ correct: 1, unapproved: 0 });
   });
 
-  it('with keep_on_base_merge: false, "Update branch" voids the approval, and reads no commits', async () => {
+  it('with keep_on_base_merge: false, "Update branch" voids the approval like any push', async () => {
     const { sandbox, number } = await setUp(TWO.replace('count: 2', 'count: 2\n      keep_on_base_merge: false'));
     await sandbox.review(REPO, number, 'mia', 'approved');
     sandbox.pushToBase(REPO, 'lead', { 'docs/readme.md': 'read me, please\n' });
