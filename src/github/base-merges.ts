@@ -4,6 +4,7 @@
  * decision that could be an approval are asked about: an event with no move since
  * costs nothing, and a proof that cannot change is kept for the next event.
  */
+import type { CompiledFlow } from '../flow/compile.js';
 import { parseCommand } from '../engine/commands.js';
 import type { BaseMergeCheck, FactEvent } from '../engine/facts.js';
 import type { GitHubClient, RepoRef } from './client.js';
@@ -12,6 +13,11 @@ import type { GitHubCache } from './facts/cache.js';
 import type { GatheredFacts } from './facts/gather.js';
 import type { AppRecord } from './history/record.js';
 import { runFacts, runHeads } from './run-facts.js';
+
+/** Whether a flow has a gate whose approvals a base merge keeps: for the others, no proof is asked. */
+export function keepsOnBaseMerge(flow: CompiledFlow | undefined): boolean {
+  return flow?.steps.some((step) => step.gates.some((gate) => gate.invalidateOnPush && gate.keepOnBaseMerge)) ?? false;
+}
 
 /** More moves than this in one event are not asked about: they void approvals, as any push does. */
 export const MAX_PROVEN_MOVES = 10;

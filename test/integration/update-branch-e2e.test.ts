@@ -99,7 +99,7 @@ describe('"Update branch" on the sandbox, with the app', () => {
     expect(judgePull(sandbox, REPO, number, GATE)).toMatchObject({ correct: 1, unapproved: 0 });
   });
 
-  it('with keep_on_base_merge: false, "Update branch" voids the approval like any push', async () => {
+  it('with keep_on_base_merge: false, "Update branch" voids the approval like any push, and reads no commits', async () => {
     const { sandbox, number } = await setUp(TWO.replace('count: 2', 'count: 2\n      keep_on_base_merge: false'));
     await sandbox.review(REPO, number, 'mia', 'approved');
     sandbox.pushToBase(REPO, 'lead', { 'docs/readme.md': 'read me, please\n' });
@@ -107,6 +107,7 @@ describe('"Update branch" on the sandbox, with the app', () => {
     await sandbox.review(REPO, number, 'max', 'approved');
     expect(sandbox.pullRequest(REPO, number).merged).toBe(false);
     expect(historyOn(merge)).toContain(`push ${merge.slice(0, 7)} invalidated 1 approval(s)`);
+    expect(compares()).toBe(0);
   });
 
   it('events with no head move since an approval read no commits', async () => {
