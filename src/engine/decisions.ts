@@ -5,7 +5,7 @@
 import { lower, type CompiledGate } from '../flow/compile.js';
 import { iso, readableTime, type EngineContext } from './effects.js';
 import type { Decision, Verdict } from './facts.js';
-import { judge, label, short, tally, type Ballot } from './gate.js';
+import { bindsToHead, judge, label, short, tally, type Ballot } from './gate.js';
 import type { DecisionRecord, RunState } from './state.js';
 import { addEffect, clip, key, note } from './ledger.js';
 import { leave } from './transitions.js';
@@ -235,7 +235,7 @@ function replay(context: EngineContext, state: RunState, at: number, candidate: 
       recordDecision(state, { ...where, candidate: decided, at, counted: false, rule: `ignored: judged for ${verdict.step} (attempt ${verdict.attempt}), but ${now}` }, false);
       continue;
     }
-    if (gate!.invalidateOnPush && decided.sha !== state.view.headSha) {
+    if (gate!.invalidateOnPush && !bindsToHead(gate!, decided.sha, state.view)) {
       recordDecision(state, { ...where, candidate: decided, at, counted: false, rule: `ignored: made on ${short(decided.sha)}, not the head ${short(state.view.headSha)} (invalidate_on_push)` }, false);
       continue;
     }

@@ -55,7 +55,7 @@ export type FactEvent =
    * The head moved to `sha`. `at` is never earlier than the moment it really
    * moved: a time GitHub or the app witnessed, not a commit date (see docs/engine.md).
    */
-  | { type: 'push'; at: string; sha: string; before?: string; actor?: string }
+  | { type: 'push'; at: string; sha: string; before?: string; actor?: string; base_merge?: BaseMergeCheck }
   /** `sha`: the commit of the check run whose button was clicked; the decision binds to it. */
   | { type: 'button'; at: string; actor: string; action: Decision; step?: string; reason?: string; sha?: string }
   | {
@@ -86,6 +86,15 @@ export type FactEvent =
   | { type: 'reopened'; at: string; actor: string };
 
 export type FactEventType = FactEvent['type'];
+
+/**
+ * What the shell proved of a push from GitHub's facts (see github/facts/base-merge.ts).
+ * `merged`: the new head is a merge of `before` and `merged`, a commit of the base
+ * branch `branch`, and brings in no change of the PR's own. `refused`: not proven,
+ * and why (not a merge, an edit in the merge, a fact GitHub did not give). Absent:
+ * not checked, which is a push like any other.
+ */
+export type BaseMergeCheck = { merged: string; branch: string } | { refused: string };
 
 export interface Facts {
   repo: { owner: string; name: string; url?: string };

@@ -19,8 +19,16 @@ export interface Ballot {
   sha: string;
 }
 
-/** The PR at the moment of a decision: its head, and who has pushed to it so far. */
-export type PrView = Pick<RunState['view'], 'headSha' | 'pushers'>;
+/** The PR at the moment of a decision: its head, the heads it only merged the base into since, and who has pushed to it so far. */
+export type PrView = Pick<RunState['view'], 'headSha' | 'pushers' | 'mergedFrom'>;
+
+/**
+ * Whether a decision made on `sha` binds to the head: it was made on the head, or
+ * (with `keep_on_base_merge`) on a head that pushes since only merged the base branch into.
+ */
+export function bindsToHead(gate: CompiledGate, sha: string, view: Pick<PrView, 'headSha' | 'mergedFrom'>): boolean {
+  return sha === view.headSha || (gate.keepOnBaseMerge && view.mergedFrom.includes(sha));
+}
 
 /** Why a decision counts for a gate, or why it is ignored. The first rule that applies wins. */
 export function judge(gate: CompiledGate, state: GateState, ballot: Ballot, context: PrContext, view: PrView): Judgement {
@@ -41,7 +49,7 @@ export function judge(gate: CompiledGate, state: GateState, ballot: Ballot, cont
     return { counted: false, rule: `ignored: committers cannot ${verb} (${ballot.actor} pushed to this PR)` };
   }
   if (gate.exclude.users.includes(login)) return { counted: false, rule: `ignored: ${ballot.actor} is excluded from this gate` };
-  if (gate.invalidateOnPush && ballot.sha !== headSha) {
+  if (gate.invalidateOnPush && !bindsToHead(gate, ballot.sha, view)) {
     return { counted: false, rule: `ignored: made on ${short(ballot.sha)}, not the head ${short(headSha)} (invalidate_on_push)` };
   }
   const eligible = eligibility(gate, state, login, context);

@@ -54,7 +54,7 @@ function initialView(facts: Facts): RunState['view'] {
   }
   const firstPush = facts.events.find((event) => event.type === 'push');
   const headSha = facts.run.head_sha ?? (firstPush?.type === 'push' && firstPush.before ? firstPush.before : facts.pr.head_sha);
-  return { labels: [...labels], headSha, pushers: [] };
+  return { labels: [...labels], headSha, pushers: [], mergedFrom: [] };
 }
 
 export function applyEvent(context: EngineContext, state: RunState, event: FactEvent, at: number): void {
@@ -101,7 +101,7 @@ export function applyEvent(context: EngineContext, state: RunState, event: FactE
       withdraw(state, `label:${event.label}`, `withdrawn: label removed by ${event.actor}`);
       return;
     case 'push':
-      invalidateOnPush(context, state, at, event.sha);
+      invalidateOnPush(context, state, at, event);
       waitSatisfied(context, state, at, (wait) => wait.kind === 'push', { sha: event.sha });
       return;
     case 'check_run':
@@ -205,6 +205,9 @@ function updateView(state: RunState, event: FactEvent): void {
   if (event.type === 'labeled' && !state.view.labels.includes(event.label)) state.view.labels.push(event.label);
   if (event.type === 'unlabeled') state.view.labels = state.view.labels.filter((label) => label !== event.label);
   if (event.type === 'push') {
+    // Only a proven merge of the base branch into the head just left carries its decisions on; anything else ends the chain.
+    const onlyMerged = event.base_merge !== undefined && 'merged' in event.base_merge && event.before === state.view.headSha && event.sha !== event.before;
+    state.view.mergedFrom = onlyMerged ? [...state.view.mergedFrom, state.view.headSha] : [];
     state.view.headSha = event.sha;
     const pusher = event.actor === undefined ? undefined : lower(event.actor);
     if (pusher !== undefined && !state.view.pushers.includes(pusher)) state.view.pushers.push(pusher);

@@ -109,8 +109,13 @@ export interface RunState {
   endedAt?: number;
   /** Whether the first step has been entered (events before the start only move the view). */
   begun: boolean;
-  /** The PR as it is at the moment being processed; `pushers` are the logins that pushed to it so far. */
-  view: { labels: string[]; headSha: string; pushers: string[] };
+  /**
+   * The PR as it is at the moment being processed; `pushers` are the logins that pushed to it so far.
+   * `mergedFrom`: the earlier heads the head only merged the base branch into since, by pushes the
+   * shell proved so, oldest first (empty after any other push): a decision on one of them binds to
+   * the head for gates with `keep_on_base_merge`.
+   */
+  view: { labels: string[]; headSha: string; pushers: string[]; mergedFrom: string[] };
   steps: Record<string, StepState>;
   active: ActiveStep | null;
   decisions: DecisionRecord[];

@@ -4,8 +4,8 @@
  * stays right.
  */
 import { readableTime, type EngineContext } from './effects.js';
-import type { Decision } from './facts.js';
-import { short } from './gate.js';
+import type { Decision, FactEvent } from './facts.js';
+import { bindsToHead, short } from './gate.js';
 import { note } from './ledger.js';
 import type { GateState, RunState, Vote } from './state.js';
 
@@ -42,26 +42,44 @@ export function withdraw(state: RunState, ref: string, rule: string): void {
   }
 }
 
-export function invalidateOnPush(context: EngineContext, state: RunState, at: number, sha: string): void {
+/**
+ * A push voids the open gates' votes made on earlier heads; with `keep_on_base_merge`, not
+ * those on heads this push and the ones just before it only merged the base branch into
+ * (the view's `mergedFrom`, moved already). The history says which, and why.
+ */
+export function invalidateOnPush(context: EngineContext, state: RunState, at: number, push: Extract<FactEvent, { type: 'push' }>): void {
   const active = state.active;
   if (!active) return;
   const step = context.flow.byId.get(active.step)!;
+  const check = push.base_merge;
+  const refused = check !== undefined && 'refused' in check ? check.refused : undefined;
   let voided = 0;
+  let kept = 0;
   for (const gate of step.gates) {
     const gateState = active.gates[gate.branch]!;
     if (gateState.status !== 'open' || !gate.invalidateOnPush) continue;
     for (const [login, vote] of Object.entries(gateState.votes)) {
       // By commit, not by time: a vote recorded at the push's own instant is still on the old head.
-      if (state.decisions[vote.record]!.sha === sha) continue;
+      const sha = state.decisions[vote.record]!.sha;
+      if (sha === push.sha) continue;
+      if (bindsToHead(gate, sha, state.view)) {
+        kept += 1;
+        continue;
+      }
       dropVote(gateState, login);
       Object.assign(state.decisions[vote.record]!, {
         counted: false,
         status: 'invalidated',
-        rule: `ignored: made before the push at ${readableTime(at)} (invalidate_on_push)`,
+        rule: `ignored: made before the push at ${readableTime(at)} (invalidate_on_push${refused !== undefined && gate.keepOnBaseMerge ? `; not only a merge of ${context.facts.pr.base}: ${refused}` : ''})`,
       });
       voided += 1;
     }
   }
-  if (voided > 0) note(state, at, step.id, `push ${short(sha)} invalidated ${voided} approval(s)`);
+  if (kept > 0 && check !== undefined && 'merged' in check) {
+    note(state, at, step.id, `approvals kept: ${short(push.sha)} only merged ${check.branch}@${short(check.merged)} (keep_on_base_merge)`);
+  }
+  if (voided > 0) {
+    const why = refused !== undefined && step.gates.some((gate) => gate.keepOnBaseMerge) ? ` (not only a merge of ${context.facts.pr.base}: ${refused})` : '';
+    note(state, at, step.id, `push ${short(push.sha)} invalidated ${voided} approval(s)${why}`);
+  }
 }
-

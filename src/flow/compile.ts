@@ -37,6 +37,8 @@ export interface CompiledGate {
   sources: ReadonlySet<DecisionSource>;
   labels: { approve: string; decline: string };
   invalidateOnPush: boolean;
+  /** Approvals survive a push the shell proved only merges the base branch (see github/facts/base-merge.ts). */
+  keepOnBaseMerge: boolean;
   requestReview: boolean;
   timeoutMs?: number;
   onTimeout: 'decline' | 'approve' | 'wait';
@@ -180,6 +182,7 @@ function compileGate(branch: string, gate: Gate): CompiledGate {
     sources: new Set(gate.sources ?? ALL_SOURCES),
     labels: { approve: gate.labels?.approve ?? DEFAULT_LABELS.approve, decline: gate.labels?.decline ?? DEFAULT_LABELS.decline },
     invalidateOnPush: gate.invalidate_on_push ?? true,
+    keepOnBaseMerge: gate.keep_on_base_merge ?? true,
     requestReview: gate.request_review ?? false,
     timeoutMs: duration(gate.timeout),
     onTimeout: gate.on_timeout ?? 'decline',

@@ -154,6 +154,10 @@ export const Gate = z
       'label names that act as decisions (default flowgate:approve and flowgate:decline)',
     ).optional(),
     invalidate_on_push: describe(z.boolean(), 'a push voids earlier approvals (default true)').optional(),
+    keep_on_base_merge: describe(
+      z.boolean(),
+      'approvals survive a push that only merges the base branch into the PR, as "Update branch" does, proven from GitHub\'s commits and diffs (default true)',
+    ).optional(),
     request_review: describe(z.boolean(), 'request reviews from from.users and from.teams when the gate opens').optional(),
     timeout: Duration.optional(),
     on_timeout: describe(z.enum(['decline', 'approve', 'wait']), 'what happens at the deadline (default decline)').optional(),

@@ -25,6 +25,7 @@ import { gatherFacts, needsOf, PullRequestNotFound, type GatheredFacts, type Nee
 import { rememberFault, type AppRecord } from './history/record.js';
 import { acceptCallback, type CallbackEvent } from './callbacks/accept.js';
 import { rememberMoves, runFacts } from './run-facts.js';
+import { keepsOnBaseMerge, proveBaseMerges } from './base-merges.js';
 import { Payload } from './payload.js';
 import { startRuns } from './start-runs.js';
 import { checkPolicy } from './policy-check.js';
@@ -203,6 +204,9 @@ async function handlePullRequest(deps: HandlerDeps & { signal?: AbortSignal }, e
     }
     rememberMoves(run.record, facts);
   }
+  // Whether the head's moves since an approval only merged the base branch: asked only then, for runs whose flow keeps approvals so.
+  const keeps = stored.filter((run) => keepsOnBaseMerge((pinned.get(run.record.run.version) ?? []).find((flow) => flow.name === run.record.run.flow)));
+  facts.requests += await proveBaseMerges(gh, repo, facts, keeps.map((run) => run.record), deps.cache);
 
   const installation = payload.installation?.id ?? event.callback?.claims.installation;
   const options = evaluateOptions(deps, repo, number, installation);

@@ -44,7 +44,10 @@ export function runFacts(repo: RepoRef, gathered: GatheredFacts, record: AppReco
     pr: gathered.pr,
     events: [
       ...gathered.events,
-      ...heads.moves.map((move): FactEvent => ({ type: 'push', ...move })),
+      ...heads.moves.map((move): FactEvent => {
+        const check = move.before === undefined ? undefined : gathered.baseMerges?.get(`${move.before}..${move.sha}`);
+        return { type: 'push', ...move, ...(check ? { base_merge: check } : {}) };
+      }),
       ...recordEvents(record).filter((event) => event.type !== 'push'),
     ],
     verdicts: record.verdicts,

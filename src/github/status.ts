@@ -11,6 +11,7 @@ import type { GitHubClient, RepoRef } from './client.js';
 import { readFlows } from './facts/flow-source.js';
 import { gatherFacts, needsOf } from './facts/gather.js';
 import { runFacts } from './run-facts.js';
+import { keepsOnBaseMerge, proveBaseMerges } from './base-merges.js';
 
 export interface RunStatus {
   flow: string;
@@ -32,6 +33,7 @@ export async function readStatus(gh: GitHubClient, repo: RepoRef, number: number
   }
   const needs = needsOf([...flows.values()]);
   const facts = needs.teams.length > 0 || needs.permissions || needs.codeowners ? await gatherFacts(gh, repo, number, needs, { cache, now, headSha: first.pr.head_sha }) : first;
+  await proveBaseMerges(gh, repo, facts, stored.filter((run) => keepsOnBaseMerge(flows.get(run.record.run.id))).map((run) => run.record), cache);
   const runs: RunStatus[] = [];
   for (const run of stored) {
     const flow = flows.get(run.record.run.id);

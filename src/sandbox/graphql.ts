@@ -6,6 +6,7 @@
  */
 import { schema as published } from '@octokit/graphql-schema';
 import { buildSchema, graphql, type GraphQLSchema } from 'graphql';
+import { parentsOf } from './commit-graph.js';
 import { diffTrees, type Commit, type GitHubState, type PullRequest, type Repository } from './state.js';
 
 let built: GraphQLSchema | undefined;
@@ -75,6 +76,10 @@ export function createGraphQL(state: GitHubState) {
     },
     author: { user: actor(commit.author) },
     committer: { user: actor(commit.author) },
+    parents: (args: PageArgs) => page(parentsOf(commit).flatMap((oid) => {
+      const parent = repo.commits.get(oid);
+      return parent ? [commitNode(repo, parent)] : [];
+    }), args),
     checkSuites: ({ filterBy }: { filterBy?: { appId?: number | null } }) => {
       const appFilter = filterBy?.appId ?? undefined;
       const all = [...state.checkRuns.values()].filter(
@@ -176,6 +181,12 @@ export function createGraphQL(state: GitHubState) {
         pullRequest: ({ number }: { number: number }) => {
           const pull = state.pulls.get(`${owner}/${name}`.toLowerCase() + `#${number}`);
           return pull ? pullNode(repo, pull) : null;
+        },
+        ref: ({ qualifiedName }: { qualifiedName: string }) => {
+          const name = qualifiedName.replace(/^refs\/heads\//, '');
+          const oid = repo.branches[name];
+          const commit = oid === undefined ? undefined : repo.commits.get(oid);
+          return commit ? { name, prefix: 'refs/heads/', target: commitNode(repo, commit) } : null;
         },
         object: ({ expression, oid }: { expression?: string; oid?: string }) => {
           const commit = state.resolve(repo, expression ?? oid ?? '');

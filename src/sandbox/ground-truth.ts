@@ -35,6 +35,8 @@ export interface MergeRecord {
 export class GroundTruth {
   readonly actions: PersonAction[] = [];
   readonly merges: MergeRecord[] = [];
+  /** GitHub's own "Update branch" merges: each merge commit, and the head it left (it brings in no change of the PR's own). */
+  readonly baseMerges = new Map<string, string>();
   #seq = 0;
 
   action(action: Omit<PersonAction, 'seq'>): void {
@@ -43,6 +45,13 @@ export class GroundTruth {
 
   merge(merge: Omit<MergeRecord, 'seq'>): void {
     this.merges.push({ ...merge, seq: ++this.#seq });
+  }
+
+  /** `sha`, and the heads it only merged the base branch into, by "Update branch" merges in a row. */
+  sameChange(sha: string): Set<string> {
+    const chain = new Set([sha]);
+    for (let at = this.baseMerges.get(sha); at !== undefined && !chain.has(at); at = this.baseMerges.get(at)) chain.add(at);
+    return chain;
   }
 
   /** What happened on one PR, in order. */

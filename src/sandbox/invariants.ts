@@ -71,10 +71,11 @@ export function decisionOf(action: PersonAction, gate: Gate): Verdict | undefine
 }
 
 /** Distinct eligible approvers whose latest decision made on `sha`, before `beforeSeq`, is an approval. */
-export function approvalsOn(actions: readonly PersonAction[], sha: string, gate: Gate, author: string, beforeSeq = Infinity): string[] {
+export function approvalsOn(actions: readonly PersonAction[], sha: string, gate: Gate, author: string, beforeSeq = Infinity, sameChange: ReadonlySet<string> = new Set([sha])): string[] {
   const latest = new Map<string, Verdict>();
   for (const action of actions) {
-    if (action.seq >= beforeSeq || action.head !== sha) continue;
+    // A decision on a head that "Update branch" merges only carried past counts for the merge (keep_on_base_merge).
+    if (action.seq >= beforeSeq || (action.head !== sha && !sameChange.has(action.head))) continue;
     const actor = action.actor.toLowerCase();
     if (actor === author.toLowerCase() || !gate.approvers.includes(actor)) continue;
     const verdict = decisionOf(action, gate);
@@ -88,7 +89,7 @@ export function expectedOutcome(sandbox: Sandbox, repo: string, number: number, 
   const pull = sandbox.pullRequest(repo, number);
   const { actions } = sandbox.truth.on(repo, number);
   const head = pull.merged ? (sandbox.truth.on(repo, number).merges[0]?.sha ?? pull.headSha) : pull.headSha;
-  if (approvalsOn(actions, head, gate, pull.author).length >= gate.count) return 'merged';
+  if (approvalsOn(actions, head, gate, pull.author, Infinity, sandbox.truth.sameChange(head)).length >= gate.count) return 'merged';
   const declined = actions.some((action) => action.head === head && action.actor.toLowerCase() !== pull.author.toLowerCase() && gate.approvers.includes(action.actor.toLowerCase()) && decisionOf(action, gate) === 'decline');
   return declined ? 'declined' : 'waiting';
 }
@@ -102,7 +103,7 @@ export function judgePull(sandbox: Sandbox, repo: string, number: number, gate: 
   const { actions, merges } = sandbox.truth.on(repo, number);
 
   for (const merge of merges) {
-    const approvers = approvalsOn(actions, merge.sha, gate, pull.author, merge.seq);
+    const approvers = approvalsOn(actions, merge.sha, gate, pull.author, merge.seq, sandbox.truth.sameChange(merge.sha));
     if (approvers.length < gate.count) {
       tally.unapproved += 1;
       tally.notes.push(`${where}: UNAPPROVED MERGE of ${merge.sha.slice(0, 7)} with ${approvers.length} of ${gate.count} approvals on it`);

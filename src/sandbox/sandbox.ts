@@ -16,6 +16,7 @@ import { FaultSwitch } from './faults.js';
 import { GroundTruth } from './ground-truth.js';
 import { envelope } from './payloads.js';
 import * as people from './people.js';
+import * as baseBranch from './base-branch.js';
 import { createRouter } from './router.js';
 import { allRoutes } from './routes/index.js';
 import { close, listen, type HttpContext } from './server.js';
@@ -137,6 +138,21 @@ export class Sandbox {
 
   async push(fullName: string, number: number, by: string, changes: Record<string, string | null>): Promise<string> {
     return people.push(this.#context, fullName, number, by, changes);
+  }
+
+  /** A commit on the default branch, so PRs fall behind it (no webhook). Returns its SHA. */
+  pushToBase(fullName: string, by: string, changes: Record<string, string | null>): string {
+    return baseBranch.pushToBase(this.#context, fullName, by, changes);
+  }
+
+  /** A person clicks "Update branch": GitHub merges the base branch into the head and sends `synchronize`. Returns the merge's SHA. */
+  async updateBranch(fullName: string, number: number, by: string): Promise<string> {
+    return baseBranch.clickUpdateBranch(this.#context, fullName, number, by);
+  }
+
+  /** A person pushes a merge commit of their own making (the base's tip, or `other`, into the head), with `edits` smuggled in. */
+  async pushMerge(fullName: string, number: number, by: string, options: { other?: string; edits?: Record<string, string | null> } = {}): Promise<string> {
+    return baseBranch.pushMerge(this.#context, fullName, number, by, options);
   }
 
   /** Another app (a CI system) completes a check run on a commit, sending `check_run.completed`. */

@@ -17,6 +17,8 @@ export interface Commit {
   oid: string;
   tree: Record<string, string>;
   parent?: string;
+  /** A merge commit's second parent (see commit-graph.ts). */
+  merged?: string;
   author: string;
   message: string;
   at: string;

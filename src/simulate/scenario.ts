@@ -25,7 +25,11 @@ const INPUTS = {
   label: z.strictObject({ by: Login, name: z.string().min(1) }),
   unlabel: z.strictObject({ by: Login, name: z.string().min(1) }),
   comment: z.strictObject({ by: Login, body: z.string(), edited: describe(z.boolean(), 'the comment was edited after it was posted').optional() }),
-  push: z.strictObject({ sha: Sha, by: describe(Login, 'who pushed: a committer from then on').optional() }),
+  push: z.strictObject({
+    sha: Sha,
+    by: describe(Login, 'who pushed: a committer from then on').optional(),
+    merged_base: describe(Sha, 'the push only merged this commit of the base branch into the head, as "Update branch" does (the app proves it from GitHub)').optional(),
+  }),
   button: z.strictObject({
     by: Login,
     action: z.enum(['approve', 'decline']),

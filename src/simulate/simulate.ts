@@ -189,7 +189,10 @@ function eventOf(entry: ScenarioEntry, index: number, now: number, pr: PullReque
   if ('label' in entry) return { type: 'labeled', at, actor: entry.label.by, label: entry.label.name };
   if ('unlabel' in entry) return { type: 'unlabeled', at, actor: entry.unlabel.by, label: entry.unlabel.name };
   if ('comment' in entry) return { type: 'comment', at, actor: entry.comment.by, id: `c${index + 1}`, body: entry.comment.body, ...(entry.comment.edited ? { edited: true } : {}) };
-  if ('push' in entry) return { type: 'push', at, sha: entry.push.sha, before: pr.head_sha, ...(entry.push.by ? { actor: entry.push.by } : {}) };
+  if ('push' in entry) {
+    const { sha, by, merged_base: merged } = entry.push;
+    return { type: 'push', at, sha, before: pr.head_sha, ...(by ? { actor: by } : {}), ...(merged ? { base_merge: { merged, branch: pr.base } } : {}) };
+  }
   if ('button' in entry) {
     const { by, action, step, reason, sha } = entry.button;
     return { type: 'button', at, actor: by, action, ...(step ? { step } : {}), ...(reason ? { reason } : {}), ...(sha ? { sha } : {}) };
@@ -220,7 +223,7 @@ function describeInput(event: FactEvent): string {
     case 'comment':
       return `${event.actor} comments: ${event.body.split('\n')[0]}`;
     case 'push':
-      return `${event.actor ?? 'someone'} pushes ${event.sha.slice(0, 7)}`;
+      return `${event.actor ?? 'someone'} pushes ${event.sha.slice(0, 7)}${event.base_merge && 'merged' in event.base_merge ? ` (only merges ${event.base_merge.branch}@${event.base_merge.merged.slice(0, 7)})` : ''}`;
     case 'button':
       return `${event.actor} clicks ${event.action}${event.step ? ` on ${event.step}` : ''}`;
     case 'callback':

@@ -3,7 +3,7 @@
  * host). Immutable things are kept by commit; people for a minute; the sticky
  * comment's id until it is found missing.
  */
-import type { ChangedFile, PullRequestSnapshot } from '../../engine/facts.js';
+import type { BaseMergeCheck, ChangedFile, PullRequestSnapshot } from '../../engine/facts.js';
 import type { FlowSet } from './flow-source.js';
 
 export const PEOPLE_TTL_MS = 60_000;
@@ -24,6 +24,8 @@ export class GitHubCache {
   readonly filesByHead = new Bounded<string, ChangedFile[]>(512);
   readonly codeownersByBase = new Bounded<string, string | null>(512);
   readonly people = new Bounded<string, { at: number; value: Pick<PullRequestSnapshot, 'teams' | 'permissions'> }>(512);
+  /** What was proven of a head move (`owner/name:before..sha`), when it cannot change: see base-merge.ts. */
+  readonly baseMerges = new Bounded<string, BaseMergeCheck>(1024);
   /** The sticky comment of each PR, and what it last said. */
   readonly sticky = new Bounded<string, { id: number; body: string }>(4096);
 }

@@ -11,7 +11,7 @@
  */
 import type { CompiledFlow } from '../../flow/compile.js';
 import { lower } from '../../flow/compile.js';
-import type { ChangedFile, FactEvent, PullRequestSnapshot } from '../../engine/facts.js';
+import type { BaseMergeCheck, ChangedFile, FactEvent, PullRequestSnapshot } from '../../engine/facts.js';
 import { parseCommand, parseReassign } from '../../engine/commands.js';
 import { PEOPLE_TTL_MS, type GitHubCache } from './cache.js';
 import type { GitHubClient, RepoRef } from '../client.js';
@@ -79,6 +79,8 @@ export interface GatheredFacts {
   at: string;
   /** How many API requests this took, for tests and logs. */
   requests: number;
+  /** What was proven of head moves that may only merge the base branch, by `before..sha` (see base-merge.ts); filled after gathering. */
+  baseMerges?: Map<string, BaseMergeCheck>;
 }
 
 function remember<K, V>(cache: Map<K, V>, key: K, value: V): V {

@@ -7,6 +7,7 @@ import type { SandboxContext } from '../context.js';
 import type { Route } from '../router.js';
 import { checkRunRoutes } from './check-runs.js';
 import { commentRoutes } from './comments.js';
+import { commitRoutes } from './commits.js';
 import { deliveryRoutes, type DeliveryLog } from './deliveries.js';
 import { dispatchRoutes } from './dispatches.js';
 import { graphqlRoutes } from './graphql.js';
@@ -26,6 +27,7 @@ export function allRoutes(ctx: SandboxContext, sandbox: DeliveryLog): Route[] {
     ...labelRoutes(ctx),
     ...pullRoutes(ctx),
     ...pullListRoutes(ctx),
+    ...commitRoutes(ctx),
     ...dispatchRoutes(ctx),
     ...deliveryRoutes(sandbox),
   ];

@@ -1,5 +1,5 @@
 /**
- * Pull requests: request reviewers, merge, and close. A merge refuses a PR
+ * Pull requests: request reviewers, merge, update the branch, and close. A merge refuses a PR
  * that is not open and, given a `sha`, a head that moved (409, as GitHub); it
  * records what was merged, at which commit, in the ground truth.
  */
@@ -8,6 +8,7 @@ import { pullObject, pullPayload } from '../payloads.js';
 import type { Route } from '../router.js';
 import { Refused } from '../state.js';
 import { pullOf, repoOf } from './params.js';
+import { updateBranch } from '../base-branch.js';
 
 export function pullRoutes(ctx: SandboxContext): Route[] {
   const { state, clock } = ctx;
@@ -39,6 +40,25 @@ export function pullRoutes(ctx: SandboxContext): Route[] {
         pull.timeline.push({ __typename: 'MergedEvent', at, createdAt: at, actor: { login: ctx.appLogin } }, { __typename: 'ClosedEvent', at, createdAt: at, actor: { login: ctx.appLogin } });
         ctx.queueEmit('pull_request', { action: 'closed', number: pull.number, pull_request: pullPayload(ctx, repo, pull) }, repo, ctx.appLogin);
         return { status: 200, body: { sha: merge.oid, merged: true, message: 'Pull Request successfully merged' } };
+      },
+    ],
+    [
+      'PUT',
+      '/repos/{owner}/{repo}/pulls/{number}/update-branch',
+      (params, body) => {
+        // GitHub answers 202 and merges in the background; the sandbox merges at once and queues `synchronize`.
+        const expected = typeof body.expected_head_sha === 'string' ? body.expected_head_sha : undefined;
+        let updated: ReturnType<typeof updateBranch>;
+        try {
+          updated = updateBranch(ctx, `${params.owner}/${params.repo}`, Number(params.number), ctx.appLogin, expected);
+        } catch (error) {
+          // GitHub's 422 is a validation error, which names its documentation.
+          if (!(error instanceof Refused) || error.status !== 422) throw error;
+          return { status: 422, body: { message: error.message, documentation_url: 'https://docs.github.com/rest/pulls/pulls#update-a-pull-request-branch' } };
+        }
+        const { repo, payload } = updated;
+        ctx.queueEmit('pull_request', payload, repo, ctx.appLogin);
+        return { status: 202, body: { message: 'Updating pull request branch.', url: `${ctx.url}/repos/${repo.owner}/${repo.name}/pulls/${params.number}` } };
       },
     ],
     [
