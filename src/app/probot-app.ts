@@ -6,7 +6,7 @@ import type { ApplicationFunctionOptions, Probot } from 'probot';
 import { callbackRoute } from './callback-route.js';
 import { sweep, type SweepReport } from '../github/sweep.js';
 import { lazyRedisLock, type Lock } from '../github/lock.js';
-import { GitHubCache } from '../github/facts/cache.js';
+import { GitHubCache, RecentSet } from '../github/facts/cache.js';
 import type { GitHubClient } from '../github/client.js';
 import { connectionsFromEnv, type Connections } from '../github/effects/connections.js';
 import { completeCallback, handleWebhook, PullRequestQueue } from '../github/handle.js';
@@ -38,6 +38,10 @@ export function callbacksFromEnv(env: NodeJS.ProcessEnv = process.env): AppOptio
 }
 
 export const EVENTS = ['pull_request', 'pull_request_review', 'issue_comment', 'check_run', 'push'] as const;
+/** Redeliveries are looked for over 3 hours, at most 20 a sweep: a few thousand GUIDs cover any sweep period. */
+const REDELIVERED_KEPT = 4096;
+/** Events that change people: cached team members and permissions are forgotten (facts/cache.ts). */
+export const PEOPLE_EVENTS = ['membership', 'member', 'team', 'organization'] as const;
 
 export function flowgateApp(options: AppOptions = {}) {
   return (app: Probot, { addHandler }: ApplicationFunctionOptions): void => {
@@ -61,7 +65,7 @@ export function flowgateApp(options: AppOptions = {}) {
       completeCallback({ ...(await shared()), log: (message) => app.log.info(message), clientFor: async (installation) => (await app.auth(installation)) as unknown as GitHubClient }, body, from);
     if (callbacks) addHandler(callbackRoute({ secret: callbacks.secret, now, complete }));
     // Failed webhooks are redelivered by the sweep; what this process redelivered is remembered, to notice another sweeper.
-    const redelivery = { events: new Set<string>([...EVENTS, 'repository_dispatch']), mine: new Set<string>(), since: now() };
+    const redelivery = { events: new Set<string>([...EVENTS, 'repository_dispatch']), mine: new RecentSet<string>(REDELIVERED_KEPT), since: now() };
     // One sweep at a time in this process: a tick that comes while the last sweep still runs is skipped.
     let sweeping: Promise<SweepReport> | undefined;
     const runSweep = async (): Promise<SweepReport> => {
@@ -114,7 +118,7 @@ export function flowgateApp(options: AppOptions = {}) {
       const outcome = await complete(payload.client_payload ?? {}, { owner, name });
       context.log.info(`repository_dispatch callback: ${outcome.callback?.error ?? 'accepted'}`);
     });
-    app.on([...EVENTS], async (context) => {
+    app.on([...EVENTS, ...PEOPLE_EVENTS], async (context) => {
       const outcome = await handleWebhook({ ...(await shared()), gh: context.octokit as unknown as GitHubClient, log: (message) => context.log.info(message) }, context.name, context.payload);
       if (outcome.skipped?.startsWith('malformed')) context.log.warn(outcome.skipped);
       else if (outcome.skipped) context.log.debug(`skipped ${context.name}.${(context.payload as { action?: string }).action ?? ''}: ${outcome.skipped}`);

@@ -16,7 +16,7 @@ import { buttonsFor, findAllRuns, findRuns, supersede, writeCheckRun } from './h
 import type { StoredRun } from './history/stored-run.js';
 import { completeDuplicates } from './history/duplicate-runs.js';
 import { checkRunOutput, type HistoryLinks } from './history/render.js';
-import type { GitHubCache } from './facts/cache.js';
+import { peopleChangedBy, type GitHubCache } from './facts/cache.js';
 import { statusOf, type GitHubClient, type RepoRef } from './client.js';
 import type { Connections } from './effects/connections.js';
 import { noLock, type Lock } from './lock.js';
@@ -75,6 +75,9 @@ export class PullRequestQueue {
 }
 
 export async function handleWebhook(deps: HandlerDeps, name: string, raw: unknown): Promise<Outcome> {
+  // Team members and permissions changed: forget what was cached of them (no request; the next event reads them).
+  const peopleScope = peopleChangedBy(name, raw);
+  if (peopleScope) deps.cache.people.forget(peopleScope, deps.now());
   const verdict = relevance(name, raw, deps.app);
   if (!verdict.relevant) return { skipped: verdict.reason, runs: [] };
   const parsed = Payload.safeParse(raw);
