@@ -6,6 +6,8 @@ import type { ApplicationFunctionOptions, Probot } from 'probot';
 import { callbackRoute } from './callback-route.js';
 import { sweep, type SweepReport } from '../github/sweep.js';
 import { lazyRedisLock, type Lock } from '../github/lock.js';
+import { lazyRedisSweepIndex, memorySweepIndex, type SweepIndex } from '../github/sweep-index.js';
+import { parseDuration } from '../flow/duration.js';
 import { GitHubCache, RecentSet } from '../github/facts/cache.js';
 import type { GitHubClient } from '../github/client.js';
 import { connectionsFromEnv, type Connections } from '../github/effects/connections.js';
@@ -26,6 +28,10 @@ export interface AppOptions {
   redisUrl?: string;
   /** A lock to use instead of Redis: tests give several app instances one in-memory lock. */
   lock?: Lock;
+  /** When waiting PRs are next due, for the sweep; default: in Redis with REDIS_URL, else in this process's memory. */
+  dueIndex?: SweepIndex;
+  /** How often the sweep makes its full pass, finding waiting PRs on GitHub (FLOWGATE_FULL_SWEEP_EVERY, default 1h). */
+  fullSweepEveryMs?: number;
   /** Receives the app's controls once it is loaded: the sandbox and tests sweep by hand. */
   onReady?: (controls: { sweep: () => Promise<SweepReport> }) => void;
 }
@@ -35,6 +41,14 @@ export function callbacksFromEnv(env: NodeJS.ProcessEnv = process.env): AppOptio
   const publicUrl = env.FLOWGATE_PUBLIC_URL;
   const secret = env.FLOWGATE_CALLBACK_SECRET ?? env.WEBHOOK_SECRET;
   return publicUrl && secret ? { publicUrl, secret } : undefined;
+}
+
+/** FLOWGATE_FULL_SWEEP_EVERY: how often the sweep looks for waiting PRs on GitHub itself (default 1h). */
+export function fullSweepFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  const text = env.FLOWGATE_FULL_SWEEP_EVERY ?? '1h';
+  const ms = parseDuration(text);
+  if (ms === undefined) throw new Error(`FLOWGATE_FULL_SWEEP_EVERY=${text}: expected a duration such as 1h or 30m`);
+  return ms;
 }
 
 export const EVENTS = ['pull_request', 'pull_request_review', 'issue_comment', 'check_run', 'push'] as const;
@@ -60,7 +74,9 @@ export function flowgateApp(options: AppOptions = {}) {
     const lock = options.lock ?? (redisUrl ? lazyRedisLock(redisUrl, (message) => app.log.warn(message)) : undefined);
     const now = options.now ?? Date.now;
     const callbacks = options.callbacks ?? callbacksFromEnv();
-    const shared = async () => ({ cache, queue, app: await whoAmI(), connections, now, ...(callbacks ? { callbacks } : {}), ...(lock ? { lock } : {}) });
+    const dueIndex = options.dueIndex ?? (redisUrl ? lazyRedisSweepIndex(redisUrl, async () => (await whoAmI()).id, (message) => app.log.warn(message)) : memorySweepIndex());
+    const fullSweepEveryMs = options.fullSweepEveryMs ?? fullSweepFromEnv();
+    const shared = async () => ({ cache, queue, app: await whoAmI(), connections, now, dueIndex, ...(callbacks ? { callbacks } : {}), ...(lock ? { lock } : {}) });
     const complete = async (body: unknown, from?: { owner: string; name: string }) =>
       completeCallback({ ...(await shared()), log: (message) => app.log.info(message), clientFor: async (installation) => (await app.auth(installation)) as unknown as GitHubClient }, body, from);
     if (callbacks) addHandler(callbackRoute({ secret: callbacks.secret, now, complete }));
@@ -77,6 +93,7 @@ export function flowgateApp(options: AppOptions = {}) {
           appClient: async () => (await app.auth()) as unknown as GitHubClient,
           clientFor: async (installation) => (await app.auth(installation)) as unknown as GitHubClient,
           redelivery,
+          fullPassEveryMs: fullSweepEveryMs,
         }))();
       try {
         const report = await sweeping;

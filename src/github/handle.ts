@@ -30,6 +30,7 @@ import { startRuns } from './start-runs.js';
 import { checkPolicy } from './policy-check.js';
 import { relevance, WAITING_LABEL, type AppIdentity } from './relevance.js';
 import { upsertSticky } from './history/sticky.js';
+import { nextDue, type SweepIndex } from './sweep-index.js';
 import { currentRuns, policyProblems, summaryOf, writeSummaryCheck } from './history/summary-check.js';
 
 export interface HandlerDeps {
@@ -45,6 +46,8 @@ export interface HandlerDeps {
   log: (message: string) => void;
   /** Where the app's callback route is reachable, and the secret tokens are signed with. */
   callbacks?: CallbackConfig;
+  /** When each waiting PR is next due, for the sweep (sweep-index.ts); unset, the sweep finds them by label. */
+  dueIndex?: SweepIndex;
 }
 
 export interface Outcome {
@@ -282,6 +285,10 @@ async function handlePullRequest(deps: HandlerDeps & { signal?: AbortSignal }, e
   if (pending) throw pending;
   if (postsSummary) await writeSummary(outcome.runs);
   await markWaiting(gh, repo, number, facts.pr.labels, sticky.map(({ evaluation }) => evaluation));
+  if (deps.dueIndex && installation !== undefined) {
+    // Lost or stale, an entry is repaired by the sweep's full pass: a failure here costs reads, never a timer.
+    await deps.dueIndex.record({ ...repo, number, installation }, nextDue(sticky.map(({ evaluation }) => evaluation))).catch((error: Error) => deps.log(`sweep index: ${error.message}`));
+  }
   const statusAsked = name === 'issue_comment' && STATUS_COMMAND.test(payload.comment?.body ?? '');
   if (statusAsked) deps.cache.sticky.delete(`${repo.owner}/${repo.name}#${number}`);
   if (sticky.length > 0 || statusAsked) await upsertSticky(gh, repo, number, deps.app.login, sticky, deps.cache, facts.appComments);
