@@ -14,7 +14,7 @@ import { createServer } from 'node:http';
 import { parseEnv } from 'node:util';
 import { createProbot, run, type Probot } from 'probot';
 import { appHttpHandler, DEFAULT_WEBHOOK_PATH } from './app/http-handler.js';
-import { flowgateApp } from './app/probot-app.js';
+import { flowgateApp, fullSweepFromEnv } from './app/probot-app.js';
 import { parseDuration } from './flow/duration.js';
 import { probotTransport } from './github/transport/octokit.js';
 import { requestTimeoutFromEnv } from './github/transport/timeout.js';
@@ -43,7 +43,15 @@ try {
   fail((error as Error).message);
 }
 
-const app = flowgateApp(sweepEveryMs === undefined ? {} : { sweepEveryMs });
+// FLOWGATE_FULL_SWEEP_EVERY: how often the sweep's full pass finds waiting PRs on GitHub, repairing its due index (default 1h).
+let fullSweepEveryMs: number;
+try {
+  fullSweepEveryMs = fullSweepFromEnv();
+} catch (error) {
+  fail((error as Error).message);
+}
+
+const app = flowgateApp({ ...(sweepEveryMs === undefined ? {} : { sweepEveryMs }), fullSweepEveryMs });
 
 /** Probot from the environment, or undefined while the app has no APP_ID or private key yet. */
 function probotFromEnv(): Probot | undefined {
