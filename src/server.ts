@@ -18,7 +18,7 @@ import { createProbot, run, type Probot } from 'probot';
 import { ConfigError, credentialsFromEnv, type Credentials } from './app/credentials.js';
 import { appHttpHandler, DEFAULT_WEBHOOK_PATH } from './app/http-handler.js';
 import { startWebhookProxy, type WebhookProxy } from './app/webhook-proxy.js';
-import { flowgateApp } from './app/probot-app.js';
+import { flowgateApp, fullSweepFromEnv } from './app/probot-app.js';
 import { parseDuration } from './flow/duration.js';
 import { probotTransport } from './github/transport/octokit.js';
 import { requestTimeoutFromEnv } from './github/transport/timeout.js';
@@ -58,7 +58,15 @@ try {
   fail(error.message);
 }
 
-const app = flowgateApp(sweepEveryMs === undefined ? {} : { sweepEveryMs });
+// FLOWGATE_FULL_SWEEP_EVERY: how often the sweep's full pass finds waiting PRs on GitHub, repairing its due index (default 1h).
+let fullSweepEveryMs: number;
+try {
+  fullSweepEveryMs = fullSweepFromEnv();
+} catch (error) {
+  fail((error as Error).message);
+}
+
+const app = flowgateApp({ ...(sweepEveryMs === undefined ? {} : { sweepEveryMs }), fullSweepEveryMs });
 
 /** Probot with the checked credentials; Probot reads the rest (GHE_HOST, LOG_LEVEL, REDIS_URL) from the environment. */
 function probotFor(checked: Extract<Credentials, { kind: 'app' }>): Probot {

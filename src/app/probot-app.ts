@@ -6,7 +6,9 @@ import type { ApplicationFunctionOptions, Probot } from 'probot';
 import { callbackRoute } from './callback-route.js';
 import { sweep, type SweepReport } from '../github/sweep.js';
 import { lazyRedisLock, type Lock } from '../github/lock.js';
-import { GitHubCache } from '../github/facts/cache.js';
+import { lazyRedisSweepIndex, memorySweepIndex, type SweepIndex } from '../github/sweep-index.js';
+import { parseDuration } from '../flow/duration.js';
+import { GitHubCache, RecentSet } from '../github/facts/cache.js';
 import type { GitHubClient } from '../github/client.js';
 import { connectionsFromEnv, type Connections } from '../github/effects/connections.js';
 import { completeCallback, handleWebhook, PullRequestQueue } from '../github/handle.js';
@@ -28,6 +30,10 @@ export interface AppOptions {
   redisUrl?: string;
   /** A lock to use instead of Redis: tests give several app instances one in-memory lock. */
   lock?: Lock;
+  /** When waiting PRs are next due, for the sweep; default: in Redis with REDIS_URL, else in this process's memory. */
+  dueIndex?: SweepIndex;
+  /** How often the sweep makes its full pass, finding waiting PRs on GitHub (FLOWGATE_FULL_SWEEP_EVERY, default 1h). */
+  fullSweepEveryMs?: number;
   /** Receives the app's controls once it is loaded: the sandbox and tests sweep by hand. */
   onReady?: (controls: { sweep: () => Promise<SweepReport> }) => void;
   /** Where the app counts what it does (GET /metrics); a registry of its own when not given. */
@@ -45,7 +51,19 @@ export function callbacksFromEnv(env: NodeJS.ProcessEnv = process.env): AppOptio
   return publicUrl && secret ? { publicUrl, secret } : undefined;
 }
 
+/** FLOWGATE_FULL_SWEEP_EVERY: how often the sweep looks for waiting PRs on GitHub itself (default 1h). */
+export function fullSweepFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  const text = env.FLOWGATE_FULL_SWEEP_EVERY ?? '1h';
+  const ms = parseDuration(text);
+  if (ms === undefined) throw new Error(`FLOWGATE_FULL_SWEEP_EVERY=${text}: expected a duration such as 1h or 30m`);
+  return ms;
+}
+
 export const EVENTS = ['pull_request', 'pull_request_review', 'issue_comment', 'check_run', 'push'] as const;
+/** Redeliveries are looked for over 3 hours, at most 20 a sweep: a few thousand GUIDs cover any sweep period. */
+const REDELIVERED_KEPT = 4096;
+/** Events that change people: cached team members and permissions are forgotten (facts/cache.ts). */
+export const PEOPLE_EVENTS = ['membership', 'member', 'team', 'organization'] as const;
 
 export function flowgateApp(options: AppOptions = {}) {
   return (app: Probot, { addHandler }: ApplicationFunctionOptions): void => {
@@ -67,7 +85,9 @@ export function flowgateApp(options: AppOptions = {}) {
     const lock = options.lock ?? (redisUrl ? lazyRedisLock(redisUrl, (message) => app.log.warn(message)) : undefined);
     const now = options.now ?? Date.now;
     const callbacks = options.callbacks ?? callbacksFromEnv();
-    const shared = async () => ({ cache, queue, app: await whoAmI(), connections, now, observer: metrics.observer, ...(callbacks ? { callbacks } : {}), ...(lock ? { lock } : {}) });
+    const dueIndex = options.dueIndex ?? (redisUrl ? lazyRedisSweepIndex(redisUrl, async () => (await whoAmI()).id, (message) => app.log.warn(message)) : memorySweepIndex());
+    const fullSweepEveryMs = options.fullSweepEveryMs ?? fullSweepFromEnv();
+    const shared = async () => ({ cache, queue, app: await whoAmI(), connections, now, dueIndex, observer: metrics.observer, ...(callbacks ? { callbacks } : {}), ...(lock ? { lock } : {}) });
     const complete = async (body: unknown, from?: { owner: string; name: string }) => {
       const event = from ? 'repository_dispatch' : 'callback';
       const outcome = await completeCallback({ ...(await shared()), log: (message) => app.log.info(message), clientFor: auth }, body, from).catch((error: unknown) => {
@@ -101,7 +121,7 @@ export function flowgateApp(options: AppOptions = {}) {
       }),
     );
     // Failed webhooks are redelivered by the sweep; what this process redelivered is remembered, to notice another sweeper.
-    const redelivery = { events: new Set<string>([...EVENTS, 'repository_dispatch']), mine: new Set<string>(), since: now() };
+    const redelivery = { events: new Set<string>([...EVENTS, 'repository_dispatch']), mine: new RecentSet<string>(REDELIVERED_KEPT), since: now() };
     // One sweep at a time in this process: a tick that comes while the last sweep still runs is skipped.
     let sweeping: Promise<SweepReport> | undefined;
     const runSweep = async (): Promise<SweepReport> => {
@@ -114,6 +134,7 @@ export function flowgateApp(options: AppOptions = {}) {
           appClient: () => auth(),
           clientFor: auth,
           redelivery,
+          fullPassEveryMs: fullSweepEveryMs,
         }))();
       try {
         const report = await sweeping.catch((error: unknown) => {
@@ -160,7 +181,7 @@ export function flowgateApp(options: AppOptions = {}) {
       const outcome = await complete(payload.client_payload ?? {}, { owner, name });
       context.log.info(`repository_dispatch callback: ${outcome.callback?.error ?? 'accepted'}`);
     });
-    app.on([...EVENTS], async (context) => {
+    app.on([...EVENTS, ...PEOPLE_EVENTS], async (context) => {
       const what = `${context.name}.${(context.payload as { action?: string }).action ?? ''} (delivery ${context.id})`;
       context.log.debug(`received ${what}`);
       const gh = countRequests(context.octokit as unknown as GitHubClient, metrics);

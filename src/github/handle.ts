@@ -16,7 +16,7 @@ import { buttonsFor, findAllRuns, findRuns, supersede, writeCheckRun } from './h
 import type { StoredRun } from './history/stored-run.js';
 import { completeDuplicates } from './history/duplicate-runs.js';
 import { checkRunOutput, type HistoryLinks } from './history/render.js';
-import type { GitHubCache } from './facts/cache.js';
+import { peopleChangedBy, type GitHubCache } from './facts/cache.js';
 import { statusOf, type GitHubClient, type RepoRef } from './client.js';
 import type { Connections } from './effects/connections.js';
 import { noLock, type Lock } from './lock.js';
@@ -32,6 +32,7 @@ import { checkPolicy } from './policy-check.js';
 import { relevance, WAITING_LABEL, type AppIdentity } from './relevance.js';
 import { upsertSticky } from './history/sticky.js';
 import type { Observer } from './observer.js';
+import { nextDue, type SweepIndex } from './sweep-index.js';
 import { currentRuns, policyProblems, summaryOf, writeSummaryCheck } from './history/summary-check.js';
 
 export interface HandlerDeps {
@@ -51,6 +52,8 @@ export interface HandlerDeps {
   observer?: Observer;
   /** Action mode: records are signed with this, and an unsigned or altered one stops the event (see history/record.ts). */
   recordSecret?: string;
+  /** When each waiting PR is next due, for the sweep (sweep-index.ts); unset, the sweep finds them by label. */
+  dueIndex?: SweepIndex;
 }
 
 export interface Outcome {
@@ -81,6 +84,9 @@ export class PullRequestQueue {
 }
 
 export async function handleWebhook(deps: HandlerDeps, name: string, raw: unknown): Promise<Outcome> {
+  // Team members and permissions changed: forget what was cached of them (no request; the next event reads them).
+  const peopleScope = peopleChangedBy(name, raw);
+  if (peopleScope) deps.cache.people.forget(peopleScope, deps.now());
   const verdict = relevance(name, raw, deps.app);
   if (!verdict.relevant) return { skipped: verdict.reason, runs: [] };
   const parsed = Payload.safeParse(raw);
@@ -292,6 +298,10 @@ async function handlePullRequest(deps: HandlerDeps & { signal?: AbortSignal }, e
   if (pending) throw pending;
   if (postsSummary) await writeSummary(outcome.runs);
   await markWaiting(gh, repo, number, facts.pr.labels, sticky.map(({ evaluation }) => evaluation));
+  if (deps.dueIndex && installation !== undefined) {
+    // Lost or stale, an entry is repaired by the sweep's full pass: a failure here costs reads, never a timer.
+    await deps.dueIndex.record({ ...repo, number, installation }, nextDue(sticky.map(({ evaluation }) => evaluation))).catch((error: Error) => deps.log(`sweep index: ${error.message}`));
+  }
   const statusAsked = name === 'issue_comment' && STATUS_COMMAND.test(payload.comment?.body ?? '');
   if (statusAsked) deps.cache.sticky.delete(`${repo.owner}/${repo.name}#${number}`);
   if (sticky.length > 0 || statusAsked) await upsertSticky(gh, repo, number, deps.app.login, sticky, deps.cache, facts.appComments);

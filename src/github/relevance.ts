@@ -66,6 +66,12 @@ export function relevance(name: string, raw: unknown, app: AppIdentity): Relevan
       // The live policy changed: a broken one gets a failing check on the commit that broke it.
       if (payload.deleted) return no('a deleted branch');
       return payload.ref === `refs/heads/${payload.repository?.default_branch ?? ''}` ? yes('a push to the default branch') : no('a push to a branch other than the default');
+    case 'membership':
+    case 'member':
+    case 'team':
+    case 'organization':
+      // People changed: handle.ts forgets the cached teams and permissions; runs are judged with them at their next event.
+      return no(`${name}.${action}: forgets cached team members and permissions, evaluates no run`);
     default:
       return no(`${name} events do not affect flows`);
   }

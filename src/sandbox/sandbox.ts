@@ -223,8 +223,10 @@ export class Sandbox {
   /**
    * Waits until every webhook sent so far, and those they caused, has been
    * delivered or has failed. Webhooks sent while no URL is set are not kept
-   * waiting: they fail at once ("failed to connect") and stay in the log, so
-   * they can be redelivered once the app listens.
+   * waiting: they fail at once ("failed to connect", with `error` saying no URL
+   * is set) and stay in the log, so they can be redelivered once the app
+   * listens. It yields to timers between rounds, so it never starves the event
+   * loop (test/integration/cost-settle.test.ts runs it under a kill bound).
    */
   async settle(): Promise<void> {
     await settle(this.#outbox);

@@ -20,6 +20,8 @@ export interface Delivery {
   redelivery: boolean;
   /** How it went, in GitHub's words: `OK`, `Invalid HTTP Response: 500`, `failed to connect`, `timed out`. */
   outcome?: string;
+  /** Why an attempt got no answer, for the person reading a test or the demo (not part of GitHub's log). */
+  error?: string;
   deliveredAt?: string;
   durationMs?: number;
 }
@@ -61,9 +63,22 @@ export function enqueue(outbox: Outbox, delivery: Delivery): void {
   kick(outbox);
 }
 
-/** Waits until every queued webhook, and those they caused, has been delivered or has failed. */
+/**
+ * Waits until every queued webhook, and those they caused, has been delivered
+ * or has failed. Between rounds it yields to timers and I/O: a drain whose
+ * deliveries all fail at once (no URL) is all microtasks, and awaiting it in a
+ * tight loop once starved the event loop so that no timer or signal could stop
+ * it. A drain left behind settled (a bug in kick) is cleared, not spun on.
+ */
 export async function settle(outbox: Outbox): Promise<void> {
-  while (outbox.draining) await outbox.draining;
+  for (let draining = outbox.draining; draining; draining = outbox.draining) {
+    await draining.catch(() => undefined);
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    if (outbox.draining === draining) {
+      outbox.draining = undefined;
+      kick(outbox);
+    }
+  }
 }
 
 /**
@@ -90,8 +105,8 @@ export async function deliver(hookshot: Hookshot, delivery: Delivery): Promise<v
   const started = Date.now();
   delivery.deliveredAt = hookshot.clock.iso();
   try {
-    if (!hookshot.webhookUrl) throw new Error('no webhook URL');
-    if (hookshot.faults.losesDelivery(delivery)) throw new Error('lost on the way');
+    if (!hookshot.webhookUrl) throw new Error('no webhook URL is set: nothing listens; redeliver it once the app does');
+    if (hookshot.faults.losesDelivery(delivery)) throw new Error('lost on the way (the fault switch)');
     const body = JSON.stringify(delivery.payload);
     const signature = `sha256=${createHmac('sha256', hookshot.webhookSecret).update(body).digest('hex')}`;
     const post = (url: string) =>
@@ -110,6 +125,7 @@ export async function deliver(hookshot: Hookshot, delivery: Delivery): Promise<v
     await response.arrayBuffer().catch(() => undefined);
   } catch (error) {
     delivery.outcome = (error as Error).name === 'TimeoutError' ? 'timed out' : 'failed to connect';
+    delivery.error = (error as Error).message;
   } finally {
     delivery.durationMs = Date.now() - started;
   }

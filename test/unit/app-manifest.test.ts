@@ -37,6 +37,6 @@ describe('app.yml', () => {
   });
 
   it('subscribes to the events the app handles', () => {
-    expect(manifest.default_events.sort()).toEqual(['check_run', 'issue_comment', 'pull_request', 'pull_request_review', 'push', 'repository_dispatch']);
+    expect(manifest.default_events.sort()).toEqual(['check_run', 'issue_comment', 'member', 'membership', 'organization', 'pull_request', 'pull_request_review', 'push', 'repository_dispatch', 'team']);
   });
 });

@@ -121,6 +121,6 @@ describe('the sweep redelivers', () => {
         throw Object.assign(new Error('Not Found'), { status: 404 });
       },
     };
-    expect(await sweep(deps(app))).toEqual({ installations: 0, pulls: 0, redelivered: [], errors: [] });
+    expect(await sweep(deps(app))).toEqual({ installations: 0, pulls: 0, pass: 'full', redelivered: [], errors: [] });
   });
 });
