@@ -14,6 +14,9 @@ import { installationRoutes } from './installations.js';
 import { labelRoutes } from './labels.js';
 import { pullRoutes } from './pulls.js';
 import { searchRoutes } from './search.js';
+import { compareRoutes } from './compare.js';
+import { deploymentRoutes } from './deployments.js';
+import { gitRefRoutes } from './git-refs.js';
 
 export function allRoutes(ctx: SandboxContext, sandbox: DeliveryLog): Route[] {
   return [
@@ -26,5 +29,8 @@ export function allRoutes(ctx: SandboxContext, sandbox: DeliveryLog): Route[] {
     ...pullRoutes(ctx),
     ...dispatchRoutes(ctx),
     ...deliveryRoutes(sandbox),
+    ...gitRefRoutes(ctx),
+    ...compareRoutes(ctx),
+    ...deploymentRoutes(ctx),
   ];
 }
