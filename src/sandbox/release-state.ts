@@ -3,7 +3,12 @@
  * statuses, and environments, per repository; and the commit graph questions
  * a compare answers (which commits one ref has that another has not).
  */
-import type { Repository } from './state.js';
+/** The parts of a repository this file reads (state.ts's Repository has them; importing it would make a cycle). */
+interface Repository {
+  owner: string;
+  name: string;
+  commits: Map<string, { parent?: string }>;
+}
 
 export interface DeploymentStatusRecord {
   id: number;
