@@ -3,11 +3,22 @@
  * higher version; everything else is refused with a failing `Flowgate: release`
  * check and live does not change. Runs keep the version they started on.
  */
+import { readFileSync } from 'node:fs';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterEach, describe, expect, it } from 'vitest';
+import { statusCommand } from '../../src/cli/status-command.js';
 import { decodeRecord } from '../../src/github/history/record.js';
 import { startAppOnSandbox, type AppOnSandbox } from '../../src/sandbox/with-app.js';
 import type { Sandbox } from '../../src/sandbox/sandbox.js';
 import { GATE_FLOW } from '../helpers.js';
+
+const statusSchema = new Ajv2020({ strict: true, allowUnionTypes: true }).compile(JSON.parse(readFileSync(new URL('../../schemas/status.schema.json', import.meta.url), 'utf8')));
+
+async function status(sandbox: Sandbox, number: number, json: boolean): Promise<string> {
+  let out = '';
+  await statusCommand({ repo: REPO, pr: String(number), json, token: 'ghs_test', apiUrl: sandbox.url }, { out: (text) => void (out += `${text}\n`), err: () => {} }, sandbox.clock.now());
+  return out;
+}
 
 let running: AppOnSandbox | undefined;
 afterEach(async () => {
@@ -208,6 +219,12 @@ describe('pinning', () => {
     const after = await openPr(sandbox);
     expect(runRecord(sandbox, before.headSha)).toMatchObject({ record: { run: { version: old, label: 'default branch' } } });
     expect(runRecord(sandbox, after.headSha)).toMatchObject({ record: { run: { version: strict, label: 'flows/v2.0.0' } } });
+    // flowgate status says which version each run obeys, in text and in JSON.
+    expect(await status(sandbox, before.number, false)).toContain(`flows live: default branch (no release yet) at ${old.slice(0, 7)}`);
+    expect(await status(sandbox, after.number, false)).toContain(`flows flows/v2.0.0 at ${strict.slice(0, 7)}`);
+    const document = JSON.parse(await status(sandbox, after.number, true));
+    expect(statusSchema(document), JSON.stringify(statusSchema.errors)).toBe(true);
+    expect(document.runs[0]).toMatchObject({ version: strict, version_label: 'flows/v2.0.0' });
     // One approval is enough for the run pinned to the old flows, not for the new.
     await sandbox.review(REPO, before.number, 'mia', 'approved');
     await sandbox.review(REPO, after.number, 'mia', 'approved');
