@@ -14,10 +14,11 @@
  */
 import type { GitHubCache } from '../facts/cache.js';
 import { readFlows, type FlowSet } from '../facts/flow-source.js';
-import { statusOf, type GitHubClient, type RepoRef } from '../client.js';
+import type { GitHubClient, RepoRef } from '../client.js';
 import { noLock, type Lock } from '../lock.js';
-import { policyProblems, summaryOf, writeCheck, type Annotation, type SummaryOutput } from '../history/summary-check.js';
-import { judgePromotion, LIVE_ENVIRONMENT, type Promotion } from '../../release/versions.js';
+import { summaryOf, writeCheck, type Annotation, type SummaryOutput } from '../history/summary-check.js';
+import { LIVE_ENVIRONMENT, type Promotion } from '../../release/versions.js';
+import { judgeTag } from './judge.js';
 import { DEFAULT_BRANCH_LABEL, readLiveFlows, type LiveFlows } from './live.js';
 import { renderReleaseChanges } from './release-notes.js';
 import type { Problem } from '../../flow/problem.js';
@@ -56,19 +57,14 @@ async function promote(deps: PromotionDeps, repo: RepoRef, defaultBranch: string
   const prefix = live.config?.config.releases.tag_prefix ?? 'flows/v';
   if (!tag.startsWith(prefix)) return { skipped: `\`${tag}\` is not a release tag (the prefix is \`${prefix}\`)` };
   const sha = await commitOf(gh, repo, pushed);
-  const flows = sha ? await readFlows(gh, repo, sha, deps.cache) : undefined;
-  if (!sha || !flows) return { skipped: `the tag's object ${pushed} is not a commit of ${repo.owner}/${repo.name}` };
-  const promotions = live.promotions ?? [];
-  const already = promotions.find((promotion) => promotion.tag === tag && promotion.sha === sha);
-  const reachable = already ? true : await onDefaultBranch(gh, repo, defaultBranch, sha);
-  const invalid = policyProblems(tag, flows)?.problems ?? [];
-  const configProblems = live.config?.problems ?? [];
-  const judgement = judgePromotion({ tag, sha, prefix, promotions, reachable, defaultBranch, invalid: invalid.length, configInvalid: configProblems.length, hasFlows: flows.files.length > 0 });
+  const judged = sha ? await judgeTag(gh, repo, defaultBranch, live, tag, sha, deps.cache) : undefined;
+  if (!sha || !judged) return { skipped: `the tag's object ${pushed} is not a commit of ${repo.owner}/${repo.name}` };
+  const { judgement, flows, problems } = judged;
   switch (judgement.kind) {
     case 'not-a-release':
       return { skipped: judgement.reason };
     case 'refused': {
-      await ensureReleaseCheck(deps, repo, tag, sha, async () => refusal(tag, sha, live, judgement.reasons, [...configProblems, ...invalid]));
+      await ensureReleaseCheck(deps, repo, tag, sha, async () => refusal(tag, sha, live, judgement.reasons, problems));
       deps.log(`release ${tag} at ${sha.slice(0, 7)} refused: ${judgement.reasons.join('; ')}`);
       return { result: 'refused', reasons: judgement.reasons };
     }
@@ -121,19 +117,6 @@ async function commitOf(gh: GitHubClient, repo: RepoRef, oid: string): Promise<s
   if (object?.__typename === 'Commit') return object.oid;
   if (object?.__typename === 'Tag' && object.target?.__typename === 'Commit') return object.target.oid;
   return undefined;
-}
-
-/** Whether the commit is the default branch's head or one of its ancestors. */
-export async function onDefaultBranch(gh: GitHubClient, repo: RepoRef, defaultBranch: string, sha: string): Promise<boolean> {
-  try {
-    const { data } = await gh.request('GET /repos/{owner}/{repo}/compare/{basehead}', { owner: repo.owner, repo: repo.name, basehead: `${defaultBranch}...${sha}`, per_page: 1 });
-    const status = (data as { status?: string }).status;
-    return status === 'identical' || status === 'behind';
-  } catch (error) {
-    // No common history: not merged. Anything else, the app cannot tell, and the event is delivered again.
-    if (statusOf(error) === 404) return false;
-    throw error;
-  }
 }
 
 function version(set: FlowSet, label: string, tag?: string) {
