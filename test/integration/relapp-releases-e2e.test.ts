@@ -172,6 +172,19 @@ describe('what is live, under attack', () => {
     expect(runRecord(sandbox, pr.headSha)).toMatchObject({ record: { run: { version: strict, label: 'flows/v1.0.0' } } });
   });
 
+  it('a flood of others\' deployments does not hide the live release: the app reads further pages, and only then', async () => {
+    const sandbox = await setUp();
+    const strict = head(sandbox);
+    await sandbox.pushTag(REPO, 'flows/v1.0.0', strict, 'rel');
+    const loose = await sandbox.pushToDefault(REPO, 'dev', { [FLOW]: LOOSE });
+    for (let index = 0; index < 60; index += 1) sandbox.deployAs(REPO, 'mallory', { ref: loose, environment: 'flowgate-live', payload: { tag: `flows/v9.0.${index}`, sha: loose } });
+    sandbox.requests.length = 0;
+    const pr = await openPr(sandbox);
+    expect(runRecord(sandbox, pr.headSha)).toMatchObject({ record: { run: { version: strict, label: 'flows/v1.0.0' } } });
+    // One more read than an ordinary PR's four: the second page of deployments.
+    expect(sandbox.requests.filter((request) => request === 'POST /graphql')).toHaveLength(5);
+  });
+
   it('a redelivered tag push makes one deployment, one status and one check run', async () => {
     const sandbox = await setUp();
     await sandbox.pushTag(REPO, 'flows/v1.0.0', head(sandbox), 'rel');

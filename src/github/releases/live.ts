@@ -106,6 +106,8 @@ export async function readLiveFlows(gh: GitHubClient, repo: RepoRef, defaultBran
   const settings = object?.settings?.object;
   const config = settings?.isTruncated ? parseFlowgateConfig('{', CONFIG_FILE) : parseFlowgateConfig(settings?.text ?? undefined);
   const prefix = config.config.releases.tag_prefix;
+  // GitHub always answers the connection; a repository answered without it is not an answer to trust (fail closed).
+  if (answer.repository && !answer.repository.deployments) throw new LiveUnknown(`GitHub answered no deployments for ${repo.owner}/${repo.name}: what is live cannot be told`);
   let page = answer.repository?.deployments;
   const seen: SeenDeployment[] = [...deploymentsOf(page)];
   let promotions = promotionsOf(seen, appLogin, prefix);
