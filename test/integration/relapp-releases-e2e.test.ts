@@ -52,7 +52,19 @@ describe('promotion', () => {
   it('a tag on a merged commit with valid flows is promoted: a deployment to flowgate-live with a success status, and a passing release check', async () => {
     const sandbox = await setUp();
     const sha = head(sandbox);
+    sandbox.requests.length = 0;
     await sandbox.pushTag(REPO, 'flows/v1.0.0', sha, 'rel');
+    const id = deployments(sandbox)[0]?.id;
+    expect(sandbox.requests).toEqual([
+      'POST /graphql', // what is live, the settings, and the default branch's flows (here the tagged commit's too)
+      'POST /graphql', // the commit the tag names
+      `GET /repos/acme/widgets/compare/main...${sha}`,
+      'POST /repos/acme/widgets/deployments',
+      `GET /repos/acme/widgets/commits/${sha}/check-runs`,
+      'POST /repos/acme/widgets/check-runs',
+      `GET /repos/acme/widgets/deployments/${id}/statuses`,
+      `POST /repos/acme/widgets/deployments/${id}/statuses`,
+    ]);
     expect(deployments(sandbox)).toHaveLength(1);
     expect(deployments(sandbox)[0]).toMatchObject({ sha, environment: 'flowgate-live', creator: sandbox.appLogin, payload: { tag: 'flows/v1.0.0', sha, previous: 'default branch' } });
     expect(deployments(sandbox)[0]!.statuses.map((status) => status.state)).toEqual(['success']);
