@@ -4,6 +4,7 @@ import { Flow } from './flow/schema.js';
 import { Scenario } from './simulate/scenario.js';
 import { CallbackBody } from './github/callbacks/token.js';
 import { ErrorOutput, SimulationOutput, StatusOutput, ValidationOutput } from './cli/output-schema.js';
+import { PromotionOutput, VersionsOutput } from './cli/release-output-schema.js';
 
 const toJson = (schema: z.ZodType): object => z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input' });
 
@@ -16,5 +17,7 @@ export function publishedSchemas(): { file: string; schema: object }[] {
     { file: 'simulation.schema.json', schema: z.toJSONSchema(SimulationOutput, { target: 'draft-2020-12', io: 'output' }) },
     { file: 'status.schema.json', schema: z.toJSONSchema(StatusOutput, { target: 'draft-2020-12', io: 'output' }) },
     { file: 'error.schema.json', schema: z.toJSONSchema(ErrorOutput, { target: 'draft-2020-12', io: 'output' }) },
+    { file: 'versions.schema.json', schema: z.toJSONSchema(VersionsOutput, { target: 'draft-2020-12', io: 'output' }) },
+    { file: 'promotion.schema.json', schema: z.toJSONSchema(PromotionOutput, { target: 'draft-2020-12', io: 'output' }) },
   ];
 }

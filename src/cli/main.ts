@@ -14,6 +14,8 @@ import { callbackCommand } from './callback-command.js';
 import { validateCommand } from './validate-command.js';
 import { RUN_MODES, type RunMode } from '../flow/action-mode.js';
 import { COMMAND_USAGE, USAGE } from './usage.js';
+import { promoteCommand } from './promote-command.js';
+import { versionsCommand } from './versions-command.js';
 
 export { USAGE } from './usage.js';
 
@@ -37,6 +39,8 @@ export const COMMAND_OPTIONS: Record<string, Options> = {
     link: { type: 'string', multiple: true, default: [] },
   },
   demo: { help: common.help },
+  versions: { ...common, repo: { type: 'string' }, app: { type: 'string' }, 'api-url': { type: 'string' } },
+  promote: { ...common, repo: { type: 'string' }, sha: { type: 'string' }, app: { type: 'string' }, 'api-url': { type: 'string' } },
 };
 
 export async function main(argv: readonly string[], io: CliIO = processIO): Promise<number> {
@@ -66,7 +70,7 @@ async function dispatch(argv: readonly string[], io: CliIO): Promise<number> {
     return ExitCode.ok;
   }
   if (!Object.hasOwn(COMMAND_OPTIONS, command)) throw new UsageError(`unknown command "${command}"; the commands are ${Object.keys(COMMAND_OPTIONS).join(', ')}`);
-  const { values: raw, positionals } = parseArgs({ args: [...rest], options: COMMAND_OPTIONS[command]!, allowPositionals: command === 'validate', strict: true });
+  const { values: raw, positionals } = parseArgs({ args: [...rest], options: COMMAND_OPTIONS[command]!, allowPositionals: command === 'validate' || command === 'promote', strict: true });
   const values = raw as Record<string, string | boolean | string[] | undefined>;
   if (values.help) {
     io.out(COMMAND_USAGE[command]!);
@@ -111,6 +115,15 @@ async function dispatch(argv: readonly string[], io: CliIO): Promise<number> {
         },
         io,
       );
+    }
+    case 'versions':
+    case 'promote': {
+      const repo = text('repo');
+      if (!repo) throw new UsageError(`${command} needs --repo <owner/name>`);
+      const github = { repo, json, token: process.env.GITHUB_TOKEN, apiUrl: text('api-url') ?? process.env.GITHUB_API_URL ?? 'https://api.github.com', ...(text('app') ? { app: text('app')! } : {}) };
+      if (command === 'versions') return versionsCommand(github, io);
+      if (positionals.length > 1) throw new UsageError(`promote takes one tag, got ${positionals.length}`);
+      return promoteCommand({ ...github, tag: positionals[0], ...(text('sha') ? { sha: text('sha')! } : {}) }, io);
     }
     default:
       return demoCommand(io);

@@ -145,6 +145,7 @@ export const StatusOutput = z
         flow: z.string(),
         id: z.string(),
         version: z.string().meta({ description: 'the commit of the flow file the run is pinned to' }),
+        version_label: z.string().optional().meta({ description: 'what that version was called when the run started: its release tag (flows/v1.2.0), or `default branch` before any release; absent for runs recorded before versions had names' }),
         check_run: z.object({ id: z.int(), sha: z.string(), url: z.string().optional() }),
         run: EvaluationOutput.shape.run,
         steps: EvaluationOutput.shape.steps,
@@ -159,7 +160,7 @@ export const StatusOutput = z
 export const ErrorOutput = z
   .object({
     schema: z.literal('flowgate.error/v1'),
-    command: z.enum(['validate', 'simulate', 'status', 'callback', 'demo']).optional().meta({ description: 'absent when the command itself was not understood' }),
+    command: z.enum(['validate', 'simulate', 'status', 'callback', 'demo', 'versions', 'promote']).optional().meta({ description: 'absent when the command itself was not understood' }),
     error: z.object({
       kind: z.enum(['usage', 'invalid-flows', 'invalid-scenario', 'refused', 'unreachable', 'internal']).meta({
         description:

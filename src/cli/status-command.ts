@@ -3,6 +3,7 @@ import { GitHubCache } from '../github/facts/cache.js';
 import { statusOf, type GitHubClient } from '../github/client.js';
 import { readStatus } from '../github/status.js';
 import { requestTimeoutFromEnv, timedFetch } from '../github/transport/timeout.js';
+import { versionText } from '../github/history/render.js';
 import { ExitCode, UsageError } from './exit-codes.js';
 import { causeOf, CliFailure, isUnanswered, reporting } from './failure.js';
 import type { CliIO } from './io.js';
@@ -71,6 +72,7 @@ async function runStatusCommand(options: StatusOptions, io: CliIO, now: number):
             flow: run.flow,
             id: run.id,
             version: run.version,
+            ...(run.versionLabel ? { version_label: run.versionLabel } : {}),
             check_run: run.checkRun,
             run: run.evaluation.run,
             steps: run.evaluation.steps,
@@ -85,9 +87,9 @@ async function runStatusCommand(options: StatusOptions, io: CliIO, now: number):
     return ExitCode.ok;
   }
   io.out(`${options.repo}#${number} at ${status.head.slice(0, 7)}: ${status.runs.length === 0 ? 'no Flowgate runs' : `${status.runs.length} run(s)`}`);
-  for (const { flow, id, version, checkRun, evaluation } of status.runs) {
+  for (const { flow, id, version, versionLabel, checkRun, evaluation } of status.runs) {
     const { run } = evaluation;
-    io.out(`\n${flow}: ${run.status}${run.reason ? ` (${run.reason})` : ''}   run ${id}, flow at ${version.slice(0, 7)}, started ${time(run.started_at)}`);
+    io.out(`\n${flow}: ${run.status}${run.reason ? ` (${run.reason})` : ''}   run ${id}, flows ${versionText({ ...(versionLabel ? { label: versionLabel } : {}), sha: version })}, started ${time(run.started_at)}`);
     for (const waiting of run.waiting_on) {
       const what = waiting.kind === 'approval' ? `${waiting.need} more approval(s) from ${waiting.approvers}` : `${waiting.kind.replace('_', ' ')}${waiting.name ? ` ${waiting.name}` : ''}${waiting.token_id ? ` (token ${waiting.token_id})` : ''}`;
       io.out(`  waiting in ${waiting.gate ? `${waiting.step}/${waiting.gate}` : waiting.step} for ${what}${waiting.deadline ? ` until ${time(waiting.deadline)}` : ''}`);

@@ -84,6 +84,48 @@ Environment:
 Exits 0 when Flowgate took it; 8 when Flowgate refused it (the reason is printed) or
 could not be reached.`,
 
+  versions: `Usage: flowgate versions --repo <owner/name> [--app <slug>] [--api-url <url>] [--json]
+
+What is live (the highest release Flowgate promoted, or the default branch before any),
+and the history of promotions: Flowgate's deployments to the flowgate-live environment.
+Deployments made by anyone else are not promotions and are not listed.
+
+Options:
+  --repo <owner/name>    The repository (required)
+  --app <slug>           The Flowgate app's slug, if it is not flowgate
+  --api-url <url>        GitHub's REST API (default: $GITHUB_API_URL, else https://api.github.com)
+${JSON_OPTION}
+  -h, --help             Show this help
+
+Environment:
+  GITHUB_TOKEN           A token that can read the repository (required)
+
+Exits 0 when printed; 8 when GitHub refused or could not be reached.`,
+
+  promote: `Usage: flowgate promote <tag> --repo <owner/name> [--sha <commit>] [--app <slug>] [--api-url <url>] [--json]
+
+Promote the flows at a commit: the same checks as the app (the flows are valid, the
+commit is on the default branch, the version is higher than live), then the tag is
+created through the API. Flowgate promotes it when the tag's push reaches it.
+
+Arguments:
+  <tag>                  The release tag: flows/vX.Y.Z, or the prefix set in
+                         .github/flowgate.yml (releases.tag_prefix)
+
+Options:
+  --repo <owner/name>    The repository (required)
+  --sha <commit>         The commit to tag (default: the default branch's head)
+  --app <slug>           The Flowgate app's slug, if it is not flowgate
+  --api-url <url>        GitHub's REST API (default: $GITHUB_API_URL, else https://api.github.com)
+${JSON_OPTION}
+  -h, --help             Show this help
+
+Environment:
+  GITHUB_TOKEN           A token that may create tags in the repository (contents: write)
+
+Exits 0 when the tag was created (or already there, or already live); 8 when it would be
+refused (each reason is printed, and nothing is written) or GitHub refused.`,
+
   demo: `Usage: flowgate demo
 
 Play every example scenario shipped in examples/ and print what happened. No
@@ -105,6 +147,11 @@ Commands:
                                            (needs GITHUB_TOKEN)
   callback --url <link> --result success|failure [--decision D] [--reason R] [--token T] ...
                                            Complete a wait with the link a flow gave you
+  versions --repo <owner/name>             What is live, and the promotions so far
+                                           (needs GITHUB_TOKEN)
+  promote <tag> --repo <owner/name> [--sha S]
+                                           Check a release as the app would, then tag it
+                                           (needs GITHUB_TOKEN)
 
 Run "flowgate <command> --help" for a command's options.
 

@@ -22,6 +22,7 @@ import { hotfixDeadlineScene } from './scene-hotfix-deadline.js';
 import { paymentHighRiskScene } from './scene-payment-high-risk.js';
 import { paymentSmallScene } from './scene-payment-small.js';
 import { actionScene } from './action-scene.js';
+import { releaseScene } from './release-scene.js';
 import type { Scene } from './stage.js';
 
 /**
@@ -41,4 +42,18 @@ export const SCENES: readonly Scene[] = [
   hotfixDeadlineScene,
 ];
 
-export const EPILOGUES: readonly Epilogue[] = [{ title: 'the same approval with no server: Flowgate as a GitHub Action', play: actionScene }];
+export const EPILOGUES: readonly Epilogue[] = [
+  {
+    title: 'releases: a draft flow merged, promoted by a tag, and runs pinned to their version',
+    play: async (print) => {
+      const { versions, merged } = await releaseScene(print);
+      const prs = Object.entries(versions).map(([number, version]) => ({
+        repo: 'acme/policy',
+        number: Number(number),
+        outcome: `${merged.includes(Number(number)) ? 'merged' : 'still open, not merged'}; its run obeyed ${version}`,
+      }));
+      return { prs };
+    },
+  },
+  { title: 'the same approval with no server: Flowgate as a GitHub Action', play: actionScene },
+];

@@ -15,12 +15,14 @@ import { decisionLinksFor, evaluateOptions, type CallbackConfig } from './callba
 import { buttonsFor, findAllRuns, findRuns, supersede, writeCheckRun } from './history/check-runs.js';
 import type { StoredRun } from './history/stored-run.js';
 import { completeDuplicates } from './history/duplicate-runs.js';
-import { checkRunOutput, type HistoryLinks } from './history/render.js';
+import { checkRunOutput, versionText, type HistoryLinks } from './history/render.js';
 import { peopleChangedBy, type GitHubCache } from './facts/cache.js';
 import { statusOf, type GitHubClient, type RepoRef } from './client.js';
 import type { Connections } from './effects/connections.js';
 import { noLock, type Lock } from './lock.js';
 import { readFlows, type FlowSet } from './facts/flow-source.js';
+import { readLiveFlows, type LiveVersion } from './releases/live.js';
+import { promoteTag } from './releases/promote.js';
 import { gatherFacts, needsOf, PullRequestNotFound, type GatheredFacts, type Needs } from './facts/gather.js';
 import { rememberFault, type AppRecord } from './history/record.js';
 import { acceptCallback, type CallbackEvent } from './callbacks/accept.js';
@@ -98,6 +100,10 @@ export async function handleWebhook(deps: HandlerDeps, name: string, raw: unknow
   if (name === 'push') {
     if (!payload.repository || !payload.after) return { skipped: 'a push without a repository or commit', runs: [] };
     const repo: RepoRef = { owner: payload.repository.owner.login, name: payload.repository.name };
+    if (payload.ref?.startsWith('refs/tags/')) {
+      const promoted = await promoteTag(deps, repo, payload.repository.default_branch, payload.ref.slice('refs/tags/'.length), payload.after);
+      return { ...(promoted.skipped ? { skipped: promoted.skipped } : {}), runs: [] };
+    }
     const checked = await checkPolicy(deps, repo, payload.repository.default_branch, payload.after);
     return { ...(checked.skipped ? { skipped: checked.skipped } : {}), runs: [] };
   }
@@ -162,7 +168,14 @@ async function handlePullRequest(deps: HandlerDeps & { signal?: AbortSignal }, e
   // does read them, to start a run an earlier event failed to start.
   const startsNothing = event.callback !== undefined;
   const branch = payload.repository!.default_branch;
-  let live = startsNothing || branch === '' ? undefined : await readFlows(gh, repo, branch, deps.cache);
+  // What is live (a promoted release, or the default branch before any): read in the one query that reads the flows.
+  let liveVersion: LiveVersion | undefined;
+  const readLive = async (ref: string) => {
+    const read = await readLiveFlows(gh, repo, ref, deps.cache, { appLogin: deps.app.login });
+    liveVersion = read.version;
+    return read.set;
+  };
+  let live = startsNothing || branch === '' ? undefined : await readLive(branch);
   let liveFlows = validFlows(live, deps.log);
   const hint = payload.pull_request?.head.sha ?? payload.check_run?.head_sha;
   // An invalid live policy is never silent: the PR gets a failing `Flowgate` check, so it goes the long way.
@@ -181,7 +194,7 @@ async function handlePullRequest(deps: HandlerDeps & { signal?: AbortSignal }, e
   }
   const gatheredFor = liveFlows;
   if (!startsNothing && branch === '' && facts.defaultBranch) {
-    live = await readFlows(gh, repo, facts.defaultBranch, deps.cache);
+    live = await readLive(facts.defaultBranch);
     liveFlows = validFlows(live, deps.log);
   }
   const head = facts.pr.head_sha;
@@ -220,18 +233,18 @@ async function handlePullRequest(deps: HandlerDeps & { signal?: AbortSignal }, e
   const refusal = event.callback ? acceptCallback(deps.connections, event.callback, stored, pinned, repo, facts, now, options) : undefined;
   if (refusal?.status === 404) return { runs: [], callback: refusal };
 
-  const started = startRuns(name, payload, facts, liveFlows, found, live?.commit, number, now);
+  const started = startRuns(name, payload, facts, liveFlows, found, live?.commit, number, now, liveVersion?.label);
   const runs = [...stored.map((run) => ({ run, isNew: false })), ...started.map((run) => ({ run, isNew: true }))];
   const outcome: Outcome = { runs: [] };
-  const sticky: { flow: CompiledFlow; evaluation: Evaluation; checkRunUrl?: string }[] = [];
+  const sticky: { flow: CompiledFlow; evaluation: Evaluation; checkRunUrl?: string; version?: string }[] = [];
   const observed: Observed = { state: facts.state, headSha: head, appComments: facts.appComments };
   const links = { pr: payload.pull_request?.html_url ?? `https://github.com/${repo.owner}/${repo.name}/pull/${number}` };
   let pending: EffectPending | undefined;
   const flowOf = (run: StoredRun, isNew: boolean) => (isNew ? liveFlows : (pinned.get(run.record.run.version) ?? [])).find((candidate) => candidate.name === run.record.run.flow);
   // The check branch protection requires: on every PR head of a repository with flows, written when it changes.
   const policyRef = branch || facts.defaultBranch;
-  if (!live && policyRef) live = await readFlows(gh, repo, policyRef, deps.cache);
-  const policy = policyProblems(policyRef ?? '', live);
+  if (!live && policyRef) live = await readLive(policyRef);
+  const policy = policyProblems(liveVersion?.tag ?? policyRef ?? '', live);
   const postsSummary = ((live?.files.length ?? 0) > 0 || runs.length > 0 || summary !== undefined) && (facts.state === 'OPEN' || summary !== undefined);
   let summaryAt = summary;
   const writeSummary = async (states: readonly { flow: string; id: string; status: Evaluation['run']['status'] }[]) => {
@@ -286,9 +299,9 @@ async function handlePullRequest(deps: HandlerDeps & { signal?: AbortSignal }, e
     if (isNew || (run.status !== 'completed' && evaluation.run.status !== 'waiting')) deps.observer?.run?.(evaluation.run.status);
     if (!(run.checkRunId > 0 && run.sha === head) || run.record.written !== digestOf(evaluation, run.record, links)) await write(evaluation);
     if (moved) await supersede(gh, repo, moved, head);
-    sticky.push({ flow, evaluation, ...(url ? { checkRunUrl: url } : {}) });
+    sticky.push({ flow, evaluation, ...(url ? { checkRunUrl: url } : {}), version: versionText({ ...(run.record.run.label ? { label: run.record.run.label } : {}), sha: run.record.run.version }) });
     // What the check run shows, for adapters that report it elsewhere too (the Action's job summary).
-    const { title, summary: overview, text: history } = checkRunOutput(evaluation, links);
+    const { title, summary: overview, text: history } = checkRunOutput(evaluation, links, { ...(run.record.run.label ? { label: run.record.run.label } : {}), sha: run.record.run.version });
     const waitingOn = evaluation.run.waiting_on.map((waiting) => waiting.step);
     outcome.runs.push({ flow: flow.name, id: run.record.run.id, status: evaluation.run.status, started: isNew, pr: number, waitingOn, history: { title, summary: overview, text: history } });
     if (pending) break;

@@ -11,6 +11,8 @@ export const Payload = z.looseObject({
   pull_request: z.looseObject({ number: z.int(), html_url: z.string().optional(), head: z.looseObject({ sha: z.string() }) }).optional(),
   issue: z.looseObject({ number: z.int() }).optional(),
   comment: z.looseObject({ id: z.int().optional(), body: z.string().nullable() }).optional(),
+  /** A push's ref: `refs/heads/…` or `refs/tags/…`. */
+  ref: z.string().optional(),
   before: z.string().optional(),
   after: z.string().optional(),
   check_run: z.looseObject({ id: z.int(), head_sha: z.string(), pull_requests: z.array(z.looseObject({ number: z.int() })).optional() }).optional(),

@@ -63,6 +63,8 @@ export function relevance(name: string, raw: unknown, app: AppIdentity): Relevan
       return no(`check_run.${action} does not affect flows`);
     }
     case 'push':
+      // A release tag pushed is a promotion to judge (the prefix is the repository's to set, so any tag is read).
+      if (payload.ref?.startsWith('refs/tags/')) return payload.deleted ? no('a deleted tag changes nothing: a promotion stays bound to its commit') : yes('a tag push: a release to judge');
       // The live policy changed: a broken one gets a failing check on the commit that broke it.
       if (payload.deleted) return no('a deleted branch');
       return payload.ref === `refs/heads/${payload.repository?.default_branch ?? ''}` ? yes('a push to the default branch') : no('a push to a branch other than the default');

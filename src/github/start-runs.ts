@@ -16,7 +16,7 @@ const STARTING_ACTIONS = new Set<string>(['opened', 'reopened', 'synchronize', '
  * of the same identity, whatever became of the first (see run-identity.ts).
  * The run starts now: decisions made before it do not count.
  */
-export function startRuns(name: string, payload: Payload, facts: GatheredFacts, flows: readonly CompiledFlow[], found: readonly StoredRun[], version: string | undefined, number: number, now: number): StoredRun[] {
+export function startRuns(name: string, payload: Payload, facts: GatheredFacts, flows: readonly CompiledFlow[], found: readonly StoredRun[], version: string | undefined, number: number, now: number, label?: string): StoredRun[] {
   if (facts.state !== 'OPEN' || version === undefined) return [];
   const action = name === 'pull_request' && STARTING_ACTIONS.has(payload.action ?? '') ? (payload.action as PullRequestAction) : undefined;
   const head = facts.pr.head_sha;
@@ -38,6 +38,7 @@ export function startRuns(name: string, payload: Payload, facts: GatheredFacts, 
         id: runIdentity(number, flow.name, head, facts.reopens),
         flow: flow.name,
         version,
+        ...(label ? { label } : {}),
         started_at: new Date(now).toISOString(),
         head_sha: head,
       });

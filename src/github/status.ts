@@ -18,6 +18,8 @@ export interface RunStatus {
   id: string;
   /** The commit of the flow file the run is pinned to. */
   version: string;
+  /** What that version was called when the run started: a release tag, or `default branch`; absent for older runs. */
+  versionLabel?: string;
   checkRun: { id: number; url?: string; sha: string };
   evaluation: Evaluation;
 }
@@ -42,6 +44,7 @@ export async function readStatus(gh: GitHubClient, repo: RepoRef, number: number
       flow: flow.name,
       id: run.record.run.id,
       version: run.record.run.version,
+      ...(run.record.run.label ? { versionLabel: run.record.run.label } : {}),
       checkRun: { id: run.checkRunId, sha: run.sha, ...(run.url ? { url: run.url } : {}) },
       evaluation: evaluate(flow, runFacts(repo, facts, run.record), now),
     });

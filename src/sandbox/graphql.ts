@@ -192,6 +192,25 @@ export function createGraphQL(state: GitHubState) {
           const commit = state.resolve(repo, expression ?? oid ?? '');
           return commit ? commitNode(repo, commit) : null;
         },
+        deployments: (args: PageArgs & { environments?: string[]; orderBy?: { field: string; direction: string } }) => {
+          const all = state.releases.deploymentsOf(repo).filter((deployment) => !args.environments || args.environments.includes(deployment.environment));
+          const ordered = args.orderBy?.direction === 'DESC' ? [...all].reverse() : all;
+          // GitHub's GraphQL names a bot without the `[bot]` REST gives it.
+          const creator = (login: string) => ({ ...actor(login), login: login.replace(/\[bot\]$/, '') });
+          return page(
+            ordered.map((deployment) => ({
+              databaseId: deployment.id,
+              commitOid: deployment.sha,
+              createdAt: deployment.created_at,
+              environment: deployment.environment,
+              description: deployment.description,
+              payload: typeof deployment.payload === 'string' ? deployment.payload : JSON.stringify(deployment.payload),
+              creator: creator(deployment.creator),
+              latestStatus: deployment.statuses.length > 0 ? { state: deployment.statuses.at(-1)!.state.toUpperCase(), creator: creator(deployment.statuses.at(-1)!.creator) } : null,
+            })),
+            args,
+          );
+        },
         collaborators: ({ login }: { login?: string }) => {
           const found = Object.entries(repo.permissions).filter(([user]) => login === undefined || user.toLowerCase() === login.toLowerCase());
           return { edges: found.map(([user, permission]) => ({ permission: permission.toUpperCase(), node: { login: state.user(user).login } })), nodes: [] };

@@ -17,6 +17,8 @@ import { GroundTruth } from './ground-truth.js';
 import { envelope } from './payloads.js';
 import * as people from './people.js';
 import * as baseBranch from './base-branch.js';
+import * as releases from './people-releases.js';
+import type { DeploymentRecord } from './release-state.js';
 import { createRouter } from './router.js';
 import { allRoutes } from './routes/index.js';
 import { close, listen, type HttpContext } from './server.js';
@@ -183,6 +185,27 @@ export class Sandbox {
   /** Deletes a comment as a person, sending `issue_comment.deleted`: it leaves the timeline too, as on GitHub. */
   async deleteComment(fullName: string, number: number, commentId: number, by: string): Promise<void> {
     return people.deleteComment(this.#context, fullName, number, commentId, by);
+  }
+
+  // ------------------------------------------------------------ what people do with releases (people-releases.ts)
+
+  /** A commit on the default branch, pushed (sends `push`); returns its SHA. */
+  async pushToDefault(fullName: string, by: string, changes: Record<string, string | null>, message?: string): Promise<string> {
+    return releases.pushToDefault(this.#context, fullName, by, changes, message);
+  }
+
+  /** Creates a tag at `sha`, or moves it there (sends `push` for the tag). */
+  async pushTag(fullName: string, tag: string, sha: string, by: string): Promise<void> {
+    return releases.pushTag(this.#context, fullName, tag, sha, by);
+  }
+
+  async deleteTag(fullName: string, tag: string, by: string): Promise<void> {
+    return releases.deleteTag(this.#context, fullName, tag, by);
+  }
+
+  /** A deployment made by a person with their own token. */
+  deployAs(fullName: string, by: string, body: Record<string, unknown>): DeploymentRecord {
+    return releases.deployAs(this.#context, fullName, by, body);
   }
 
   // ------------------------------------------------------------ webhooks (webhooks.ts)

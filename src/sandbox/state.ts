@@ -4,6 +4,7 @@
  * permissions, all in memory. Times come from a clock the caller controls.
  */
 import { createHash } from 'node:crypto';
+import { ReleaseStore } from './release-state.js';
 
 export type Permission = 'read' | 'triage' | 'write' | 'maintain' | 'admin';
 
@@ -123,6 +124,8 @@ export class GitHubState {
   readonly appSlugs = new Map<number, string>();
   /** One installation of the app per account that owns repositories. */
   readonly installations = new Map<string, number>();
+  /** Tags, deployments and environments (release-state.ts). */
+  readonly releases = new ReleaseStore();
   #ids = 1000;
 
   constructor(readonly clock: Clock) {}
@@ -193,10 +196,10 @@ export class GitHubState {
     return commit;
   }
 
-  /** A branch, a ref, or a commit SHA (or a unique prefix of one) to a commit. */
+  /** A branch, a tag, a ref, or a commit SHA (or a unique prefix of one) to a commit. */
   resolve(repo: Repository, expression: string): Commit | undefined {
     const name = expression.replace(/^refs\/heads\//, '');
-    const oid = repo.branches[name] ?? expression;
+    const oid = repo.branches[name] ?? this.releases.tag(repo, expression) ?? expression;
     const exact = repo.commits.get(oid);
     if (exact) return exact;
     if (/^[0-9a-f]{7,39}$/.test(oid)) {

@@ -22,7 +22,7 @@ describe('npm run demo', () => {
   }, 60_000);
 
   it('plays the stories on the sandbox with the real app: three merges at the approved commit, a decline, an agent\'s callback, a deadline', () => {
-    expect(result).toMatchObject({ merged: 4, closed: 1, open: 1 });
+    expect(result).toMatchObject({ merged: 7, closed: 1, open: 1 });
     expect(output).toContain('rob approved via label: ignored: not an approver (approvers: @acme/managers)');
     expect(output).toContain('💬 flowgate[bot] comments: @rob: Flowgate removed the label `flowgate:approve`');
     expect(output).toContain('sam declined via comment ("the webhook secret is logged"): counted: member of acme/security');
@@ -80,20 +80,20 @@ describe('npm run demo', () => {
 
   it('the tally lists every PR the demo opened, each with its outcome, and its counts add up', () => {
     // The sandbox's own count, taken apart from the list the scenes kept.
-    // Five PRs on the app's sandbox, and the Action epilogue's one on its own.
-    expect(result.pullRequests).toBe(6);
+    // Five PRs on the app's sandbox, the release epilogue's three and the Action epilogue's one, each on its own.
+    expect(result.pullRequests).toBe(9);
     expect(result.tally).toHaveLength(result.pullRequests);
     expect(result.merged + result.closed + result.open).toBe(result.pullRequests);
     const start = lines.findIndex((line) => line.startsWith('══ Tally'));
     expect(lines[start]).toBe(`══ Tally: the ${result.pullRequests} pull requests the demo opened ══`);
     const rows = lines.slice(start + 1, start + 1 + result.pullRequests);
-    expect(rows.map((row) => /^ {2}(\S+#\d+) /.exec(row)?.[1])).toEqual(['acme/billing#1', 'acme/billing#2', 'acme/site#1', 'acme/agents#1', 'acme/service#1', 'acme/widgets#1']);
-    expect(lines[start + 1 + result.pullRequests]).toBe('4 merged + 1 closed + 1 open = 6 pull requests.');
+    expect(rows.map((row) => /^ {2}(\S+#\d+) /.exec(row)?.[1])).toEqual(['acme/billing#1', 'acme/billing#2', 'acme/site#1', 'acme/agents#1', 'acme/service#1', 'acme/policy#1', 'acme/policy#2', 'acme/policy#3', 'acme/widgets#1']);
+    expect(lines[start + 1 + result.pullRequests]).toBe('7 merged + 1 closed + 1 open = 9 pull requests.');
     expect(rows[4]).toMatch(/open +"Fix the login redirect loop": still open at [0-9a-f]{7}, not merged; "Flowgate: hotfix-window" failure \(Declined by flowgate\)/);
   });
 
   it('every merge in the tally is at the commit its run approved', () => {
-    const merged = result.tally.filter((pull) => pull.outcome === 'merged' && !pull.scene.includes('GitHub Action'));
+    const merged = result.tally.filter((pull) => pull.outcome === 'merged' && !pull.scene.includes('GitHub Action') && !pull.scene.startsWith('releases'));
     expect(merged).toHaveLength(3);
     expect(result.tally.find((pull) => pull.ref === 'acme/widgets#1')?.text).toMatch(/^merged at [0-9a-f]{7}/);
     for (const pull of merged) {

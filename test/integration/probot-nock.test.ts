@@ -49,8 +49,8 @@ describe('the app with GitHub mocked', () => {
     nock('https://api.github.com')
       .post(`/app/installations/${payload.installation.id}/access_tokens`)
       .reply(201, { token: 'ghs_test', expires_at: '2026-11-24T10:00:00Z' })
-      .post('/graphql', graphqlNamed('FlowgateFlows'))
-      .reply(200, { data: { repository: { object: { oid: 'c0ffee', file: null } } } })
+      .post('/graphql', graphqlNamed('FlowgateLive'))
+      .reply(200, { data: { repository: { object: { oid: 'c0ffee', file: null }, deployments: { pageInfo: { hasNextPage: false, endCursor: null }, nodes: [] } } } })
       .post('/graphql', graphqlNamed('FlowgateRuns'))
       .reply(200, (_, body) => {
         expect((body as { variables: Record<string, unknown> }).variables).toMatchObject({ owner, name, appId: APP_ID, c0: payload.pull_request.head.sha });
@@ -68,8 +68,8 @@ describe('the app with GitHub mocked', () => {
     nock('https://api.github.com')
       .post(`/app/installations/${payload.installation.id}/access_tokens`)
       .reply(201, { token: 'ghs_test', expires_at: '2026-11-24T10:00:00Z' })
-      .post('/graphql', graphqlNamed('FlowgateFlows'))
-      .reply(200, { data: { repository: { object: { oid: 'c0ffee', file: { object: { entries: [{ name: 'gate.yml', type: 'blob', object: { text: GATE_FLOW, isTruncated: false, isBinary: false } }] } } } } } })
+      .post('/graphql', graphqlNamed('FlowgateLive'))
+      .reply(200, { data: { repository: { object: { oid: 'c0ffee', file: { object: { entries: [{ name: 'gate.yml', type: 'blob', object: { text: GATE_FLOW, isTruncated: false, isBinary: false } }] } } }, deployments: { pageInfo: { hasNextPage: false, endCursor: null }, nodes: [] } } } })
       .post('/graphql', graphqlNamed('FlowgateFacts'))
       .reply(200, {
         data: {

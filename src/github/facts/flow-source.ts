@@ -28,13 +28,14 @@ export const FLOWS_QUERY = /* GraphQL */ `
   }
 `;
 
+/** A commit with its `.github/flows` tree, as FLOWS_QUERY reads it. */
+export interface FlowsObject {
+  oid?: string;
+  file?: { object: { entries?: { name: string; type: string; object: { text: string | null; isTruncated: boolean; isBinary: boolean | null } | null }[] } | null } | null;
+}
+
 interface FlowsAnswer {
-  repository: {
-    object: {
-      oid?: string;
-      file?: { object: { entries?: { name: string; type: string; object: { text: string | null; isTruncated: boolean; isBinary: boolean | null } | null }[] } | null } | null;
-    } | null;
-  } | null;
+  repository: { object: FlowsObject | null } | null;
 }
 
 export interface FlowSet {
@@ -54,12 +55,18 @@ export async function readFlows(gh: GitHubClient, repo: RepoRef, expression: str
   const cached = byCommit.get(`${repo.owner}/${repo.name}@${expression}`);
   if (cached) return cached;
   const answer = await gh.graphql<FlowsAnswer>(FLOWS_QUERY, { owner: repo.owner, name: repo.name, expression, path: DEFAULT_FLOWS_DIR });
-  const commit = answer.repository?.object?.oid;
+  return flowSetOf(repo, answer.repository?.object, cache);
+}
+
+/** The flows in a commit's `.github/flows` as FLOWS_QUERY's fields read them (other queries ask the same fields), validated once per commit. */
+export function flowSetOf(repo: RepoRef, object: FlowsObject | null | undefined, cache: FlowCache): FlowSet | undefined {
+  const byCommit = cache.flowsByCommit;
+  const commit = object?.oid;
   if (!commit) return undefined;
   const key = `${repo.owner}/${repo.name}@${commit}`;
   const known = byCommit.get(key);
   if (known) return known;
-  const files = (answer.repository?.object?.file?.object?.entries ?? [])
+  const files = (object?.file?.object?.entries ?? [])
     .filter((entry) => entry.type === 'blob' && /\.ya?ml$/i.test(entry.name))
     .sort((a, b) => a.name.localeCompare(b.name))
     .map((entry): FlowFile => {

@@ -115,7 +115,7 @@ export interface WriteCheckRun {
 
 /** The request that writes a run's check run; pure, so tests can read it. */
 export function checkRunRequest(write: WriteCheckRun): { route: string; params: Record<string, unknown> } {
-  const output = checkRunOutput(write.evaluation, write.links);
+  const output = checkRunOutput(write.evaluation, write.links, { ...(write.record.run.label ? { label: write.record.run.label } : {}), sha: write.record.run.version });
   const historyText = output.text;
   const text = outputText(write.record, historyText, (body, limit) => fit([body], write.links, limit), write.recordSecret);
   const common = {

@@ -22,6 +22,8 @@ export const AppRecord = z.strictObject({
     flow: z.string(),
     /** The commit of the flow file the run is pinned to. */
     version: z.string(),
+    /** What the version was called when the run started: its release tag, or `default branch` (issue 10). */
+    label: z.string().optional(),
     started_at: Time,
     /** The PR's head when the run started. */
     head_sha: z.string().optional(),

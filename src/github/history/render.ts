@@ -40,12 +40,25 @@ const CONCLUSIONS: Record<Exclude<RunStatus, 'waiting'>, CheckConclusion> = {
   cancelled: 'cancelled',
 };
 
+/** The version of the flows a run obeys: the commit it is pinned to, and what that was called when the run started. */
+export interface RunVersion {
+  /** A release tag, or `default branch`; absent for runs recorded before versions had names. */
+  label?: string;
+  sha: string;
+}
+
+/** `flows/v1.2.0 at abc1234`, `live: default branch (no release yet) at abc1234`, or `commit abc1234`. */
+export function versionText({ label, sha }: RunVersion): string {
+  if (label === undefined) return `commit ${sha.slice(0, 7)}`;
+  return `${label === 'default branch' ? 'live: default branch (no release yet)' : label} at ${sha.slice(0, 7)}`;
+}
+
 /** What a run looks like on its check run. */
-export function checkRunOutput(evaluation: Evaluation, links: HistoryLinks): CheckRunOutput {
+export function checkRunOutput(evaluation: Evaluation, links: HistoryLinks, version?: RunVersion): CheckRunOutput {
   const { run } = evaluation;
   const base = { name: checkRunName(run.flow), title: titleOf(evaluation) };
-  const summary = fit(summarySections(evaluation, links), links);
-  const text = fit([historySection(evaluation)], links);
+  const summary = fit(summarySections(evaluation, links, version), links);
+  const text = fit([historySection(evaluation, version)], links);
   return run.status === 'waiting'
     ? { ...base, status: 'in_progress', summary, text }
     : { ...base, status: 'completed', conclusion: CONCLUSIONS[run.status], summary, text };
@@ -81,7 +94,7 @@ export function cell(text: unknown, length = 200): string {
 
 const time = (iso: string | undefined): string => (iso ? `${iso.slice(0, 16).replace('T', ' ')}` : '');
 
-function summarySections(evaluation: Evaluation, links: HistoryLinks): string[] {
+function summarySections(evaluation: Evaluation, links: HistoryLinks, version?: RunVersion): string[] {
   const { run, steps, decisions, effects } = evaluation;
   const sections: string[] = [];
   sections.push(
@@ -89,6 +102,7 @@ function summarySections(evaluation: Evaluation, links: HistoryLinks): string[] 
       `**${run.status}**${run.reason ? `: ${cell(run.reason, 500)}` : ''} · flow \`${run.flow}\` · run \`${run.id}\` · [pull request](${links.pr})`,
       // Only a run that succeeded has an approved commit to speak of: a declined run may hold an earlier gate's approval.
       `Started ${time(run.started_at)} UTC${run.ended_at ? `, ended ${time(run.ended_at)} UTC` : ''}${run.approved_sha && run.status === 'succeeded' ? ` · approved commit \`${run.approved_sha}\`` : ''}`,
+      ...(version ? [`Version: ${versionText(version)} (the run keeps it until it ends; a newer release, or a tag moved or deleted, does not change it)`] : []),
     ].join('\n'),
   );
   if (run.waiting_on.length > 0) {
@@ -159,8 +173,9 @@ function outputsOf(outputs: Record<string, unknown>): string {
     .join('; ');
 }
 
-function historySection(evaluation: Evaluation): string {
-  return ['### History', '```', ...[...evaluation.history].reverse().map((entry) => `${time(entry.at)}  ${entry.step ? `${entry.step}: ` : ''}${entry.text}`), '```'].join('\n');
+function historySection(evaluation: Evaluation, version?: RunVersion): string {
+  const pinned = version ? [`${time(evaluation.run.started_at)}  started on ${versionText(version)}`] : [];
+  return ['### History', '```', ...[...evaluation.history].reverse().map((entry) => `${time(entry.at)}  ${entry.step ? `${entry.step}: ` : ''}${entry.text}`), ...pinned, '```'].join('\n');
 }
 
 /**
@@ -190,15 +205,18 @@ export interface StickyRun {
   flow: CompiledFlow;
   evaluation: Evaluation;
   checkRunUrl?: string;
+  /** The version the run obeys, in words (versionText). */
+  version?: string;
 }
 
 /** The one comment Flowgate keeps on a PR, updated in place: the marker on its own line, then text in which no marker can hide. */
 export function stickyComment(runs: readonly StickyRun[]): string {
   const parts = ['## Flowgate'];
   if (runs.length === 0) parts.push('No flow runs on this pull request.');
-  for (const { flow, evaluation, checkRunUrl } of runs) {
+  for (const { flow, evaluation, checkRunUrl, version } of runs) {
     const { run } = evaluation;
     parts.push(`### ${flow.name}: ${titleOf(evaluation)}${checkRunUrl ? ` ([details](${checkRunUrl}))` : ''}`);
+    if (version) parts.push(`Flows: ${version}`);
     parts.push(['```mermaid', mermaidDiagram(flow, evaluation), '```'].join('\n'));
     if (run.waiting_on.length > 0) {
       parts.push(

@@ -2,9 +2,20 @@
  * What is live: the flows new runs obey. Before any release exists it is the
  * default branch; once a `flows/v*` tag has been promoted it is that tag's
  * commit (issue 10). Every caller asks here, so the rule lives in one place.
+ *
+ * A promotion is a deployment to the `flowgate-live` environment made by the
+ * app itself (anyone with write access can create deployments, so no other
+ * creator counts), whose payload names the tag and the very commit deployed.
+ * Live is the highest version among them. Finding it costs no request of its
+ * own: the query that reads the default branch's flows also reads the
+ * settings file and the newest deployments, and the flows at a release's
+ * commit never change, so they are read once per commit (facts/cache.ts).
  */
-import { readFlows, type FlowCache, type FlowSet } from '../facts/flow-source.js';
+import { flowSetOf, readFlows, type FlowCache, type FlowSet, type FlowsObject } from '../facts/flow-source.js';
 import type { GitHubClient, RepoRef } from '../client.js';
+import { DEFAULT_FLOWS_DIR } from '../../flow/flows-dir.js';
+import { CONFIG_FILE, parseFlowgateConfig, type ConfigResult } from '../../release/config.js';
+import { LIVE_ENVIRONMENT, liveOf, promotionsOf, type Promotion, type SeenDeployment } from '../../release/versions.js';
 
 export interface LiveVersion {
   /** `flows/v1.2.0`, or `default branch` before any release. */
@@ -18,12 +29,106 @@ export interface LiveVersion {
 export interface LiveFlows {
   version: LiveVersion;
   set: FlowSet | undefined;
+  /** The settings file on the default branch, parsed. */
+  config?: ConfigResult;
+  /** Every promotion seen (the app's own deployments), newest first. */
+  promotions?: Promotion[];
+  /** The live promotion, when a release is live. */
+  live?: Promotion;
+  /** The default branch's flows (what is merged, promoted or not). */
+  defaultBranch?: FlowSet | undefined;
 }
 
 export const DEFAULT_BRANCH_LABEL = 'default branch';
+/** The app's login when the caller does not say: the slug of the app as published. */
+export const DEFAULT_APP_LOGIN = 'flowgate[bot]';
+/** Deployments read with the flows; more pages only when none of these is the app's (someone flooding the environment). */
+const DEPLOYMENTS_PER_PAGE = 50;
+const MAX_PAGES = 10;
+
+export const LIVE_QUERY = /* GraphQL */ `
+  query FlowgateLive($owner: String!, $name: String!, $expression: String!, $path: String!, $config: String!, $environment: String!) {
+    repository(owner: $owner, name: $name) {
+      object(expression: $expression) {
+        ... on Commit {
+          oid
+          file(path: $path) {
+            object {
+              ... on Tree {
+                entries { name type object { ... on Blob { text isTruncated isBinary } } }
+              }
+            }
+          }
+          settings: file(path: $config) { object { ... on Blob { text isTruncated } } }
+        }
+      }
+      deployments(environments: [$environment], first: ${DEPLOYMENTS_PER_PAGE}, orderBy: { field: CREATED_AT, direction: DESC }) { ...FlowgateDeployments }
+    }
+  }
+  fragment FlowgateDeployments on DeploymentConnection {
+    pageInfo { hasNextPage endCursor }
+    nodes { databaseId commitOid createdAt payload creator { __typename login } }
+  }
+`;
+
+const MORE_DEPLOYMENTS_QUERY = /* GraphQL */ `
+  query FlowgateDeployments($owner: String!, $name: String!, $environment: String!, $after: String!) {
+    repository(owner: $owner, name: $name) {
+      deployments(environments: [$environment], first: 100, after: $after, orderBy: { field: CREATED_AT, direction: DESC }) {
+        pageInfo { hasNextPage endCursor }
+        nodes { databaseId commitOid createdAt payload creator { __typename login } }
+      }
+    }
+  }
+`;
+
+interface DeploymentPage {
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  nodes: { databaseId: number | null; commitOid: string; createdAt: string; payload: string | null; creator: { __typename: string; login: string } | null }[];
+}
+
+interface LiveAnswer {
+  repository: {
+    object: (FlowsObject & { settings?: { object: { text?: string | null; isTruncated?: boolean } | null } | null }) | null;
+    deployments: DeploymentPage;
+  } | null;
+}
+
+/** The flows could not be told: the app does not guess (fail closed), the event fails and is delivered again. */
+export class LiveUnknown extends Error {}
 
 /** The live flows of a repository whose default branch is `defaultBranch`. */
-export async function readLiveFlows(gh: GitHubClient, repo: RepoRef, defaultBranch: string, cache: FlowCache): Promise<LiveFlows> {
-  const set = await readFlows(gh, repo, defaultBranch, cache);
-  return { version: { label: DEFAULT_BRANCH_LABEL, ...(set ? { sha: set.commit } : {}) }, set };
+export async function readLiveFlows(gh: GitHubClient, repo: RepoRef, defaultBranch: string, cache: FlowCache, options: { appLogin?: string } = {}): Promise<LiveFlows> {
+  const appLogin = options.appLogin ?? DEFAULT_APP_LOGIN;
+  const answer = await gh.graphql<LiveAnswer>(LIVE_QUERY, { owner: repo.owner, name: repo.name, expression: defaultBranch, path: DEFAULT_FLOWS_DIR, config: CONFIG_FILE, environment: LIVE_ENVIRONMENT });
+  const object = answer.repository?.object;
+  const defaultSet = flowSetOf(repo, object, cache);
+  const settings = object?.settings?.object;
+  const config = settings?.isTruncated ? parseFlowgateConfig('{', CONFIG_FILE) : parseFlowgateConfig(settings?.text ?? undefined);
+  const prefix = config.config.releases.tag_prefix;
+  // GitHub always answers the connection; a repository answered without it is not an answer to trust (fail closed).
+  if (answer.repository && !answer.repository.deployments) throw new LiveUnknown(`GitHub answered no deployments for ${repo.owner}/${repo.name}: what is live cannot be told`);
+  let page = answer.repository?.deployments;
+  const seen: SeenDeployment[] = [...deploymentsOf(page)];
+  let promotions = promotionsOf(seen, appLogin, prefix);
+  // The app's newest deployment is normally on the first page; others' deployments can push it further.
+  for (let pages = 1; promotions.length === 0 && page?.pageInfo.hasNextPage && page.pageInfo.endCursor; pages += 1) {
+    if (pages >= MAX_PAGES) throw new LiveUnknown(`more than ${pages * DEPLOYMENTS_PER_PAGE} deployments to ${LIVE_ENVIRONMENT} in ${repo.owner}/${repo.name} and none is Flowgate's among the newest; remove the others to let Flowgate find the live release`);
+    const more = await gh.graphql<{ repository: { deployments: DeploymentPage } | null }>(MORE_DEPLOYMENTS_QUERY, { owner: repo.owner, name: repo.name, environment: LIVE_ENVIRONMENT, after: page.pageInfo.endCursor });
+    page = more.repository?.deployments;
+    seen.push(...deploymentsOf(page));
+    promotions = promotionsOf(seen, appLogin, prefix);
+  }
+  const live = liveOf(promotions);
+  const common = { config, promotions, defaultBranch: defaultSet };
+  if (!live) return { version: { label: DEFAULT_BRANCH_LABEL, ...(defaultSet ? { sha: defaultSet.commit } : {}) }, set: defaultSet, ...common };
+  const set = await readFlows(gh, repo, live.sha, cache);
+  if (!set) throw new LiveUnknown(`the live release ${live.tag} is at ${live.sha}, which ${repo.owner}/${repo.name} no longer has`);
+  return { version: { label: live.tag, tag: live.tag, sha: live.sha }, set, live, ...common };
+}
+
+function deploymentsOf(page: DeploymentPage | undefined): SeenDeployment[] {
+  return (page?.nodes ?? []).flatMap((node) =>
+    node.databaseId === null || !node.creator ? [] : [{ id: node.databaseId, sha: node.commitOid, createdAt: node.createdAt, creator: node.creator.login, creatorType: node.creator.__typename, payload: node.payload }],
+  );
 }

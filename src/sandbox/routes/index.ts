@@ -16,6 +16,9 @@ import { labelRoutes } from './labels.js';
 import { pullRoutes } from './pulls.js';
 import { pullListRoutes } from './pull-list.js';
 import { searchRoutes } from './search.js';
+import { compareRoutes } from './compare.js';
+import { deploymentRoutes } from './deployments.js';
+import { gitRefRoutes } from './git-refs.js';
 
 export function allRoutes(ctx: SandboxContext, sandbox: DeliveryLog): Route[] {
   return [
@@ -30,5 +33,8 @@ export function allRoutes(ctx: SandboxContext, sandbox: DeliveryLog): Route[] {
     ...commitRoutes(ctx),
     ...dispatchRoutes(ctx),
     ...deliveryRoutes(sandbox),
+    ...gitRefRoutes(ctx),
+    ...compareRoutes(ctx),
+    ...deploymentRoutes(ctx),
   ];
 }
