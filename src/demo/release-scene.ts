@@ -80,7 +80,7 @@ export async function releaseStory(sandbox: Sandbox, print: Print): Promise<Rele
   await sandbox.pushTag(REPO, 'flows/v1.1.0', main, 'lead');
   const check = release(main);
   print(`  tag flows/v1.1.0 pushed: ${check?.output.title ?? 'no release check'}; live: ${live()}`);
-  for (const line of (check?.output.summary ?? '').split('\n').filter((text) => text.startsWith('- ') || /flows? changed/.test(text))) print(`    │ ${line}`);
+  for (const line of (check?.output.summary ?? '').split('\n').filter((text) => text.startsWith('- ') || /flows? changed/.test(text))) print(`      ${line}`);
 
   await sandbox.review(REPO, early.number, 'mia', 'approved');
   print(`  mia approves #${early.number} (pinned to ${versions[early.number]}): ${sandbox.pullRequest(REPO, early.number).merged ? 'merged: one manager was enough on its version' : 'still waiting'}`);

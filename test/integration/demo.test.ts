@@ -21,7 +21,7 @@ describe('npm run demo', () => {
     story = lines.slice(0, lines.indexOf(CHECKS_TAB));
   }, 60_000);
 
-  it('plays the stories on the sandbox with the real app: three merges at the approved commit, a decline, an agent\'s callback, a deadline', () => {
+  it('plays the stories on the sandbox with the real app: three merges at the approved commit, a decline, an agent\'s callback, a deadline, then a release and the Action', () => {
     expect(result).toMatchObject({ merged: 7, closed: 1, open: 1 });
     expect(output).toContain('rob approved via label: ignored: not an approver (approvers: @acme/managers)');
     expect(output).toContain('💬 flowgate[bot] comments: @rob: Flowgate removed the label `flowgate:approve`');
