@@ -159,7 +159,7 @@ export const StatusOutput = z
 export const ErrorOutput = z
   .object({
     schema: z.literal('flowgate.error/v1'),
-    command: z.enum(['validate', 'simulate', 'status', 'callback', 'demo']).optional().meta({ description: 'absent when the command itself was not understood' }),
+    command: z.enum(['validate', 'simulate', 'status', 'callback', 'demo', 'diff', 'dry-run']).optional().meta({ description: 'absent when the command itself was not understood' }),
     error: z.object({
       kind: z.enum(['usage', 'invalid-flows', 'invalid-scenario', 'refused', 'unreachable', 'internal']).meta({
         description:
