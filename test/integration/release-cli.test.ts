@@ -127,3 +127,30 @@ describe('flowgate dry-run', () => {
     expect(io.err).toContain('dry-run --prs github needs --repo <owner/name>');
   });
 });
+
+describe('flowgate dry-run --prs github', () => {
+  it('reads the last closed PRs from GitHub (the sandbox) and counts its requests', async () => {
+    const { startAppOnSandbox } = await import('../../src/sandbox/with-app.js');
+    const running = await startAppOnSandbox();
+    try {
+      const { sandbox } = running;
+      sandbox.createRepo('acme/widgets', { '.github/flows/gate.yml': GATE_FLOW }, { teams: { 'acme/managers': ['mia', 'max'] } });
+      const pr = await sandbox.openPullRequest('acme/widgets', { author: 'dev', title: 'Merged by mia', branch: 'b', changes: { 'a.ts': '1\n' } });
+      await sandbox.review('acme/widgets', pr.number, 'mia', 'approved');
+      const dir = mkdtempSync(join(tmpdir(), 'flowgate-flows-'));
+      writeFileSync(join(dir, 'gate.yml'), SECURITY);
+      const live = mkdtempSync(join(tmpdir(), 'flowgate-flows-'));
+      writeFileSync(join(live, 'gate.yml'), GATE_FLOW);
+      const { io, sink } = capture();
+      const code = await dryRunCommand({ flows: dir, live, prs: 'github', repo: 'acme/widgets', json: true, token: 'ghs_test', apiUrl: sandbox.url, now: sandbox.clock.now() }, sink);
+      const document = JSON.parse(io.out);
+      expect(dryRunSchema(document), JSON.stringify(dryRunSchema.errors)).toBe(true);
+      expect(code).toBe(9);
+      expect(document.rows).toEqual([expect.objectContaining({ number: pr.number, live: expect.objectContaining({ summary: 'approved by mia; merged' }), draft: expect.objectContaining({ summary: 'waiting for 1 approval from @acme/managers' }) })]);
+      expect(document.source).toEqual({ kind: 'github', requests: expect.any(Number) });
+      expect(document.source.requests).toBeGreaterThanOrEqual(2);
+    } finally {
+      await running.stop();
+    }
+  });
+});
