@@ -1,10 +1,9 @@
 /**
  * The recorded-facts file `flowgate dry-run --prs <file>` reads: pull requests
  * with the facts the engine needs, as JSON (schema `flowgate.dry-run-prs/v1`,
- * schemas/dry-run-prs.schema.json). `flowgate dry-run --prs github --json`
- * prints the facts it gathered in this shape too (`cases`), so a run against
- * GitHub can be recorded once and replayed offline. Parsed with zod once;
- * every problem is located by its field path.
+ * schemas/dry-run-prs.schema.json): each PR's `facts` are the engine's Facts
+ * (src/engine/facts.ts). Parsed with zod once; every problem is located by its
+ * field path.
  */
 import { z } from 'zod';
 import type { Problem } from '../flow/problem.js';
