@@ -64,6 +64,26 @@ describe('the draft check', () => {
     expect(sandbox.requests.filter((request) => request === `PATCH /repos/acme/widgets/check-runs/${check!.id}`)).toHaveLength(2);
   });
 
+  it.each(['error-before', 'error-after'] as const)('a batch of annotations GitHub answers 500 (%s applying it) fails the event; redelivered, the check is finished in place with exactly the annotations it lacked', async (fault) => {
+    const sandbox = await setUp();
+    const files = Object.fromEntries(Array.from({ length: 120 }, (_, index) => [`.github/flows/broken-${String(index).padStart(3, '0')}.yml`, BROKEN(`broken-${index}`)]));
+    // GitHub answers 500 to the next batch (and to any retry of it) until it recovers.
+    let broken = true;
+    sandbox.faults.add({ match: (request) => broken && request.method === 'PATCH' && request.body.name === 'Flowgate: draft', fault });
+    const pr = await sandbox.openPullRequest(REPO, { author: 'dev', title: 'Many flows', branch: 'dev/many', changes: files });
+    await sandbox.settle();
+    expect(sandbox.deliveries.find((delivery) => delivery.name === 'pull_request')!.status).toBeGreaterThanOrEqual(500);
+    expect(draftOf(sandbox, pr.headSha)).toMatchObject([{ status: 'in_progress' }]);
+    expect(draftOf(sandbox, pr.headSha)[0]!.annotations).toHaveLength(fault === 'error-before' ? 50 : 100);
+    broken = false;
+    await running!.sweep(); // redelivers the failed webhook
+    const checks = draftOf(sandbox, pr.headSha);
+    expect(checks).toMatchObject([{ status: 'completed', conclusion: 'failure' }]);
+    const paths = checks[0]!.annotations!.map((annotation) => annotation.path);
+    expect(paths).toHaveLength(120);
+    expect(new Set(paths).size).toBe(120);
+  });
+
   it('a redelivered opened event makes no second draft check', async () => {
     const sandbox = await setUp();
     const pr = await sandbox.openPullRequest(REPO, { author: 'dev', title: 'Policy', branch: 'dev/policy', changes: { '.github/flows/gate.yml': SECURITY_GATE } });

@@ -83,7 +83,8 @@ export async function draftCheck(deps: DraftCheckDeps, input: DraftCheckInput): 
   };
   // A redelivered event, or a reopen on the same head, finds the finished check and makes no second one.
   const { data } = await gh.request('GET /repos/{owner}/{repo}/commits/{ref}/check-runs', { owner: repo.owner, repo: repo.name, ref: head, check_name: DRAFT_CHECK, app_id: deps.app.id, filter: 'all' });
-  const existing = ((data as { check_runs?: { id: number; name: string; status: string; external_id?: string | null }[] }).check_runs ?? []).filter((run) => run.name === DRAFT_CHECK && run.external_id === DRAFT_EXTERNAL_ID);
+  type Found = { id: number; name: string; status: string; external_id?: string | null; output?: { annotations_count?: number } };
+  const existing = ((data as { check_runs?: Found[] }).check_runs ?? []).filter((run) => run.name === DRAFT_CHECK && run.external_id === DRAFT_EXTERNAL_ID);
   if (existing.some((run) => run.status === 'completed')) return { skipped: 'the draft check is already on this head', requests };
 
   const draftSet = await readFlows(gh, repo, head, deps.cache);
@@ -116,7 +117,9 @@ export async function draftCheck(deps: DraftCheckDeps, input: DraftCheckInput): 
     rows: dryRun(liveVersion, draftVersion, cases),
     cost: { requests: pastRequests, cached: past.cached, pastPrs: past.past.length },
   });
-  await writeDraftCheck(gh, repo, head, output, existing[0]?.id, deps.now());
+  // A check cut short (in progress) already holds its first annotations: the same draft at the same head gives them in the same order.
+  const sent = existing[0]?.output?.annotations_count ?? 0;
+  await writeDraftCheck(gh, repo, head, { ...output, annotations: output.annotations.slice(sent) }, existing[0]?.id, deps.now());
   return { output, requests };
 }
 
@@ -125,7 +128,7 @@ const compiled = (version: FlowVersion): CompiledFlow[] => version.files.flatMap
 /**
  * Writes the check with its annotations 50 a request (GitHub's limit; it appends
  * each batch). Only the last write completes it: a check found in progress was
- * cut short by a crash, and is written again in place.
+ * cut short (a crash, a 500), and is finished in place with the annotations it lacks.
  */
 async function writeDraftCheck(gh: GitHubClient, repo: RepoRef, sha: string, output: DraftOutput, id: number | undefined, now: number): Promise<void> {
   const batches: DraftAnnotation[][] = [];
@@ -147,7 +150,9 @@ async function writeDraftCheck(gh: GitHubClient, repo: RepoRef, sha: string, out
       const { data } = await gh.request('POST /repos/{owner}/{repo}/check-runs', { ...body(batch, last), head_sha: sha, request: { retries: 0 } });
       checkRunId = (data as { id: number }).id;
     } else {
-      await gh.request('PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}', { ...body(batch, last), check_run_id: checkRunId });
+      // Not retried either: GitHub appends a batch it applied before a lost answer, so a retry could add it twice.
+      // The event fails instead, and its redelivery resumes after the annotations the check already holds.
+      await gh.request('PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}', { ...body(batch, last), check_run_id: checkRunId, request: { retries: 0 } });
     }
   }
 }
