@@ -9,6 +9,8 @@ export const ExitCode = {
   failed: 6,
   waiting: 7,
   github: 8,
+  /** diff and dry-run: the versions differ in what a flow does, or some PR's outcome would. */
+  changed: 9,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 

@@ -12,6 +12,8 @@ import { simulateCommand } from './simulate-command.js';
 import { statusCommand } from './status-command.js';
 import { callbackCommand } from './callback-command.js';
 import { validateCommand } from './validate-command.js';
+import { diffCommand } from './diff-command.js';
+import { dryRunCommand } from './dry-run-command.js';
 import { RUN_MODES, type RunMode } from '../flow/action-mode.js';
 import { COMMAND_USAGE, USAGE } from './usage.js';
 import { promoteCommand } from './promote-command.js';
@@ -39,6 +41,8 @@ export const COMMAND_OPTIONS: Record<string, Options> = {
     link: { type: 'string', multiple: true, default: [] },
   },
   demo: { help: common.help },
+  diff: { ...common, dir: { type: 'string' } },
+  'dry-run': { ...common, flows: { type: 'string' }, prs: { type: 'string' }, live: { type: 'string' }, dir: { type: 'string' }, repo: { type: 'string' }, limit: { type: 'string' }, 'api-url': { type: 'string' } },
   versions: { ...common, repo: { type: 'string' }, app: { type: 'string' }, 'api-url': { type: 'string' } },
   promote: { ...common, repo: { type: 'string' }, sha: { type: 'string' }, app: { type: 'string' }, 'api-url': { type: 'string' } },
 };
@@ -70,7 +74,7 @@ async function dispatch(argv: readonly string[], io: CliIO): Promise<number> {
     return ExitCode.ok;
   }
   if (!Object.hasOwn(COMMAND_OPTIONS, command)) throw new UsageError(`unknown command "${command}"; the commands are ${Object.keys(COMMAND_OPTIONS).join(', ')}`);
-  const { values: raw, positionals } = parseArgs({ args: [...rest], options: COMMAND_OPTIONS[command]!, allowPositionals: command === 'validate' || command === 'promote', strict: true });
+  const { values: raw, positionals } = parseArgs({ args: [...rest], options: COMMAND_OPTIONS[command]!, allowPositionals: command === 'validate' || command === 'diff' || command === 'promote', strict: true });
   const values = raw as Record<string, string | boolean | string[] | undefined>;
   if (values.help) {
     io.out(COMMAND_USAGE[command]!);
@@ -113,6 +117,19 @@ async function dispatch(argv: readonly string[], io: CliIO): Promise<number> {
           links: values.link as string[],
           json,
         },
+        io,
+      );
+    }
+    case 'diff':
+      return diffCommand({ refs: positionals, json, ...(text('dir') !== undefined ? { dir: text('dir')! } : {}) }, io);
+    case 'dry-run': {
+      const flows = text('flows');
+      const prs = text('prs');
+      if (!flows) throw new UsageError('dry-run needs --flows <dir> (the draft flows)');
+      if (!prs) throw new UsageError('dry-run needs --prs <file|github>');
+      const optional = (name: string, key: string) => (text(name) !== undefined ? { [key]: text(name) } : {});
+      return dryRunCommand(
+        { flows, prs, json, token: process.env.GITHUB_TOKEN, apiUrl: text('api-url') ?? process.env.GITHUB_API_URL ?? 'https://api.github.com', ...optional('live', 'live'), ...optional('dir', 'dir'), ...optional('repo', 'repo'), ...optional('limit', 'limit') },
         io,
       );
     }

@@ -160,7 +160,7 @@ export const StatusOutput = z
 export const ErrorOutput = z
   .object({
     schema: z.literal('flowgate.error/v1'),
-    command: z.enum(['validate', 'simulate', 'status', 'callback', 'demo', 'versions', 'promote']).optional().meta({ description: 'absent when the command itself was not understood' }),
+    command: z.enum(['validate', 'simulate', 'status', 'callback', 'demo', 'diff', 'dry-run', 'versions', 'promote']).optional().meta({ description: 'absent when the command itself was not understood' }),
     error: z.object({
       kind: z.enum(['usage', 'invalid-flows', 'invalid-scenario', 'refused', 'unreachable', 'internal']).meta({
         description:

@@ -4,6 +4,7 @@ export const EXIT_CODES = `Exit codes:
   0 ok (valid; run succeeded)   2 bad arguments        3 invalid flows
   4 invalid scenario            5 run ended declined   6 run failed or was cancelled
   7 run still waiting           8 GitHub or Flowgate refused, or could not be reached
+  9 diff, dry-run: something would change
   1 internal error`;
 
 const JSON_OPTION = `  --json                 Print one JSON document on stdout, errors included: the
@@ -84,6 +85,50 @@ Environment:
 Exits 0 when Flowgate took it; 8 when Flowgate refused it (the reason is printed) or
 could not be reached.`,
 
+  diff: `Usage: flowgate diff <ref-a> <ref-b> [--dir <dir>] [--json]
+
+The semantic diff between the flows at two refs of the local git repository, offline:
+per flow, what a run would do differently, in plain words ("review: quorum 1 → 2").
+Reordered keys, comments and written-out defaults are no change.
+
+Arguments:
+  <ref-a> <ref-b>        Branches, tags (flows/v1.2.0) or commits; ref-a is the older version
+
+Options:
+  --dir <dir>            Where the flows are in the repository (default: .github/flows)
+${JSON_OPTION}
+                         This command's document: flowgate.diff/v1 (schemas/diff.schema.json)
+  -h, --help             Show this help
+
+Exits 0 when no flow changes, 9 when one does, 3 when a file of either version is
+invalid (the diff is still printed), 2 for an unknown ref or outside a git repository.`,
+
+  'dry-run': `Usage: flowgate dry-run --flows <dir> --prs <file> [--live <dir|git-ref>] [--json]
+       flowgate dry-run --flows <dir> --prs github --repo <owner/name> [--limit N] [--api-url <url>]
+
+The draft flows and the live ones, each evaluated with the engine against pull
+requests: a table of the PRs whose outcome would differ.
+
+Options:
+  --flows <dir>          The draft flows (required)
+  --prs <file|github>    A recorded-facts file (flowgate.dry-run-prs/v1,
+                         schemas/dry-run-prs.schema.json), or github: the last closed PRs (required)
+  --live <dir|git-ref>   The live flows: a directory, or a ref of the local git repository
+                         (default: HEAD)
+  --dir <dir>            Where the flows are at a git ref (default: .github/flows)
+  --repo <owner/name>    With --prs github: the repository
+  --limit <n>            With --prs github: how many closed PRs (default 20, at most 100)
+  --api-url <url>        GitHub's REST API (default: $GITHUB_API_URL, else https://api.github.com)
+${JSON_OPTION}
+                         This command's document: flowgate.dry-run/v1 (schemas/dry-run.schema.json)
+  -h, --help             Show this help
+
+Environment:
+  GITHUB_TOKEN           With --prs github: a token that can read the repository
+
+Exits 0 when no PR's outcome would differ, 9 when one would, 3 when a draft file is invalid,
+2 for bad arguments or facts file, 8 when GitHub refused or could not be reached.`,
+
   versions: `Usage: flowgate versions --repo <owner/name> [--app <slug>] [--api-url <url>] [--json]
 
 What is live (the highest release Flowgate promoted, or the default branch before any),
@@ -147,6 +192,9 @@ Commands:
                                            (needs GITHUB_TOKEN)
   callback --url <link> --result success|failure [--decision D] [--reason R] [--token T] ...
                                            Complete a wait with the link a flow gave you
+  diff <ref-a> <ref-b> [--dir <dir>]       The semantic diff between the flows at two git refs
+  dry-run --flows <dir> --prs <file|github> [--live <dir|git-ref>]
+                                           Which PRs' outcomes draft flows would change
   versions --repo <owner/name>             What is live, and the promotions so far
                                            (needs GITHUB_TOKEN)
   promote <tag> --repo <owner/name> [--sha S]

@@ -36,6 +36,7 @@ import { upsertSticky } from './history/sticky.js';
 import type { Observer } from './observer.js';
 import { nextDue, type SweepIndex } from './sweep-index.js';
 import { currentRuns, policyProblems, summaryOf, writeSummaryCheck } from './history/summary-check.js';
+import { DRAFT_ACTIONS, draftCheck, touchesFlows } from './releases/draft-check.js';
 
 export interface HandlerDeps {
   gh: GitHubClient;
@@ -323,6 +324,13 @@ async function handlePullRequest(deps: HandlerDeps & { signal?: AbortSignal }, e
     await gh.request('POST /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions', { owner: repo.owner, repo: repo.name, comment_id: payload.comment.id, content: 'eyes' });
   }
   if (event.callback) outcome.callback = refusal ?? { status: 202 };
+  // A PR that edits the flows gets its draft check, last: the gate's own work comes first. The files are in the facts already.
+  if (name === 'pull_request' && DRAFT_ACTIONS.has(payload.action ?? '') && facts.state === 'OPEN' && policyRef && touchesFlows(facts.pr.files)) {
+    const openedAt = (payload.pull_request as { created_at?: unknown } | undefined)?.created_at;
+    const startedAt = runs[0]?.run.record.run.started_at ?? (typeof openedAt === 'string' ? openedAt : new Date(now).toISOString());
+    const drafted = await draftCheck(deps, { repo, number, defaultBranch: policyRef, gathered: facts, startedAt });
+    if (drafted.skipped) deps.log(`draft check on #${number}: ${drafted.skipped}`);
+  }
   return outcome;
 }
 

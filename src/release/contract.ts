@@ -35,10 +35,20 @@ export interface FlowDiffEntry {
   changes: FlowChange[];
 }
 
+/** A file of either version that did not validate: its flows cannot be compared. */
+export interface InvalidFlowFile {
+  side: 'from' | 'to';
+  file: string;
+  /** Its errors as `line:col message`, first ones first. */
+  errors: string[];
+}
+
 export interface FlowSetDiff {
   from: { label: string; sha: string };
   to: { label: string; sha: string };
   flows: FlowDiffEntry[];
+  /** Files that did not validate, on either side; empty when every file is valid. */
+  invalid: InvalidFlowFile[];
 }
 
 /** A PR the dry run evaluates: its facts, gathered for the union of both versions' needs. */

@@ -133,6 +133,9 @@ export function createGraphQL(state: GitHubState) {
     baseRefOid: pull.baseSha,
     headRefName: pull.head,
     headRefOid: pull.headSha,
+    createdAt: pull.createdAt,
+    // GitHub dates the last close; a PR reopened since has none.
+    closedAt: pull.state === 'open' ? null : ([...pull.timeline].reverse().find((item) => item.__typename === 'ClosedEvent')?.createdAt ?? null),
     labels: (args: PageArgs) => page(pull.labels.map((name) => ({ name })), args),
     commits: ({ last }: { last?: number }) => {
       const oids = last ? pull.commits.slice(-last) : pull.commits;
@@ -187,6 +190,17 @@ export function createGraphQL(state: GitHubState) {
           const oid = repo.branches[name];
           const commit = oid === undefined ? undefined : repo.commits.get(oid);
           return commit ? { name, prefix: 'refs/heads/', target: commitNode(repo, commit) } : null;
+        },
+        /** The repository's PRs in some states, newest first: the sandbox orders by creation, whatever `orderBy` asks. */
+        pullRequests: (args: PageArgs & { states?: string[] }) => {
+          const wanted = new Set(args.states ?? ['OPEN', 'CLOSED', 'MERGED']);
+          const prefix = `${owner}/${name}#`.toLowerCase();
+          const pulls = [...state.pulls.entries()]
+            .filter(([key]) => key.startsWith(prefix))
+            .map(([, pull]) => pullNode(repo, pull))
+            .filter((node) => wanted.has(node.state))
+            .reverse();
+          return page(pulls, args);
         },
         object: ({ expression, oid }: { expression?: string; oid?: string }) => {
           const commit = state.resolve(repo, expression ?? oid ?? '');

@@ -73,7 +73,7 @@ describe('flowgate <command> --help', () => {
 
 describe('a usage error', () => {
   it.each([
-    [['frobnicate'], 'flowgate: unknown command "frobnicate"; the commands are validate, simulate, status, callback, demo, versions, promote (see flowgate --help)'],
+    [['frobnicate'], 'flowgate: unknown command "frobnicate"; the commands are validate, simulate, status, callback, demo, diff, dry-run, versions, promote (see flowgate --help)'],
     [['simulate', '--flows', 'examples'], 'flowgate: simulate needs --scenario <file> (see flowgate simulate --help)'],
     [['validate', '--jsn'], "flowgate: Unknown option '--jsn' (see flowgate validate --help)"],
     [['status', '--repo', 'acme/widgets', '--pr'], "flowgate: Option '--pr <value>' argument missing (see flowgate status --help)"],

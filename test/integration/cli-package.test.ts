@@ -98,7 +98,7 @@ describe('flowgate from the packed tarball, run outside the clone', () => {
   });
 
   it('--help for each command, and a usage error as one line, or as JSON with --json', async () => {
-    for (const command of ['validate', 'simulate', 'status', 'callback', 'demo']) expect((await flowgate([command, '--help'])).stdout).toMatch(new RegExp(`^Usage: flowgate ${command}`));
+    for (const command of ['validate', 'simulate', 'status', 'callback', 'demo', 'diff', 'dry-run']) expect((await flowgate([command, '--help'])).stdout).toMatch(new RegExp(`^Usage: flowgate ${command}`));
     expect(await flowgate(['simulate', '--flows', 'x'])).toEqual({ code: 2, stdout: '', stderr: 'flowgate: simulate needs --scenario <file> (see flowgate simulate --help)\n' });
     const json = await flowgate(['simulate', '--flows', 'x', '--json']);
     expect(JSON.parse(json.stdout)).toMatchObject({ schema: 'flowgate.error/v1', error: { kind: 'usage' }, exit_code: 2 });

@@ -1,0 +1,158 @@
+/**
+ * The draft check (issue 10): a PR that changes anything under .github/flows/
+ * (or .github/flowgate.yml) gets a `Flowgate: draft` check run on its head,
+ * with the draft's problems annotated at file:line:col, the semantic diff
+ * against live, and a dry run against this PR and the last N closed PRs.
+ *
+ * The draft is read at the PR's head and only read: no run starts from it and
+ * no gate obeys it, here or on any PR (handle.ts reads flows from live only).
+ * Whether a PR touches flows is known from the files its facts already hold,
+ * so an ordinary PR costs no request here.
+ */
+import { compileFlow, type CompiledFlow } from '../../flow/compile.js';
+import type { Problem } from '../../flow/problem.js';
+import type { ChangedFile } from '../../engine/facts.js';
+import { CONFIG_FILE, parseFlowgateConfig } from '../../release/config.js';
+import type { DryRunCase, FlowVersion } from '../../release/contract.js';
+import { diffFlowVersions } from '../../release/diff.js';
+import { dryRun } from '../../release/dry-run.js';
+import { DEFAULT_FLOWS_DIR } from '../../flow/flows-dir.js';
+import type { GitHubClient, RepoRef } from '../client.js';
+import type { GitHubCache } from '../facts/cache.js';
+import { readFlows } from '../facts/flow-source.js';
+import { gatherFacts, needsOf, type GatheredFacts } from '../facts/gather.js';
+import { readLiveFlows } from './live.js';
+import { caseOf, closedCases, covers } from './draft-cases.js';
+import { draftOutput, type DraftAnnotation, type DraftOutput } from './draft-output.js';
+
+export const DRAFT_CHECK = 'Flowgate: draft';
+export const DRAFT_EXTERNAL_ID = 'flowgate-draft';
+/** The PR events that bring a new head, or a PR back: each head gets its draft check once. */
+export const DRAFT_ACTIONS: ReadonlySet<string> = new Set(['opened', 'synchronize', 'reopened']);
+const ANNOTATIONS_PER_REQUEST = 50;
+
+/** Whether a PR's changed files touch the flows or the settings. */
+export function touchesFlows(files: readonly ChangedFile[]): boolean {
+  return files.some((file) => file.path.startsWith(`${DEFAULT_FLOWS_DIR}/`) || file.path === CONFIG_FILE);
+}
+
+export interface DraftCheckDeps {
+  gh: GitHubClient;
+  cache: GitHubCache;
+  app: { id: number; login?: string };
+  now: () => number;
+}
+
+export interface DraftCheckInput {
+  repo: RepoRef;
+  number: number;
+  defaultBranch: string;
+  /** This PR's facts, as the event gathered them (for the live flows' needs). */
+  gathered: GatheredFacts;
+  /** When this PR's runs started (or the PR was opened): decisions before it do not count, as in the app. */
+  startedAt: string;
+}
+
+export interface DraftCheckOutcome {
+  skipped?: string;
+  output?: DraftOutput;
+  /** Requests this check spent, all told. */
+  requests: number;
+}
+
+const CONFIG_QUERY = /* GraphQL */ `
+  query FlowgateConfig($owner: String!, $name: String!, $live: String!, $draft: String!, $path: String!) {
+    repository(owner: $owner, name: $name) {
+      live: object(expression: $live) { ... on Commit { file(path: $path) { object { ... on Blob { text } } } } }
+      draft: object(expression: $draft) { ... on Commit { file(path: $path) { object { ... on Blob { text } } } } }
+    }
+  }
+`;
+type ConfigBlob = { file: { object: { text?: string | null } | null } | null } | null;
+interface ConfigAnswer {
+  repository: { live: ConfigBlob; draft: ConfigBlob } | null;
+}
+
+export async function draftCheck(deps: DraftCheckDeps, input: DraftCheckInput): Promise<DraftCheckOutcome> {
+  const { repo, number, gathered } = input;
+  const head = gathered.pr.head_sha;
+  let requests = 0;
+  const gh: GitHubClient = {
+    graphql: (query, variables) => ((requests += 1), deps.gh.graphql(query, variables)),
+    request: (route, params) => ((requests += 1), deps.gh.request(route, params)),
+  };
+  // A redelivered event, or a reopen on the same head, finds the finished check and makes no second one.
+  const { data } = await gh.request('GET /repos/{owner}/{repo}/commits/{ref}/check-runs', { owner: repo.owner, repo: repo.name, ref: head, check_name: DRAFT_CHECK, app_id: deps.app.id, filter: 'all' });
+  type Found = { id: number; name: string; status: string; external_id?: string | null; output?: { annotations_count?: number } };
+  const existing = ((data as { check_runs?: Found[] }).check_runs ?? []).filter((run) => run.name === DRAFT_CHECK && run.external_id === DRAFT_EXTERNAL_ID);
+  if (existing.some((run) => run.status === 'completed')) return { skipped: 'the draft check is already on this head', requests };
+
+  const draftSet = await readFlows(gh, repo, head, deps.cache);
+  const live = await readLiveFlows(gh, repo, input.defaultBranch, deps.cache, { appLogin: deps.app.login });
+  const configs = await gh.graphql<ConfigAnswer>(CONFIG_QUERY, { owner: repo.owner, name: repo.name, live: live.version.sha ?? input.defaultBranch, draft: head, path: CONFIG_FILE });
+  // The number of PRs to dry-run is live policy: a draft cannot make its own check cost more.
+  const { config } = parseFlowgateConfig(configs.repository?.live?.file?.object?.text ?? undefined);
+  const draftConfig = parseFlowgateConfig(configs.repository?.draft?.file?.object?.text ?? undefined);
+
+  const liveVersion: FlowVersion = { label: live.version.label, ...(live.version.tag ? { tag: live.version.tag } : {}), sha: live.set?.commit ?? live.version.sha ?? '', files: live.set?.files ?? [] };
+  const draftVersion: FlowVersion = { label: `draft #${number}`, sha: draftSet?.commit ?? head, files: draftSet?.files ?? [] };
+  const problems: Problem[] = [...draftVersion.files.flatMap((file) => file.problems), ...draftConfig.problems];
+
+  const flows = [...compiled(liveVersion), ...compiled(draftVersion)];
+  const needs = needsOf(flows);
+  let own = gathered;
+  if (!covers(needsOf(compiled(liveVersion)), needs)) {
+    own = await gatherFacts(gh, repo, number, needs, { cache: deps.cache, now: deps.now(), appId: deps.app.id, ...(deps.app.login ? { appLogin: deps.app.login } : {}), headSha: head });
+  }
+  const now = new Date(deps.now()).toISOString();
+  const cases: DryRunCase[] = [caseOf(repo, own, input.startedAt, now)];
+  const before = requests;
+  const past = await closedCases(gh, repo, config.releases.dry_run_prs, number, needs, { cache: deps.cache, appId: deps.app.id, ...(deps.app.login ? { appLogin: deps.app.login } : {}), now: deps.now() });
+  cases.push(...past.past);
+  const pastRequests = requests - before;
+
+  const output = draftOutput({
+    problems,
+    diff: diffFlowVersions(liveVersion, draftVersion),
+    rows: dryRun(liveVersion, draftVersion, cases),
+    cost: { requests: pastRequests, cached: past.cached, pastPrs: past.past.length },
+  });
+  // A check cut short (in progress) already holds its first annotations: the same draft at the same head gives them in the same order.
+  const sent = existing[0]?.output?.annotations_count ?? 0;
+  await writeDraftCheck(gh, repo, head, { ...output, annotations: output.annotations.slice(sent) }, existing[0]?.id, deps.now());
+  return { output, requests };
+}
+
+const compiled = (version: FlowVersion): CompiledFlow[] => version.files.flatMap((file) => (file.flow ? [compileFlow(file.flow)] : []));
+
+/**
+ * Writes the check with its annotations 50 a request (GitHub's limit; it appends
+ * each batch). Only the last write completes it: a check found in progress was
+ * cut short (a crash, a 500), and is finished in place with the annotations it lacks.
+ */
+async function writeDraftCheck(gh: GitHubClient, repo: RepoRef, sha: string, output: DraftOutput, id: number | undefined, now: number): Promise<void> {
+  const batches: DraftAnnotation[][] = [];
+  for (let index = 0; index < output.annotations.length; index += ANNOTATIONS_PER_REQUEST) batches.push(output.annotations.slice(index, index + ANNOTATIONS_PER_REQUEST));
+  if (batches.length === 0) batches.push([]);
+  const body = (annotations: DraftAnnotation[], last: boolean) => ({
+    owner: repo.owner,
+    repo: repo.name,
+    name: DRAFT_CHECK,
+    external_id: DRAFT_EXTERNAL_ID,
+    ...(last ? { status: 'completed', conclusion: output.conclusion, completed_at: new Date(now).toISOString() } : { status: 'in_progress' }),
+    output: { title: output.title.slice(0, 255), summary: output.summary, ...(annotations.length > 0 ? { annotations } : {}) },
+  });
+  let checkRunId = id;
+  for (const [index, batch] of batches.entries()) {
+    const last = index === batches.length - 1;
+    if (checkRunId === undefined) {
+      // A create retried after a lost answer would make a second check.
+      const { data } = await gh.request('POST /repos/{owner}/{repo}/check-runs', { ...body(batch, last), head_sha: sha, request: { retries: 0 } });
+      checkRunId = (data as { id: number }).id;
+    } else {
+      // Not retried either: GitHub appends a batch it applied before a lost answer, so a retry could add it twice.
+      // The event fails instead, and its redelivery resumes after the annotations the check already holds.
+      await gh.request('PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}', { ...body(batch, last), check_run_id: checkRunId, request: { retries: 0 } });
+    }
+  }
+}
