@@ -64,6 +64,8 @@ export async function runAction(env: NodeJS.ProcessEnv): Promise<ActionReport> {
     log: (message) => console.log(message),
     callbacks: { publicUrl: run.inputs.callbackUrl ?? `${env.GITHUB_SERVER_URL ?? 'https://github.com'}/${run.repo.owner}/${run.repo.name}`, secret },
     recordSecret: secret,
+    // Any workflow with this token could deploy "as the app": releases are for the server app (docs/action.md).
+    releases: false,
   };
   try {
     const outcome = await dispatch(deps, run, event);

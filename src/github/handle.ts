@@ -53,6 +53,11 @@ export interface HandlerDeps {
   callbacks?: CallbackConfig;
   /** Told of effects and runs that change status (the server's metrics). */
   observer?: Observer;
+  /**
+   * False in the GitHub Action: its token is shared with every workflow of the repository, so deployments "by the app"
+   * prove nothing; tags are not promoted and the default branch is always live (docs/action.md).
+   */
+  releases?: boolean;
   /** Action mode: records are signed with this, and an unsigned or altered one stops the event (see history/record.ts). */
   recordSecret?: string;
   /** When each waiting PR is next due, for the sweep (sweep-index.ts); unset, the sweep finds them by label. */
@@ -102,6 +107,7 @@ export async function handleWebhook(deps: HandlerDeps, name: string, raw: unknow
     if (!payload.repository || !payload.after) return { skipped: 'a push without a repository or commit', runs: [] };
     const repo: RepoRef = { owner: payload.repository.owner.login, name: payload.repository.name };
     if (payload.ref?.startsWith('refs/tags/')) {
+      if (deps.releases === false) return { skipped: `a tag push: releases are not promoted here (the GitHub Action's token is every workflow's, so a promotion could not be told from a forgery); the default branch stays live`, runs: [] };
       const promoted = await promoteTag(deps, repo, payload.repository.default_branch, payload.ref.slice('refs/tags/'.length), payload.after);
       return { ...(promoted.skipped ? { skipped: promoted.skipped } : {}), runs: [] };
     }
@@ -172,7 +178,7 @@ async function handlePullRequest(deps: HandlerDeps & { signal?: AbortSignal }, e
   // What is live (a promoted release, or the default branch before any): read in the one query that reads the flows.
   let liveVersion: LiveVersion | undefined;
   const readLive = async (ref: string) => {
-    const read = await readLiveFlows(gh, repo, ref, deps.cache, { appLogin: deps.app.login });
+    const read = await readLiveFlows(gh, repo, ref, deps.cache, { appLogin: deps.app.login, releases: deps.releases !== false });
     liveVersion = read.version;
     return read.set;
   };

@@ -160,13 +160,29 @@ describe('the record in Action mode (attack: another workflow with checks: write
 });
 
 describe('events the workflow subscribes to', () => {
-  it('a push of a flows/v* tag is harmless until releases exist: skipped, no write', { timeout: 60_000 }, async () => {
+  it('a push of a flows/v* tag promotes nothing in Action mode: skipped with why, no write', { timeout: 60_000 }, async () => {
     const { sandbox, action } = await gateRepo();
     sandbox.requests.length = 0;
     const head = [...sandbox.state.repos.values()][0]!.branches.main!;
     const tag = await action.run('push', { ref: 'refs/tags/flows/v1.0.0', before: '0'.repeat(40), after: head, created: true, deleted: false, repository: { ...repository(REPO), default_branch: 'main' }, sender: { login: 'mia' } });
     expect(tag).toMatchObject({ exitCode: 0, outputs: { result: 'skipped', runs: '[]' } });
+    expect(tag.stdout).toContain('releases are not promoted here');
     expect(writes(sandbox.requests)).toEqual([]);
+  });
+
+  it('a deployment to flowgate-live made with the workflow token does not make an unmerged flow live: the default branch stays live', { timeout: 60_000 }, async () => {
+    const { sandbox, action } = await gateRepo();
+    // Any workflow with `deployments: write` deploys as github-actions[bot], the identity the Action acts as.
+    const loose = 'name: gate\non: { pull_request: {} }\nsteps:\n  - id: ship\n    actions:\n      - merge: {}\n';
+    const evil = await sandbox.openPullRequest(REPO, { author: 'mallory', title: 'Loosen', branch: 'mallory/loose', changes: { '.github/flows/gate.yml': loose } });
+    await action.runWorkflows();
+    sandbox.deployAs(REPO, 'github-actions[bot]', { ref: evil.headSha, environment: 'flowgate-live', auto_merge: false, required_contexts: [], payload: { tag: 'flows/v9.0.0', sha: evil.headSha, previous: 'default branch' } });
+    const victim = await sandbox.openPullRequest(REPO, { author: 'dev', title: 'Another change', branch: 'dev/other', changes: { 'billing/x.ts': 'export const x = 3;\n' } });
+    await action.runWorkflows();
+    expect(sandbox.pullRequest(REPO, victim.number).merged).toBe(false);
+    const run = sandbox.checkRunsFor(victim.headSha).find((candidate) => candidate.name === 'Flowgate: gate');
+    expect(run?.output.summary).toContain('default branch');
+    expect(run?.output.summary).not.toContain('flows/v9.0.0');
   });
 
   it('a workflow on pull_request (not pull_request_target) is refused with how to fix it', { timeout: 60_000 }, async () => {

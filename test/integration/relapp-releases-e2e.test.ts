@@ -70,7 +70,7 @@ describe('promotion', () => {
     expect(deployments(sandbox)[0]!.statuses.map((status) => status.state)).toEqual(['success']);
     const [check] = releaseChecks(sandbox, sha);
     expect(check).toMatchObject({ status: 'completed', conclusion: 'success', output: { title: 'flows/v1.0.0 is live' } });
-    expect(check!.output.summary).toContain('0 flows changed from default branch');
+    expect(check!.output.summary).toContain('No change to what any flow does.');
     // New runs take the release, and say so.
     const pr = await openPr(sandbox);
     expect(runRecord(sandbox, pr.headSha)).toMatchObject({ ok: true, record: { run: { version: sha, label: 'flows/v1.0.0' } } });

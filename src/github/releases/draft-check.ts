@@ -40,6 +40,8 @@ export interface DraftCheckDeps {
   gh: GitHubClient;
   cache: GitHubCache;
   app: { id: number; login?: string };
+  /** False in the GitHub Action: the default branch is live (see HandlerDeps.releases). */
+  releases?: boolean;
   now: () => number;
 }
 
@@ -88,7 +90,7 @@ export async function draftCheck(deps: DraftCheckDeps, input: DraftCheckInput): 
   if (existing.some((run) => run.status === 'completed')) return { skipped: 'the draft check is already on this head', requests };
 
   const draftSet = await readFlows(gh, repo, head, deps.cache);
-  const live = await readLiveFlows(gh, repo, input.defaultBranch, deps.cache, { appLogin: deps.app.login });
+  const live = await readLiveFlows(gh, repo, input.defaultBranch, deps.cache, { appLogin: deps.app.login, releases: deps.releases !== false });
   const configs = await gh.graphql<ConfigAnswer>(CONFIG_QUERY, { owner: repo.owner, name: repo.name, live: live.version.sha ?? input.defaultBranch, draft: head, path: CONFIG_FILE });
   // The number of PRs to dry-run is live policy: a draft cannot make its own check cost more.
   const { config } = parseFlowgateConfig(configs.repository?.live?.file?.object?.text ?? undefined);

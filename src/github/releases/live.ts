@@ -98,7 +98,11 @@ interface LiveAnswer {
 export class LiveUnknown extends Error {}
 
 /** The live flows of a repository whose default branch is `defaultBranch`. */
-export async function readLiveFlows(gh: GitHubClient, repo: RepoRef, defaultBranch: string, cache: FlowCache, options: { appLogin?: string } = {}): Promise<LiveFlows> {
+/**
+ * `releases: false` (the Action): deployments are not read, and the default branch is live. The Action's token is the
+ * one every workflow of the repository has, so a deployment "by the app" could be made by any of them.
+ */
+export async function readLiveFlows(gh: GitHubClient, repo: RepoRef, defaultBranch: string, cache: FlowCache, options: { appLogin?: string; releases?: boolean } = {}): Promise<LiveFlows> {
   const appLogin = options.appLogin ?? DEFAULT_APP_LOGIN;
   const answer = await gh.graphql<LiveAnswer>(LIVE_QUERY, { owner: repo.owner, name: repo.name, expression: defaultBranch, path: DEFAULT_FLOWS_DIR, config: CONFIG_FILE, environment: LIVE_ENVIRONMENT });
   const object = answer.repository?.object;
@@ -106,6 +110,7 @@ export async function readLiveFlows(gh: GitHubClient, repo: RepoRef, defaultBran
   const settings = object?.settings?.object;
   const config = settings?.isTruncated ? parseFlowgateConfig('{', CONFIG_FILE) : parseFlowgateConfig(settings?.text ?? undefined);
   const prefix = config.config.releases.tag_prefix;
+  if (options.releases === false) return { version: { label: DEFAULT_BRANCH_LABEL, ...(defaultSet ? { sha: defaultSet.commit } : {}) }, set: defaultSet, config, promotions: [], defaultBranch: defaultSet };
   // GitHub always answers the connection; a repository answered without it is not an answer to trust (fail closed).
   if (answer.repository && !answer.repository.deployments) throw new LiveUnknown(`GitHub answered no deployments for ${repo.owner}/${repo.name}: what is live cannot be told`);
   let page = answer.repository?.deployments;
