@@ -22,7 +22,7 @@ steps:
 `;
 
 export interface SceneResult {
-  prs: { repo: string; number: number; outcome: string }[];
+  prs: { repo: string; number: number; outcome: string; title: string }[];
 }
 
 export async function actionScene(print: (line: string) => void): Promise<SceneResult> {
@@ -44,7 +44,7 @@ export async function actionScene(print: (line: string) => void): Promise<SceneR
     const merge = sandbox.truth.merges.find((entry) => entry.number === pr.number);
     const outcome = pull.merged ? `merged at ${merge?.sha.slice(0, 7) ?? '?'} by ${merge?.by ?? '?'}` : 'not merged';
     print(`   PR #${pr.number}: ${outcome}. The action's own label and comment started no workflow (GITHUB_TOKEN events never do).`);
-    return { prs: [{ repo: REPO, number: pr.number, outcome }] };
+    return { prs: [{ repo: REPO, number: pr.number, outcome, title: pull.title }] };
   } finally {
     await action.stop();
   }

@@ -29,6 +29,8 @@ export interface ReleaseSceneOutcome {
   versions: Record<number, string>;
   merged: number[];
   live: string;
+  /** Each PR's title, by number. */
+  titles: Record<number, string>;
 }
 
 /** The scene on a fresh sandbox of its own, with the real app. */
@@ -92,6 +94,7 @@ export async function releaseStory(sandbox: Sandbox, print: Print): Promise<Rele
   await sandbox.review(REPO, late.number, 'max', 'approved');
   print(`  max approves #${late.number}: ${sandbox.pullRequest(REPO, late.number).merged ? 'merged' : 'still waiting'}`);
   const mergedNumbers = [early, draft, late].filter((pull) => sandbox.pullRequest(REPO, pull.number).merged).map((pull) => pull.number);
-  return { versions, merged: mergedNumbers, live: live() };
+  const titles = Object.fromEntries([early, draft, late].map((pull) => [pull.number, sandbox.pullRequest(REPO, pull.number).title]));
+  return { versions, merged: mergedNumbers, live: live(), titles };
 }
 

@@ -73,7 +73,7 @@ export async function runSandboxDemo(print: Print = (line) => console.log(line),
     const tally = [...stage.opened.map((opened) => outcomeOf(sandbox, opened)), ...apart];
     print('');
     for (const line of renderTally(tally)) print(line);
-    print(`${sandbox.deliveries.length} webhooks, ${sandbox.requests.length} API requests.`);
+    print(`${sandbox.deliveries.length} webhooks, ${sandbox.requests.length} API requests on the app's sandbox (the epilogues count their own above).`);
     const count = (outcome: PullOutcome['outcome']) => tally.filter((candidate) => candidate.outcome === outcome).length;
     return { merged: count('merged'), closed: count('closed'), open: count('open'), tally, pullRequests: sandbox.state.pulls.size + apart.length };
   } finally {

@@ -46,10 +46,11 @@ export const EPILOGUES: readonly Epilogue[] = [
   {
     title: 'releases: a draft flow merged, promoted by a tag, and runs pinned to their version',
     play: async (print) => {
-      const { versions, merged } = await releaseScene(print);
+      const { versions, merged, titles } = await releaseScene(print);
       const prs = Object.entries(versions).map(([number, version]) => ({
         repo: 'acme/policy',
         number: Number(number),
+        title: titles[Number(number)],
         outcome: `${merged.includes(Number(number)) ? 'merged' : 'still open, not merged'}; its run obeyed ${version}`,
       }));
       return { prs };
