@@ -3,37 +3,10 @@
  * GitHub's OpenAPI description says: the pulls list by head (the fork
  * follow-up), and the 403 a read-only token gets.
  */
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { Ajv } from 'ajv';
-import addFormatsModule from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ActionOnSandbox } from '../action-harness.js';
+import { ajv, responseValidator } from '../openapi.js';
 
-const require = createRequire(import.meta.url);
-const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
-const openapi = JSON.parse(readFileSync(require.resolve('@octokit/openapi/generated/api.github.com.json'), 'utf8')) as {
-  paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: unknown }> }> }>>;
-  components: Record<string, unknown>;
-};
-
-/** OpenAPI 3.0's `nullable` as JSON Schema. */
-function jsonSchema(node: unknown): unknown {
-  if (Array.isArray(node)) return node.map(jsonSchema);
-  if (node === null || typeof node !== 'object') return node;
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(node)) out[key] = key === '$ref' && typeof value === 'string' ? value.replace('#/components', 'github#/components') : jsonSchema(value);
-  if (out.nullable === true) {
-    delete out.nullable;
-    if (typeof out.type === 'string') out.type = [out.type, 'null'];
-    if (Array.isArray(out.enum)) out.enum = [...out.enum, null];
-    if (out.allOf || out.oneOf || out.anyOf) return { anyOf: [{ type: 'null' }, out] };
-  }
-  return out;
-}
-const ajv = addFormats(new Ajv({ strict: false, allErrors: true }));
-ajv.addFormat('int64', true).addFormat('int32', true);
-ajv.addSchema({ $id: 'github', components: jsonSchema(openapi.components) }, 'github');
 
 let action: ActionOnSandbox;
 let readOnlyAnswer: { status: number; body: unknown };
@@ -53,7 +26,7 @@ describe("the sandbox's GitHub Actions model against GitHub's description", () =
   it('lists pull requests by head as GET /repos/{owner}/{repo}/pulls documents, telling a fork by its owner', async () => {
     const answer = await fetch(`${action.sandbox.url}/repos/acme/widgets/pulls?state=open&head=outsider:feature`, { headers: { authorization: `token ${action.sandbox.workflowTokens.mint()}` } });
     const body = (await answer.json()) as { number: number; head: { label: string } }[];
-    const validate = ajv.compile(jsonSchema(openapi.paths['/repos/{owner}/{repo}/pulls']!.get!.responses['200']!.content!['application/json']!.schema) as object);
+    const validate = responseValidator('GET', '/repos/{owner}/{repo}/pulls', 200);
     expect(validate(body), ajv.errorsText(validate.errors)).toBe(true);
     expect(body.map((pull) => [pull.number, pull.head.label])).toEqual([[1, 'outsider:feature']]);
   });

@@ -7,46 +7,23 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Octokit } from '@octokit/rest';
-import { Ajv, type ValidateFunction } from 'ajv';
-import addFormatsModule from 'ajv-formats';
+import type { ValidateFunction } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Sandbox } from '../../src/sandbox/sandbox.js';
 import { startReceiver } from '../../src/sandbox/receiver.js';
+import { ajv, openapi, responseSchema, toJsonSchema } from '../openapi.js';
 
 const require = createRequire(import.meta.url);
-const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
-const openapi = JSON.parse(readFileSync(require.resolve('@octokit/openapi/generated/api.github.com.json'), 'utf8')) as {
-  paths: Record<string, Record<string, { responses: Record<string, { $ref?: string; content?: Record<string, { schema: unknown }> }> }>>;
-  components: { responses: Record<string, { content?: Record<string, { schema: unknown }> }>; schemas: Record<string, unknown> };
-};
 const examples = JSON.parse(readFileSync(require.resolve('@octokit/webhooks-examples/api.github.com/index.json'), 'utf8')) as { name: string; examples: Record<string, unknown>[] }[];
 
-function nullable(node: unknown): unknown {
-  if (Array.isArray(node)) return node.map(nullable);
-  if (node === null || typeof node !== 'object') return node;
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(node)) out[key] = key === '$ref' && typeof value === 'string' ? value.replace('#/components', 'github#/components') : nullable(value);
-  if (out.nullable === true) {
-    delete out.nullable;
-    if (typeof out.type === 'string') out.type = [out.type, 'null'];
-    if (Array.isArray(out.enum)) out.enum = [...out.enum, null];
-    if (out.allOf || out.oneOf || out.anyOf) return { anyOf: [{ type: 'null' }, out] };
-  }
-  return out;
-}
-const ajv = addFormats(new Ajv({ strict: false, allErrors: true }));
-ajv.addFormat('int64', true).addFormat('int32', true);
-ajv.addSchema({ $id: 'github', components: nullable(openapi.components) }, 'github');
 const operations = Object.entries(openapi.paths).flatMap(([template, methods]) =>
   Object.entries(methods).map(([method, operation]) => ({ method: method.toUpperCase(), pattern: new RegExp(`^${template.replace(/\{ref\}|\{basehead\}/g, '.+').replace(/\{[^}]+\}/g, '[^/]+')}$`), template, operation })),
 );
 function validatorFor(method: string, path: string, status: number): { template: string; validate?: ValidateFunction } {
   const found = operations.filter((candidate) => candidate.method === method && candidate.pattern.test(path)).sort((a, b) => b.template.length - a.template.length)[0];
   if (!found) throw new Error(`no OpenAPI operation for ${method} ${path}`);
-  const documented = found.operation.responses[String(status)];
-  const response = documented?.$ref ? openapi.components.responses[documented.$ref.split('/').pop()!] : documented;
-  const schema = response?.content?.['application/json']?.schema;
-  return { template: found.template, ...(schema ? { validate: ajv.compile(nullable(schema) as object) } : {}) };
+  const schema = responseSchema(found.operation.responses[String(status)]);
+  return { template: found.template, ...(schema ? { validate: ajv.compile(toJsonSchema(schema) as object) } : {}) };
 }
 function shapeProblems(ours: unknown, theirs: unknown, path = ''): string[] {
   if (/\.installation$/.test(path) || theirs === null || theirs === undefined) return [];

@@ -6,38 +6,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { Ajv, type ValidateFunction } from 'ajv';
-import addFormatsModule from 'ajv-formats';
+import type { ValidateFunction } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAppOnSandbox, type AppOnSandbox } from '../../src/sandbox/with-app.js';
 import { GATE_FLOW } from '../helpers.js';
+import { ajv, openapi, responseSchema, toJsonSchema } from '../openapi.js';
 
 const require = createRequire(import.meta.url);
-const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
-const openapi = JSON.parse(readFileSync(require.resolve('@octokit/openapi/generated/api.github.com.json'), 'utf8')) as {
-  paths: Record<string, Record<string, { responses: Record<string, { $ref?: string; content?: Record<string, { schema: unknown }> }> }>>;
-  components: { responses: Record<string, { content?: Record<string, { schema: unknown }> }>; schemas: Record<string, unknown> };
-};
 const examples = JSON.parse(readFileSync(require.resolve('@octokit/webhooks-examples/api.github.com/index.json'), 'utf8')) as { name: string; examples: { action?: string }[] }[];
-
-/** OpenAPI 3.0's `nullable` as JSON Schema: null joins the type and the enum. */
-function nullableToJsonSchema(node: unknown): unknown {
-  if (Array.isArray(node)) return node.map(nullableToJsonSchema);
-  if (node === null || typeof node !== 'object') return node;
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(node)) out[key] = key === '$ref' && typeof value === 'string' ? value.replace('#/components', 'github#/components') : nullableToJsonSchema(value);
-  if (out.nullable === true) {
-    delete out.nullable;
-    if (typeof out.type === 'string') out.type = [out.type, 'null'];
-    if (Array.isArray(out.enum)) out.enum = [...out.enum, null];
-    if (out.allOf || out.oneOf || out.anyOf) return { anyOf: [{ type: 'null' }, out] };
-  }
-  return out;
-}
-
-const ajv = addFormats(new Ajv({ strict: false, allErrors: true }));
-ajv.addFormat('int64', true).addFormat('int32', true);
-ajv.addSchema({ $id: 'github', components: nullableToJsonSchema(openapi.components) }, 'github');
 
 const operations = Object.entries(openapi.paths).flatMap(([template, methods]) =>
   Object.entries(methods).map(([method, operation]) => ({ method: method.toUpperCase(), pattern: new RegExp(`^${template.replace(/\{[^}]+\}/g, '[^/]+')}$`), template, operation })),
@@ -57,11 +33,8 @@ function validatorFor(method: string, path: string, status: number): { template:
   const found = operations.filter((candidate) => candidate.method === method && candidate.pattern.test(path)).sort((a, b) => a.template.split('{').length - b.template.split('{').length)[0];
   if (!found) throw new Error(`no OpenAPI operation for ${method} ${path}`);
   const key = `${method} ${found.template} ${status}`;
-  const documented = found.operation.responses[String(status)];
-  // Shared answers (`accepted`, `not_found` …) are references to components.responses.
-  const response = documented?.$ref ? openapi.components.responses[documented.$ref.split('/').pop()!] : documented;
-  const schema = ERRATA[key] ?? response?.content?.['application/json']?.schema;
-  if (schema && !validators.has(key)) validators.set(key, ajv.compile((ERRATA[key] ?? nullableToJsonSchema(schema)) as object));
+  const schema = ERRATA[key] ?? responseSchema(found.operation.responses[String(status)]);
+  if (schema && !validators.has(key)) validators.set(key, ajv.compile((ERRATA[key] ?? toJsonSchema(schema)) as object));
   return { template: found.template, ...(schema ? { validate: validators.get(key)! } : {}) };
 }
 

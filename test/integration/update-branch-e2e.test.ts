@@ -4,15 +4,12 @@
  * hand-made merge that smuggles an edit in, voids it. The sandbox's update-branch
  * and compare answers are checked against GitHub's OpenAPI description.
  */
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { Ajv } from 'ajv';
-import addFormatsModule from 'ajv-formats';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeRecord } from '../../src/github/history/record.js';
 import { judgePull, type Gate } from '../../src/sandbox/invariants.js';
 import { startAppOnSandbox, type AppOnSandbox } from '../../src/sandbox/with-app.js';
 import { GATE_FLOW } from '../helpers.js';
+import { ajv, responseValidator } from '../openapi.js';
 
 let running: AppOnSandbox | undefined;
 afterEach(async () => {
@@ -121,27 +118,6 @@ describe('"Update branch" on the sandbox, with the app', () => {
   });
 });
 
-const require = createRequire(import.meta.url);
-const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
-const openapi = JSON.parse(readFileSync(require.resolve('@octokit/openapi/generated/api.github.com.json'), 'utf8')) as {
-  paths: Record<string, Record<string, { responses: Record<string, { $ref?: string; content?: Record<string, { schema: unknown }> }> }>>;
-  components: { responses: Record<string, { content?: Record<string, { schema: unknown }> }>; schemas: Record<string, unknown> };
-};
-
-/** OpenAPI 3.0's `nullable` as JSON Schema (as in sandbox-conformance.test.ts). */
-function nullable(node: unknown): unknown {
-  if (Array.isArray(node)) return node.map(nullable);
-  if (node === null || typeof node !== 'object') return node;
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(node)) out[key] = key === '$ref' && typeof value === 'string' ? value.replace('#/components', 'github#/components') : nullable(value);
-  if (out.nullable === true) {
-    delete out.nullable;
-    if (typeof out.type === 'string') out.type = [out.type, 'null'];
-    if (Array.isArray(out.enum)) out.enum = [...out.enum, null];
-    if (out.allOf || out.oneOf || out.anyOf) return { anyOf: [{ type: 'null' }, out] };
-  }
-  return out;
-}
 
 describe('the sandbox\'s "Update branch" and compare, against GitHub\'s OpenAPI description', () => {
   it('answers update-branch 202 (then synchronize), 422 for a head that moved, and compare as documented', async () => {
@@ -158,18 +134,10 @@ describe('the sandbox\'s "Update branch" and compare, against GitHub\'s OpenAPI 
     expect(synchronize.map((delivery) => delivery.payload.before)).toEqual([head]);
     await expect(update(sandbox.pullRequest(REPO, number).headSha)).rejects.toMatchObject({ status: 422, response: { data: { message: 'There are no new commits on the base branch.' } } });
 
-    const ajv = addFormats(new Ajv({ strict: false, allErrors: true }));
-    ajv.addFormat('int64', true).addFormat('int32', true);
-    ajv.addSchema({ $id: 'github', components: nullable(openapi.components) }, 'github');
-    const schemaOf = (template: string, method: string, status: number) => {
-      const documented = openapi.paths[template]![method]!.responses[String(status)]!;
-      const response = documented.$ref ? openapi.components.responses[documented.$ref.split('/').pop()!]! : documented;
-      return ajv.compile(nullable(response.content!['application/json']!.schema) as object);
-    };
     const checked = sandbox.responses.flatMap(({ method, path, status, body }) => {
       const template = /\/update-branch$/.test(path) ? '/repos/{owner}/{repo}/pulls/{pull_number}/update-branch' : /\/compare\//.test(path) ? '/repos/{owner}/{repo}/compare/{basehead}' : undefined;
       if (!template) return [];
-      const validate = schemaOf(template, method.toLowerCase(), status);
+      const validate = responseValidator(method, template, status);
       return [{ path, status, problems: validate(body) ? '' : ajv.errorsText(validate.errors) }];
     });
     expect(checked.map(({ status }) => status).sort()).toEqual([200, 200, 200, 200, 200, 202, 422, 422]);
