@@ -21,7 +21,7 @@ import { statusOf, type GitHubClient, type RepoRef } from './client.js';
 import type { Connections } from './effects/connections.js';
 import { noLock, type Lock } from './lock.js';
 import { readFlows, type FlowSet } from './facts/flow-source.js';
-import { readLiveFlows, type LiveVersion } from './releases/live.js';
+import { readLiveFlows, type LiveFlows } from './releases/live.js';
 import { promoteTag } from './releases/promote.js';
 import { gatherFacts, needsOf, PullRequestNotFound, type GatheredFacts, type Needs } from './facts/gather.js';
 import { rememberFault, type AppRecord } from './history/record.js';
@@ -176,10 +176,10 @@ async function handlePullRequest(deps: HandlerDeps & { signal?: AbortSignal }, e
   const startsNothing = event.callback !== undefined;
   const branch = payload.repository!.default_branch;
   // What is live (a promoted release, or the default branch before any): read in the one query that reads the flows.
-  let liveVersion: LiveVersion | undefined;
+  let liveRead: LiveFlows | undefined;
   const readLive = async (ref: string) => {
     const read = await readLiveFlows(gh, repo, ref, deps.cache, { appLogin: deps.app.login, releases: deps.releases !== false });
-    liveVersion = read.version;
+    liveRead = read;
     return read.set;
   };
   let live = startsNothing || branch === '' ? undefined : await readLive(branch);
@@ -240,7 +240,7 @@ async function handlePullRequest(deps: HandlerDeps & { signal?: AbortSignal }, e
   const refusal = event.callback ? acceptCallback(deps.connections, event.callback, stored, pinned, repo, facts, now, options) : undefined;
   if (refusal?.status === 404) return { runs: [], callback: refusal };
 
-  const started = startRuns(name, payload, facts, liveFlows, found, live?.commit, number, now, liveVersion?.label);
+  const started = startRuns(name, payload, facts, liveFlows, found, live?.commit, number, now, liveRead?.version.label);
   const runs = [...stored.map((run) => ({ run, isNew: false })), ...started.map((run) => ({ run, isNew: true }))];
   const outcome: Outcome = { runs: [] };
   const sticky: { flow: CompiledFlow; evaluation: Evaluation; checkRunUrl?: string; version?: string }[] = [];
@@ -251,7 +251,7 @@ async function handlePullRequest(deps: HandlerDeps & { signal?: AbortSignal }, e
   // The check branch protection requires: on every PR head of a repository with flows, written when it changes.
   const policyRef = branch || facts.defaultBranch;
   if (!live && policyRef) live = await readLive(policyRef);
-  const policy = policyProblems(liveVersion?.tag ?? policyRef ?? '', live);
+  const policy = policyProblems(liveRead?.version.tag ?? policyRef ?? '', live);
   const postsSummary = ((live?.files.length ?? 0) > 0 || runs.length > 0 || summary !== undefined) && (facts.state === 'OPEN' || summary !== undefined);
   let summaryAt = summary;
   const writeSummary = async (states: readonly { flow: string; id: string; status: Evaluation['run']['status'] }[]) => {
@@ -334,7 +334,7 @@ async function handlePullRequest(deps: HandlerDeps & { signal?: AbortSignal }, e
   if (name === 'pull_request' && DRAFT_ACTIONS.has(payload.action ?? '') && facts.state === 'OPEN' && policyRef && touchesFlows(facts.pr.files)) {
     const openedAt = (payload.pull_request as { created_at?: unknown } | undefined)?.created_at;
     const startedAt = runs[0]?.run.record.run.started_at ?? (typeof openedAt === 'string' ? openedAt : new Date(now).toISOString());
-    const drafted = await draftCheck(deps, { repo, number, defaultBranch: policyRef, gathered: facts, startedAt });
+    const drafted = await draftCheck(deps, { repo, number, defaultBranch: policyRef, gathered: facts, startedAt, ...(liveRead ? { live: liveRead } : {}) });
     if (drafted.skipped) deps.log(`draft check on #${number}: ${drafted.skipped}`);
   }
   return outcome;

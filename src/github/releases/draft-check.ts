@@ -21,7 +21,7 @@ import type { GitHubClient, RepoRef } from '../client.js';
 import type { GitHubCache } from '../facts/cache.js';
 import { readFlows } from '../facts/flow-source.js';
 import { gatherFacts, needsOf, type GatheredFacts } from '../facts/gather.js';
-import { readLiveFlows } from './live.js';
+import { readLiveFlows, type LiveFlows } from './live.js';
 import { caseOf, closedCases, covers } from './draft-cases.js';
 import { draftOutput, type DraftAnnotation, type DraftOutput } from './draft-output.js';
 
@@ -53,6 +53,8 @@ export interface DraftCheckInput {
   gathered: GatheredFacts;
   /** When this PR's runs started (or the PR was opened): decisions before it do not count, as in the app. */
   startedAt: string;
+  /** What is live, when the event has read it already: not asked again. */
+  live?: LiveFlows;
 }
 
 export interface DraftCheckOutcome {
@@ -62,17 +64,17 @@ export interface DraftCheckOutcome {
   requests: number;
 }
 
+/** The draft's own settings, for their problems only: what the check costs is live policy (read with the live flows). */
 const CONFIG_QUERY = /* GraphQL */ `
-  query FlowgateConfig($owner: String!, $name: String!, $live: String!, $draft: String!, $path: String!) {
+  query FlowgateDraftConfig($owner: String!, $name: String!, $draft: String!, $path: String!) {
     repository(owner: $owner, name: $name) {
-      live: object(expression: $live) { ... on Commit { file(path: $path) { object { ... on Blob { text } } } } }
       draft: object(expression: $draft) { ... on Commit { file(path: $path) { object { ... on Blob { text } } } } }
     }
   }
 `;
 type ConfigBlob = { file: { object: { text?: string | null } | null } | null } | null;
 interface ConfigAnswer {
-  repository: { live: ConfigBlob; draft: ConfigBlob } | null;
+  repository: { draft: ConfigBlob } | null;
 }
 
 export async function draftCheck(deps: DraftCheckDeps, input: DraftCheckInput): Promise<DraftCheckOutcome> {
@@ -90,10 +92,10 @@ export async function draftCheck(deps: DraftCheckDeps, input: DraftCheckInput): 
   if (existing.some((run) => run.status === 'completed')) return { skipped: 'the draft check is already on this head', requests };
 
   const draftSet = await readFlows(gh, repo, head, deps.cache);
-  const live = await readLiveFlows(gh, repo, input.defaultBranch, deps.cache, { appLogin: deps.app.login, releases: deps.releases !== false });
-  const configs = await gh.graphql<ConfigAnswer>(CONFIG_QUERY, { owner: repo.owner, name: repo.name, live: live.version.sha ?? input.defaultBranch, draft: head, path: CONFIG_FILE });
-  // The number of PRs to dry-run is live policy: a draft cannot make its own check cost more.
-  const { config } = parseFlowgateConfig(configs.repository?.live?.file?.object?.text ?? undefined);
+  const live = input.live ?? (await readLiveFlows(gh, repo, input.defaultBranch, deps.cache, { appLogin: deps.app.login, releases: deps.releases !== false }));
+  const configs = await gh.graphql<ConfigAnswer>(CONFIG_QUERY, { owner: repo.owner, name: repo.name, draft: head, path: CONFIG_FILE });
+  // The number of PRs to dry-run is live policy (the default branch's settings): a draft cannot make its own check cost more.
+  const { config } = live.config ?? parseFlowgateConfig(undefined);
   const draftConfig = parseFlowgateConfig(configs.repository?.draft?.file?.object?.text ?? undefined);
 
   const liveVersion: FlowVersion = { label: live.version.label, ...(live.version.tag ? { tag: live.version.tag } : {}), sha: live.set?.commit ?? live.version.sha ?? '', files: live.set?.files ?? [] };
