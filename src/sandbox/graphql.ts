@@ -5,7 +5,8 @@
  * Flowgate reads have resolvers; anything else resolves to null.
  */
 import { schema as published } from '@octokit/graphql-schema';
-import { buildSchema, graphql, type GraphQLSchema } from 'graphql';
+import { createHash } from 'node:crypto';
+import { buildSchema, graphql, GraphQLError, type GraphQLSchema } from 'graphql';
 import { parentsOf } from './commit-graph.js';
 import { diffTrees, type Commit, type GitHubState, type PullRequest, type Repository } from './state.js';
 
@@ -15,11 +16,19 @@ const githubSchema = (): GraphQLSchema => (built ??= buildSchema(published.idl, 
 interface PageArgs {
   first?: number;
   after?: string | null;
+  last?: number;
+  before?: string | null;
 }
 
-function page<T>(items: readonly T[], { first = 100, after }: PageArgs) {
-  const start = after ? Number(Buffer.from(after, 'base64').toString('utf8')) : 0;
-  const end = Math.min(items.length, start + Math.min(first, 100));
+/** A page as GitHub's connections give it. Cursors here are positions (GitHub's are opaque): deleting an item shifts them. */
+function page<T>(items: readonly T[], { first = 100, after, last, before }: PageArgs) {
+  const at = (cursor: string) => Number(Buffer.from(cursor, 'base64').toString('utf8'));
+  let start = after ? at(after) : 0;
+  let end = Math.min(items.length, start + Math.min(first, 100));
+  if (last !== undefined) {
+    end = before ? Math.min(items.length, at(before)) : items.length;
+    start = Math.max(0, end - Math.min(last, 100));
+  }
   return {
     nodes: items.slice(start, end),
     totalCount: items.length,
@@ -49,6 +58,25 @@ function branchOf(repo: Repository, oid: string): string | undefined {
   return undefined;
 }
 
+/** An object id in git's way: the SHA-1 of the object's kind, size and content (the sandbox's trees hash their files' paths and text). */
+function gitOid(kind: 'blob' | 'tree', content: string): string {
+  return createHash('sha1').update(`${kind} ${Buffer.byteLength(content)}\0${content}`).digest('hex');
+}
+
+const blobNode = (text: string) => ({ __typename: 'Blob', oid: gitOid('blob', text), text, isTruncated: false, isBinary: false });
+
+/** A comment's global node id: opaque to clients, as GitHub's are. */
+const commentId = (databaseId: number) => `IC_${Buffer.from(`sandbox-comment:${databaseId}`).toString('base64url')}`;
+
+/** A comment's body is what it says now; GitHub dates the last edit. */
+const commentNode = (comment: { id: number; body: string; created_at: string; updated_at: string }) => ({
+  __typename: 'IssueComment',
+  id: commentId(comment.id),
+  databaseId: comment.id,
+  body: comment.body,
+  lastEditedAt: comment.updated_at !== comment.created_at ? comment.updated_at : null,
+});
+
 export function createGraphQL(state: GitHubState) {
   const actor = (login: string) => {
     const user = state.user(login);
@@ -59,17 +87,20 @@ export function createGraphQL(state: GitHubState) {
     __typename: 'Commit',
     oid: commit.oid,
     file: ({ path }: { path: string }) => {
-      if (commit.tree[path] !== undefined) return { object: { __typename: 'Blob', text: commit.tree[path], isTruncated: false, isBinary: false } };
+      if (commit.tree[path] !== undefined) return { object: blobNode(commit.tree[path]) };
       const prefix = `${path.replace(/\/$/, '')}/`;
-      const names = [...new Set(Object.keys(commit.tree).filter((file) => file.startsWith(prefix)).map((file) => file.slice(prefix.length).split('/')[0]!))];
+      const inside = Object.keys(commit.tree).filter((file) => file.startsWith(prefix)).sort();
+      const names = [...new Set(inside.map((file) => file.slice(prefix.length).split('/')[0]!))];
       if (names.length === 0) return null;
       return {
         object: {
           __typename: 'Tree',
+          // Git names a tree by its content: the same files, the same oid, whatever commit holds them.
+          oid: gitOid('tree', inside.map((file) => `${file.slice(prefix.length)}\0${commit.tree[file]}`).join('\n')),
           entries: names.sort().map((name) => {
             const full = `${prefix}${name}`;
             const isBlob = commit.tree[full] !== undefined;
-            return { name, path: full, type: isBlob ? 'blob' : 'tree', object: isBlob ? { __typename: 'Blob', text: commit.tree[full], isTruncated: false, isBinary: false } : { __typename: 'Tree' } };
+            return { name, path: full, type: isBlob ? 'blob' : 'tree', object: isBlob ? blobNode(commit.tree[full]!) : { __typename: 'Tree' } };
           }),
         },
       };
@@ -149,9 +180,18 @@ export function createGraphQL(state: GitHubState) {
     },
   });
 
+  /** Every timeline item has a node id, kept as long as the item is. */
+  const ids = new WeakMap<object, string>();
+  let nextId = 0;
+  const nodeId = (item: PullRequest['timeline'][number]) => {
+    let id = ids.get(item);
+    if (!id) ids.set(item, (id = `${item.__typename}_${Buffer.from(`sandbox:${(nextId += 1)}`).toString('base64url')}`));
+    return id;
+  };
+
   /** Timeline items are stored with logins; GraphQL wants actors with a type. */
   const withActors = (repo: Repository, pull: PullRequest, item: PullRequest['timeline'][number]): unknown => {
-    const copy: Record<string, unknown> = { ...item };
+    const copy: Record<string, unknown> = { ...item, id: nodeId(item) };
     for (const field of ['author', 'actor'] as const) {
       const value = copy[field] as { login: string } | null | undefined;
       if (value) copy[field] = actor(value.login);
@@ -165,22 +205,31 @@ export function createGraphQL(state: GitHubState) {
     if (item.__typename === 'IssueComment') {
       // A comment's body is what it says now; GitHub dates the last edit.
       const comment = pull.comments.find((candidate) => candidate.id === item.databaseId);
-      if (comment) {
-        copy.body = comment.body;
-        copy.lastEditedAt = comment.updated_at !== comment.created_at ? comment.updated_at : null;
-      }
+      if (comment) Object.assign(copy, commentNode(comment));
     }
     return copy;
   };
 
   const rootValue = {
+    /** Objects by global id: the sandbox knows its comments'. An id it cannot resolve is null, with GitHub's NOT_FOUND error. */
+    nodes: ({ ids }: { ids: string[] }) =>
+      ids.map((id) => {
+        for (const pull of state.pulls.values()) {
+          const comment = pull.comments.find((candidate) => commentId(candidate.id) === id);
+          if (comment) return commentNode(comment);
+        }
+        return new GraphQLError(`Could not resolve to a node with the global id of '${id}'`, { extensions: { type: 'NOT_FOUND' } });
+      }),
     repository: ({ owner, name }: { owner: string; name: string }) => {
       const repo = state.repos.get(`${owner}/${name}`.toLowerCase());
       if (!repo) return null;
       return {
         name: repo.name,
         nameWithOwner: `${repo.owner}/${repo.name}`,
-        defaultBranchRef: { name: repo.defaultBranch, prefix: 'refs/heads/' },
+        defaultBranchRef: (() => {
+          const tip = repo.commits.get(repo.branches[repo.defaultBranch] ?? '');
+          return { name: repo.defaultBranch, prefix: 'refs/heads/', target: tip ? commitNode(repo, tip) : null };
+        })(),
         pullRequest: ({ number }: { number: number }) => {
           const pull = state.pulls.get(`${owner}/${name}`.toLowerCase() + `#${number}`);
           return pull ? pullNode(repo, pull) : null;
@@ -240,6 +289,10 @@ export function createGraphQL(state: GitHubState) {
     }),
   };
 
-  return async (query: string, variables: Record<string, unknown> | undefined) =>
-    graphql({ schema: githubSchema(), source: query, rootValue, variableValues: variables ?? {} });
+  return async (query: string, variables: Record<string, unknown> | undefined) => {
+    const result = await graphql({ schema: githubSchema(), source: query, rootValue, variableValues: variables ?? {} });
+    if (!result.errors) return result;
+    // GitHub puts an error's type beside its message (`"type": "NOT_FOUND"`), not in `extensions`.
+    return { ...result, errors: result.errors.map((error) => ({ ...error.toJSON(), ...(typeof error.extensions.type === 'string' ? { type: error.extensions.type } : {}) })) };
+  };
 }
