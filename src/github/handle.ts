@@ -1,18 +1,19 @@
 /**
- * One webhook, end to end: skip it if it cannot matter; otherwise read the live
- * flows and the PR's runs, gather facts, start the runs the event triggers,
- * evaluate, apply effects, and write each run's check run and the sticky comment.
+ * One webhook, end to end: skip it if it cannot matter; otherwise read what is
+ * live, the PR's facts and its runs (one query at steady state: read-event.ts),
+ * start the runs the event triggers, evaluate, apply effects, and write each
+ * run's check run and the sticky comment.
  * Every adapter (Probot server, Action) calls this; none has logic of its own.
  */
 import { createHash } from 'node:crypto';
-import { compileFlow, type CompiledFlow } from '../flow/compile.js';
+import type { CompiledFlow } from '../flow/compile.js';
 import { evaluate, type EvaluateOptions } from '../engine/evaluate.js';
 import type { Evaluation } from '../engine/state.js';
 import { applyEffects, EffectPending, type Observed } from './effects/apply.js';
 import type { DecisionLinks } from './effects/requests.js';
 import { CallbackBody, verifyToken } from './callbacks/token.js';
 import { decisionLinksFor, evaluateOptions, type CallbackConfig } from './callbacks/links.js';
-import { buttonsFor, findAllRuns, findRuns, supersede, writeCheckRun } from './history/check-runs.js';
+import { buttonsFor, supersede, writeCheckRun } from './history/check-runs.js';
 import type { StoredRun } from './history/stored-run.js';
 import { completeDuplicates } from './history/duplicate-runs.js';
 import { checkRunOutput, versionText, type HistoryLinks } from './history/render.js';
@@ -20,16 +21,15 @@ import { peopleChangedBy, type GitHubCache } from './facts/cache.js';
 import { statusOf, type GitHubClient, type RepoRef } from './client.js';
 import type { Connections } from './effects/connections.js';
 import { noLock, type Lock } from './lock.js';
-import { readFlows, type FlowSet } from './facts/flow-source.js';
-import { readLiveFlows, type LiveFlows } from './releases/live.js';
 import { promoteTag } from './releases/promote.js';
-import { gatherFacts, needsOf, PullRequestNotFound, type GatheredFacts, type Needs } from './facts/gather.js';
+import { PullRequestNotFound, type GatheredFacts } from './facts/gather.js';
 import { rememberFault, type AppRecord } from './history/record.js';
 import { acceptCallback, type CallbackEvent } from './callbacks/accept.js';
 import { rememberMoves, runFacts } from './run-facts.js';
 import { keepsOnBaseMerge, proveBaseMerges } from './base-merges.js';
 import { Payload } from './payload.js';
 import { startRuns } from './start-runs.js';
+import { readEvent, type EventRead } from './read-event.js';
 import { checkPolicy } from './policy-check.js';
 import { relevance, WAITING_LABEL, type AppIdentity } from './relevance.js';
 import { upsertSticky } from './history/sticky.js';
@@ -171,50 +171,20 @@ async function handlePullRequest(deps: HandlerDeps & { signal?: AbortSignal }, e
   const { gh } = deps;
   const { name, payload } = event;
   const now = deps.now();
-  // A callback starts nothing: only the run it names matters, so the live flows are not read. The sweep
-  // does read them, to start a run an earlier event failed to start.
-  const startsNothing = event.callback !== undefined;
-  const branch = payload.repository!.default_branch;
-  // What is live (a promoted release, or the default branch before any): read in the one query that reads the flows.
-  let liveRead: LiveFlows | undefined;
-  const readLive = async (ref: string) => {
-    const read = await readLiveFlows(gh, repo, ref, deps.cache, { appLogin: deps.app.login, releases: deps.releases !== false });
-    liveRead = read;
-    return read.set;
-  };
-  let live = startsNothing || branch === '' ? undefined : await readLive(branch);
-  let liveFlows = validFlows(live, deps.log);
-  const hint = payload.pull_request?.head.sha ?? payload.check_run?.head_sha;
-  // An invalid live policy is never silent: the PR gets a failing `Flowgate` check, so it goes the long way.
-  if (liveFlows.length === 0 && !startsNothing && branch !== '' && !policyProblems(branch, live)) {
-    // No flow can start; only runs already on the PR could change.
-    const onHead = hint ? await findRuns(gh, repo, [hint], deps.app.id, deps.log, deps.recordSecret) : [];
-    if (onHead.length === 0) return { skipped: 'no flows in the repository and no runs on the PR', runs: [] };
-  }
-  const gather = (flows: readonly CompiledFlow[]) => gatherFacts(gh, repo, number, needsOf(flows), { cache: deps.cache, now, appId: deps.app.id, appLogin: deps.app.login, ...(hint ? { headSha: hint } : {}) });
-  let facts: GatheredFacts;
+  let read: EventRead | { skipped: string };
   try {
-    facts = await gather(liveFlows);
+    read = await readEvent(deps, payload, repo, number, now);
   } catch (error) {
     if (error instanceof PullRequestNotFound && event.callback) return { runs: [], callback: { status: 404, error: error.message } };
     throw error;
   }
-  const gatheredFor = liveFlows;
-  if (!startsNothing && branch === '' && facts.defaultBranch) {
-    live = await readLive(facts.defaultBranch);
-    liveFlows = validFlows(live, deps.log);
-  }
+  if ('skipped' in read) return { skipped: read.skipped, runs: [] };
+  const { live: liveRead, liveFlows, facts, pinned } = read;
+  const live = liveRead.set;
+  const { runs: found, duplicates, summary } = read.found;
   const head = facts.pr.head_sha;
-  // The head first; then the commit before a push, and earlier commits, for a run whose push the app missed.
-  const { runs: found, duplicates, summary } = await findAllRuns(gh, repo, [...new Set([head, ...(payload.before ? [payload.before] : []), ...facts.commits.slice(1, 6)])], deps.app.id, deps.log, deps.recordSecret);
   // A finished run stays on its commit; only a waiting run follows the PR to its new head.
   const stored = found.filter((run) => run.sha === head || run.status !== 'completed');
-  const pinned = new Map<string, CompiledFlow[]>();
-  for (const run of stored) {
-    if (!pinned.has(run.record.run.version)) pinned.set(run.record.run.version, validFlows(await readFlows(gh, repo, run.record.run.version, deps.cache), deps.log));
-  }
-  const all = [...liveFlows, ...[...pinned.values()].flat()];
-  if (!covers(needsOf(gatheredFor), needsOf(all))) facts = await gather(all);
 
   // What only webhooks tell: the time of a push, and a click on a check run's button (on the commit of the check run clicked).
   const at = new Date(now).toISOString();
@@ -240,7 +210,7 @@ async function handlePullRequest(deps: HandlerDeps & { signal?: AbortSignal }, e
   const refusal = event.callback ? acceptCallback(deps.connections, event.callback, stored, pinned, repo, facts, now, options) : undefined;
   if (refusal?.status === 404) return { runs: [], callback: refusal };
 
-  const started = startRuns(name, payload, facts, liveFlows, found, live?.commit, number, now, liveRead?.version.label);
+  const started = startRuns(name, payload, facts, liveFlows, found, live?.commit, number, now, liveRead.version.label);
   const runs = [...stored.map((run) => ({ run, isNew: false })), ...started.map((run) => ({ run, isNew: true }))];
   const outcome: Outcome = { runs: [] };
   const sticky: { flow: CompiledFlow; evaluation: Evaluation; checkRunUrl?: string; version?: string }[] = [];
@@ -249,9 +219,8 @@ async function handlePullRequest(deps: HandlerDeps & { signal?: AbortSignal }, e
   let pending: EffectPending | undefined;
   const flowOf = (run: StoredRun, isNew: boolean) => (isNew ? liveFlows : (pinned.get(run.record.run.version) ?? [])).find((candidate) => candidate.name === run.record.run.flow);
   // The check branch protection requires: on every PR head of a repository with flows, written when it changes.
-  const policyRef = branch || facts.defaultBranch;
-  if (!live && policyRef) live = await readLive(policyRef);
-  const policy = policyProblems(liveRead?.version.tag ?? policyRef ?? '', live);
+  const policyRef = facts.defaultBranch;
+  const policy = policyProblems(liveRead.version.tag ?? policyRef ?? '', live);
   const postsSummary = ((live?.files.length ?? 0) > 0 || runs.length > 0 || summary !== undefined) && (facts.state === 'OPEN' || summary !== undefined);
   let summaryAt = summary;
   const writeSummary = async (states: readonly { flow: string; id: string; status: Evaluation['run']['status'] }[]) => {
@@ -334,7 +303,7 @@ async function handlePullRequest(deps: HandlerDeps & { signal?: AbortSignal }, e
   if (name === 'pull_request' && DRAFT_ACTIONS.has(payload.action ?? '') && facts.state === 'OPEN' && policyRef && touchesFlows(facts.pr.files)) {
     const openedAt = (payload.pull_request as { created_at?: unknown } | undefined)?.created_at;
     const startedAt = runs[0]?.run.record.run.started_at ?? (typeof openedAt === 'string' ? openedAt : new Date(now).toISOString());
-    const drafted = await draftCheck(deps, { repo, number, defaultBranch: policyRef, gathered: facts, startedAt, ...(liveRead ? { live: liveRead } : {}) });
+    const drafted = await draftCheck(deps, { repo, number, defaultBranch: policyRef, gathered: facts, startedAt, live: liveRead });
     if (drafted.skipped) deps.log(`draft check on #${number}: ${drafted.skipped}`);
   }
   return outcome;
@@ -362,20 +331,6 @@ async function markWaiting(gh: GitHubClient, repo: RepoRef, number: number, labe
 function digestOf(evaluation: Evaluation, record: AppRecord, links: HistoryLinks): string {
   const { written: _written, ...rest } = record;
   return createHash('sha256').update(JSON.stringify([checkRunOutput(evaluation, links), buttonsFor(evaluation), rest])).digest('base64url').slice(0, 22);
-}
-
-/** Whether facts gathered for `have` also serve flows that need `want`. */
-function covers(have: Needs, want: Needs): boolean {
-  return want.teams.every((team) => have.teams.includes(team)) && (have.permissions || !want.permissions) && (have.codeowners || !want.codeowners);
-}
-
-function validFlows(set: FlowSet | undefined, log: (message: string) => void): CompiledFlow[] {
-  const flows: CompiledFlow[] = [];
-  for (const file of set?.files ?? []) {
-    if (file.flow) flows.push(compileFlow(file.flow));
-    else log(`${file.file} at ${set!.commit.slice(0, 7)} is invalid and will not run: ${file.problems[0]?.message ?? ''}`);
-  }
-  return flows;
 }
 
 const STATUS_COMMAND = /^\s*\/flowgate\s+status\b/im;

@@ -8,7 +8,7 @@ export const Payload = z.looseObject({
   action: z.string().optional(),
   sender: z.looseObject({ login: z.string() }).optional(),
   repository: z.looseObject({ name: z.string(), owner: z.looseObject({ login: z.string() }), default_branch: z.string() }).optional(),
-  pull_request: z.looseObject({ number: z.int(), html_url: z.string().optional(), head: z.looseObject({ sha: z.string() }) }).optional(),
+  pull_request: z.looseObject({ number: z.int(), html_url: z.string().optional(), head: z.looseObject({ sha: z.string() }), base: z.looseObject({ sha: z.string() }).optional() }).optional(),
   issue: z.looseObject({ number: z.int() }).optional(),
   comment: z.looseObject({ id: z.int().optional(), body: z.string().nullable() }).optional(),
   /** A push's ref: `refs/heads/…` or `refs/tags/…`. */

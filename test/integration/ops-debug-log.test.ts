@@ -51,7 +51,7 @@ describe('LOG_LEVEL=debug', () => {
     expect(debug).toContain(`handled pull_request.opened (delivery ${opened.id}): 1 run(s) evaluated`);
     expect(debug).toContain('skipped issue_comment.created: a comment without a command');
     expect(debug).toContain('skipped issue_comment.created: our own comment');
-    expect(debug.filter((text) => /^GitHub request: POST http:\/\/127\.0\.0\.1:\d+\/graphql - 200$/.test(text))).toHaveLength(4);
+    expect(debug.filter((text) => /^GitHub request: POST http:\/\/127\.0\.0\.1:\d+\/graphql - 200$/.test(text))).toHaveLength(2);
     expect(debug).toEqual(expect.arrayContaining([expect.stringMatching(/^GitHub request: POST \S+\/repos\/acme\/widgets\/check-runs - 201$/)]));
     // At info, only what the runs did.
     expect(lines.filter((line) => line.level === 'info').map((line) => line.text)).toEqual([expect.stringMatching(/^started gate \(\S+\): waiting$/)]);

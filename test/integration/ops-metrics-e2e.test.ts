@@ -55,8 +55,9 @@ describe('GET /metrics after real events', () => {
     expect(requests).toEqual({
       // The installation token, once: it is cached for the rest.
       'flowgate_github_requests_total{kind="POST /app/installations/{installation_id}/access_tokens",status="2xx"}': 1,
-      // Opened: four reads; approved: three; closed: three (as the README's request counts say).
-      'flowgate_github_requests_total{kind="graphql",status="2xx"}': 10,
+      // Opened: two reads (the repository's first event: the people its flows need, after); approved: one; closed: one
+      // (as the README's request counts say).
+      'flowgate_github_requests_total{kind="graphql",status="2xx"}': 4,
       'flowgate_github_requests_total{kind="POST /repos/{owner}/{repo}/check-runs",status="2xx"}': 2,
       'flowgate_github_requests_total{kind="POST /repos/{owner}/{repo}/issues/{issue_number}/comments",status="2xx"}': 1,
       'flowgate_github_requests_total{kind="PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}",status="2xx"}': 2,

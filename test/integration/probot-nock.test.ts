@@ -26,6 +26,25 @@ async function probot() {
   return app;
 }
 
+/** The default branch with no flows, and no deployments: what the event's query answers for a repository without flows. */
+const emptyLive = { defaultBranchRef: { name: 'main', target: { oid: 'c0ffee', file: null, settings: null } }, deployments: { pageInfo: { hasNextPage: false, endCursor: null }, nodes: [] } };
+
+/** The PR of a webhook example as the event's query answers it: no timeline yet, no runs on its head. */
+const pullRequest = (payload: Record<string, any>, files: { path: string; additions: number; deletions: number }[]) => {
+  const head = payload.pull_request.head.sha as string;
+  return {
+    number: payload.pull_request.number, title: 'Update the README', body: '', url: payload.pull_request.html_url, isDraft: false, state: 'OPEN',
+    author: { login: payload.pull_request.user.login, __typename: 'User' }, baseRefName: 'main', baseRefOid: 'base0', headRefName: 'changes', headRefOid: head,
+    labels: { nodes: [] },
+    headCommit: { nodes: [{ commit: { oid: head, checkSuites: { nodes: [] } } }] },
+    files: { pageInfo: { hasNextPage: false, endCursor: null }, nodes: files },
+    timelineItems: { totalCount: 0, pageInfo: { hasNextPage: false, endCursor: null }, nodes: [] },
+    reviewCount: { totalCount: 0 },
+    commentCount: { totalCount: 0 },
+    recent: { nodes: [{ commit: { oid: head, appRuns: { nodes: [] } } }] },
+  };
+};
+
 const graphqlNamed = (name: string) => (body: { query?: string }) => body.query?.includes(`query ${name}`) ?? false;
 
 beforeEach(() => {
@@ -43,18 +62,16 @@ describe('the app with GitHub mocked', () => {
     await (await probot()).receive({ id: '1', name: 'issue_comment', payload } as never);
   });
 
-  it('a pull request in a repository without flows costs three requests: a token, the flows, the runs', async () => {
+  it('a pull request in a repository without flows costs two requests: a token, and the one query of the event', async () => {
     const payload = example('pull_request', 'opened', (candidate) => Boolean(candidate.installation));
     const { owner, name } = { owner: payload.repository.owner.login as string, name: payload.repository.name as string };
     nock('https://api.github.com')
       .post(`/app/installations/${payload.installation.id}/access_tokens`)
       .reply(201, { token: 'ghs_test', expires_at: '2026-11-24T10:00:00Z' })
-      .post('/graphql', graphqlNamed('FlowgateLive'))
-      .reply(200, { data: { repository: { object: { oid: 'c0ffee', file: null }, deployments: { pageInfo: { hasNextPage: false, endCursor: null }, nodes: [] } } } })
-      .post('/graphql', graphqlNamed('FlowgateRuns'))
+      .post('/graphql', graphqlNamed('FlowgateEvent'))
       .reply(200, (_, body) => {
-        expect((body as { variables: Record<string, unknown> }).variables).toMatchObject({ owner, name, appId: APP_ID, c0: payload.pull_request.head.sha });
-        return { data: { repository: { c0: { checkSuites: { nodes: [] } } } } };
+        expect((body as { variables: Record<string, unknown> }).variables).toMatchObject({ owner, name, appId: APP_ID, number: payload.pull_request.number, withFlowTexts: true, timeline: null });
+        return { data: { repository: { ...emptyLive, pullRequest: pullRequest(payload, []) } } };
       });
     await (await probot()).receive({ id: '2', name: 'pull_request', payload } as never);
   });
@@ -68,26 +85,19 @@ describe('the app with GitHub mocked', () => {
     nock('https://api.github.com')
       .post(`/app/installations/${payload.installation.id}/access_tokens`)
       .reply(201, { token: 'ghs_test', expires_at: '2026-11-24T10:00:00Z' })
-      .post('/graphql', graphqlNamed('FlowgateLive'))
-      .reply(200, { data: { repository: { object: { oid: 'c0ffee', file: { object: { entries: [{ name: 'gate.yml', type: 'blob', object: { text: GATE_FLOW, isTruncated: false, isBinary: false } }] } } }, deployments: { pageInfo: { hasNextPage: false, endCursor: null }, nodes: [] } } } })
-      .post('/graphql', graphqlNamed('FlowgateFacts'))
+      .post('/graphql', graphqlNamed('FlowgateEvent'))
       .reply(200, {
         data: {
           repository: {
-            pullRequest: {
-              number, title: 'Update the README', body: '', url: payload.pull_request.html_url, isDraft: false, state: 'OPEN',
-              author: { login: payload.pull_request.user.login, __typename: 'User' }, baseRefName: 'main', baseRefOid: 'base0', headRefName: 'changes', headRefOid: head,
-              labels: { nodes: [] },
-              files: { pageInfo: { hasNextPage: false, endCursor: null }, nodes: [{ path: 'README.md', additions: 1, deletions: 1 }] },
-              timelineItems: { pageInfo: { hasNextPage: false, endCursor: null }, nodes: [] },
-            },
+            defaultBranchRef: { name: 'main', target: { oid: 'c0ffee', file: { object: { oid: 'tree0', entries: [{ name: 'gate.yml', type: 'blob', object: { text: GATE_FLOW, isTruncated: false, isBinary: false } }] } }, settings: null } },
+            deployments: { pageInfo: { hasNextPage: false, endCursor: null }, nodes: [] },
+            pullRequest: pullRequest(payload, [{ path: 'README.md', additions: 1, deletions: 1 }]),
           },
         },
       })
+      // The people the flow needs: the repository's first event cannot foresee them.
       .post('/graphql', graphqlNamed('FlowgatePeople'))
       .reply(200, { data: { o0: { t0_0: { members: { nodes: [{ login: 'mia' }], pageInfo: { hasNextPage: false, endCursor: null } } } } } })
-      .post('/graphql', graphqlNamed('FlowgateRuns'))
-      .reply(200, { data: { repository: { c0: { checkSuites: { nodes: [] } } } } })
       .post(`${repoPath}/check-runs`, (body) => (created.push(body), true))
       .reply(201, { id: 7, html_url: 'https://github.com/runs/7' })
       // The one stable check branch protection requires, after the run's.

@@ -12,7 +12,7 @@ const examples = JSON.parse(readFileSync(require.resolve('@octokit/webhooks-exam
 const example = (name: string, action: string) => structuredClone(examples.find((event) => event.name === name)!.examples.find((payload) => payload.action === action)!);
 
 const files = (count: number, tag: string): ChangedFile[] => Array.from({ length: count }, (_, index) => ({ path: `src/module-${tag}/deeply/nested/file-${index}.ts`, additions: index, deletions: 1 }));
-const people = (at: number) => ({ at, value: { teams: { 'acme/leads': ['mia'] }, permissions: { mia: 'write' as const } } });
+const people = (at: number) => ({ at, members: ['mia'] });
 
 /** Fills `cache` with `count` entries, touching the first `hot` of them (a get) after every new one, as a busy server would. */
 function fill<V>(cache: Map<string, V>, count: number, value: (index: number) => V, hot = 0): void {
@@ -116,7 +116,7 @@ describe('each cache of the GitHub layer stays bounded', () => {
 });
 
 describe('cached people are forgotten when people change', () => {
-  const key = 'Acme/web|acme/leads|mia';
+  const key = 'Acme/web|team:acme/leads';
 
   it('a membership, team or organization webhook forgets every repository of the organisation; member forgets one repository', () => {
     const membership = example('membership', 'added');
@@ -128,14 +128,14 @@ describe('cached people are forgotten when people change', () => {
 
     const cache = new GitHubCache();
     cache.people.set(key, people(100));
-    cache.people.set('acme/api|acme/leads|mia', people(100));
-    cache.people.set('other/web|acme/leads|mia', people(100));
+    cache.people.set('acme/api|team:acme/leads', people(100));
+    cache.people.set('other/web|team:acme/leads', people(100));
     cache.people.forget('acme/WEB', 200);
     expect(cache.people.get(key)).toBeUndefined();
-    expect(cache.people.get('acme/api|acme/leads|mia')).toBeDefined();
+    expect(cache.people.get('acme/api|team:acme/leads')).toBeDefined();
     cache.people.forget('ACME', 200);
-    expect(cache.people.get('acme/api|acme/leads|mia')).toBeUndefined();
-    expect(cache.people.get('other/web|acme/leads|mia')).toBeDefined();
+    expect(cache.people.get('acme/api|team:acme/leads')).toBeUndefined();
+    expect(cache.people.get('other/web|team:acme/leads')).toBeDefined();
   });
 
   it('people read before a change and stored after it (an event in flight) are not believed', () => {

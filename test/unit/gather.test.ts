@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { compileFlow } from '../../src/flow/compile.js';
 import type { GitHubClient } from '../../src/github/client.js';
 import type { TimelineItem } from '../../src/github/facts/pull-request-query.js';
-import { GitHubCache } from '../../src/github/facts/cache.js';
+import { GitHubCache, PEOPLE_TTL_MS } from '../../src/github/facts/cache.js';
 import { gatherFacts, needsOf } from '../../src/github/facts/gather.js';
 import { flowOf } from '../helpers.js';
 
@@ -21,7 +21,7 @@ function fakeGitHub(world: World) {
   const page = <T>(items: T[], cursor: unknown) => {
     const start = typeof cursor === 'string' ? Number(cursor) : 0;
     const end = Math.min(items.length, start + 100);
-    return { nodes: items.slice(start, end), pageInfo: { hasNextPage: end < items.length, endCursor: String(end) } };
+    return { nodes: items.slice(start, end), totalCount: items.length, pageInfo: { hasNextPage: end < items.length, endCursor: end > start ? String(end) : null } };
   };
   const gh: GitHubClient = {
     async graphql<T>(query: string, variables: Record<string, unknown> = {}) {
@@ -33,7 +33,10 @@ function fakeGitHub(world: World) {
           ? { number: 7, title: 't', body: '', url: 'u', isDraft: false, state: 'OPEN', author: { login: 'dev', __typename: 'User' }, baseRefName: 'main', baseRefOid: 'base1', headRefName: 'f', headRefOid: 'head1', labels: { nodes: [] } }
           : {};
         const files = variables.withFiles ? { files: page(world.files, variables.files) } : {};
-        return { repository: { pullRequest: { ...pr, ...files, timelineItems: page(world.timeline, variables.timeline) } } } as T;
+        const count = (type: string) => ({ totalCount: world.timeline.filter((item) => item.__typename === type).length });
+        // Cursors are positions, as the sandbox's: the item before one is the anchor.
+        const anchor = variables.withAnchor ? { anchor: { nodes: world.timeline.slice(Math.max(0, Number(variables.timeline) - 1), Number(variables.timeline)).map((item) => ({ id: item.id })) } } : {};
+        return { repository: { pullRequest: { ...pr, ...files, timelineItems: page(world.timeline, variables.timeline), ...anchor, reviewCount: count('PullRequestReview'), commentCount: count('IssueComment') } } } as T;
       }
       const answer: Record<string, unknown> = {};
       const orgs = new Map<string, Record<string, unknown>>();
@@ -76,10 +79,10 @@ steps:
 );
 
 const comments = (count: number): TimelineItem[] =>
-  Array.from({ length: count }, (_, index) => ({ __typename: 'IssueComment', databaseId: index, createdAt: '2026-11-24T09:00:00Z', body: index === 3 ? '/approve' : 'hi', author: { login: `u${index}` } }));
+  Array.from({ length: count }, (_, index) => ({ __typename: 'IssueComment', id: `C${index}`, databaseId: index, createdAt: '2026-11-24T09:00:00Z', body: index === 3 ? '/approve' : 'hi', author: { login: `u${index}` } }));
 
 const world = (): World => ({
-  timeline: [{ __typename: 'PullRequestReview', databaseId: 1, state: 'APPROVED', submittedAt: '2026-11-24T09:01:00Z', body: '', author: { login: 'mia' }, reviewedCommit: { oid: 'head1' } }, ...comments(149)],
+  timeline: [{ __typename: 'PullRequestReview', id: 'R1', databaseId: 1, state: 'APPROVED', submittedAt: '2026-11-24T09:01:00Z', body: '', author: { login: 'mia' }, reviewedCommit: { oid: 'head1' } }, ...comments(149)],
   files: Array.from({ length: 120 }, (_, index) => ({ path: `src/f${index}.ts`, additions: 1, deletions: 0 })),
   teams: { 'acme/managers': ['mia'], 'acme/devs': ['dev'] },
   permissions: { mia: 'WRITE', dev: 'ADMIN', u3: 'READ' },
@@ -119,7 +122,9 @@ describe('gathering facts', () => {
     const { gh, sent } = fakeGitHub(world());
     await gatherFacts(gh, { owner: 'acme', name: 'widgets' }, 7, needsOf([flow]), { cache, now: 0 });
     const again = await gatherFacts(gh, { owner: 'acme', name: 'widgets' }, 7, needsOf([flow]), { cache, now: 30_000, headSha: 'head1' });
-    expect(again.requests).toBe(2);
+    // One request: the timeline after the 150 items already read (none new), without the diff.
+    expect(again.requests).toBe(1);
+    expect(again.events).toHaveLength(150);
     expect(sent.slice(3).every((request) => request.variables.withFiles === false)).toBe(true);
     expect(again.pr.files).toHaveLength(120);
     expect(again.pr.codeowners).toBe('* @mia\n');
@@ -133,10 +138,48 @@ describe('gathering facts', () => {
     expect(sent[3]!.variables.withFiles).toBe(true);
   });
 
-  it('people are asked again after a minute', async () => {
+  it('people are asked again once they are older than PEOPLE_TTL_MS, and not before', async () => {
     const { gh } = fakeGitHub(world());
     await gatherFacts(gh, { owner: 'acme', name: 'widgets' }, 7, needsOf([flow]), { cache, now: 0 });
-    expect((await gatherFacts(gh, { owner: 'acme', name: 'widgets' }, 7, needsOf([flow]), { cache, now: 61_000, headSha: 'head1' })).requests).toBe(3);
+    expect((await gatherFacts(gh, { owner: 'acme', name: 'widgets' }, 7, needsOf([flow]), { cache, now: PEOPLE_TTL_MS - 1, headSha: 'head1' })).requests).toBe(1);
+    expect((await gatherFacts(gh, { owner: 'acme', name: 'widgets' }, 7, needsOf([flow]), { cache, now: PEOPLE_TTL_MS + 1, headSha: 'head1' })).requests).toBe(2);
+  });
+
+  it('reads only the timeline pages that are new since the last event', async () => {
+    const state = world();
+    const { gh, sent } = fakeGitHub(state);
+    await gatherFacts(gh, { owner: 'acme', name: 'widgets' }, 7, needsOf([flow]), { cache, now: 0 });
+    state.timeline.push(...comments(160).slice(150));
+    const next = await gatherFacts(gh, { owner: 'acme', name: 'widgets' }, 7, needsOf([flow]), { cache, now: 1, headSha: 'head1' });
+    expect(next.requests).toBe(1);
+    expect(sent.at(-1)!.variables.timeline).toBe('150');
+    expect(next.events.map((event) => (event as { id?: string }).id)).toEqual(['1', ...state.timeline.slice(1).map((item) => String((item as { databaseId: number }).databaseId))]);
+    expect(next.events.filter((event) => event.type === 'comment').map((event) => (event as { id: string }).id).slice(-2)).toEqual(['158', '159']);
+  });
+
+  it('reads the whole timeline again when an item before the cursor was deleted, so a deleted comment does not linger', async () => {
+    const state = world();
+    const { gh } = fakeGitHub(state);
+    await gatherFacts(gh, { owner: 'acme', name: 'widgets' }, 7, needsOf([flow]), { cache, now: 0 });
+    // The /approve (comment 3) is deleted and one comment is added: the kept 150 plus 1 new is not GitHub's 150.
+    state.timeline.splice(4, 1);
+    state.timeline.push(...comments(151).slice(150));
+    const next = await gatherFacts(gh, { owner: 'acme', name: 'widgets' }, 7, needsOf([flow]), { cache, now: 1, headSha: 'head1' });
+    expect(next.events.some((event) => event.type === 'comment' && event.id === '3')).toBe(false);
+    expect(next.events).toHaveLength(150);
+    // One page after the cursor, then the two pages of the whole timeline.
+    expect(next.requests).toBe(3);
+  });
+
+  it('reads the whole timeline again when a deletion and an insertion of another kind cancel out in the total', async () => {
+    const state = world();
+    const { gh } = fakeGitHub(state);
+    await gatherFacts(gh, { owner: 'acme', name: 'widgets' }, 7, needsOf([flow]), { cache, now: 0 });
+    // A comment gone and a review that appears before the cursor: the total is unchanged, the counts by kind are not.
+    state.timeline.splice(4, 1, { __typename: 'PullRequestReview', id: 'R99', databaseId: 99, state: 'APPROVED', submittedAt: '2026-11-24T09:00:00Z', body: '', author: { login: 'mia' }, reviewedCommit: { oid: 'head1' } });
+    const next = await gatherFacts(gh, { owner: 'acme', name: 'widgets' }, 7, needsOf([flow]), { cache, now: 1, headSha: 'head1' });
+    expect(next.events.filter((event) => event.type === 'review')).toHaveLength(2);
+    expect(next.events.some((event) => event.type === 'comment' && event.id === '3')).toBe(false);
   });
 
   it('a flow that needs nobody costs no people request', async () => {

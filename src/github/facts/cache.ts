@@ -1,8 +1,10 @@
 /**
  * What the GitHub layer keeps between events, for one app instance (one GitHub
- * host). Immutable things are kept by commit; people until a `membership`,
- * `member`, `team` or `organization` webhook says they changed, and at most a
- * minute; the sticky comment's id until it is found missing.
+ * host). Immutable things are kept by the object id GitHub gives them (flows by
+ * tree, files by head commit, CODEOWNERS by base commit); a PR's timeline as far
+ * as it was read, to read only what is new (gather.ts); people until a
+ * `membership`, `member`, `team` or `organization` webhook says they changed,
+ * and at most PEOPLE_TTL_MS; the sticky comment's id until it is found missing.
  *
  * Every cache is bounded twice: by entries, and by an estimate of its bytes,
  * because entries vary in size by orders of magnitude (a commit's changed
@@ -11,9 +13,16 @@
  * PR nobody touched for a day goes first.
  */
 import type { BaseMergeCheck, ChangedFile, PullRequestSnapshot } from '../../engine/facts.js';
+import type { FlowFile } from '../../flow/validate.js';
 import type { FlowSet } from './flow-source.js';
+import type { TimelineItem } from './pull-request-query.js';
 
-export const PEOPLE_TTL_MS = 60_000;
+/**
+ * How long a team's members or a person's permission is believed without a webhook saying it changed. The webhooks
+ * forget them at once; this bounds the harm of one that never arrives. A decision is judged once, when first seen
+ * (its verdict is then kept in the run's record), so only that first judgement reads people.
+ */
+export const PEOPLE_TTL_MS = 10 * 60_000;
 
 const MiB = 1024 * 1024;
 
@@ -118,10 +127,13 @@ export function approximateBytes(value: unknown, seen: Set<object> = new Set()):
   }
 }
 
-type People = { at: number; value: Pick<PullRequestSnapshot, 'teams' | 'permissions'> };
+/** A team's members (`owner/repo|team:org/slug`) or a person's permission on a repository (`owner/repo|login:name`), read at `at`. */
+type People = { at: number; members?: string[]; permission?: PullRequestSnapshot['permissions'][string] };
 
 /**
- * Team members and permissions, by `owner/repo|teams|logins`. A webhook that
+ * Team members and permissions, one entry per team and per person, each under
+ * its repository (`owner/repo|…`), so a new reviewer costs a read of one login,
+ * not of everyone again. A webhook that
  * changes people forgets what it may have changed: `forget` records when, so
  * an event that read people before that moment and stores them after it
  * (it was in flight) is not believed either.
@@ -159,15 +171,33 @@ export class PeopleCache extends Lru<string, People> {
 /** The bounds of each cache: a few hundred MiB at most in all, whatever the traffic. */
 export const CACHE_BOUNDS = {
   flowsByCommit: { entries: 256, bytes: 32 * MiB },
+  flowsByTree: { entries: 256, bytes: 32 * MiB },
+  liveTrees: { entries: 4096, bytes: 1 * MiB },
+  timelines: { entries: 1024, bytes: 96 * MiB },
+  heads: { entries: 8192, bytes: 2 * MiB },
   filesByHead: { entries: 512, bytes: 64 * MiB },
   codeownersByBase: { entries: 512, bytes: 16 * MiB },
-  people: { entries: 512, bytes: 16 * MiB },
+  people: { entries: 8192, bytes: 16 * MiB },
   sticky: { entries: 4096, bytes: 32 * MiB },
   baseMerges: { entries: 1024, bytes: 1 * MiB },
 } as const satisfies Record<string, CacheBounds>;
 
+/** A PR's timeline as far as the app has read it: the items, where to read on from, and GitHub's counts when it was read. */
+export interface KnownTimeline {
+  items: TimelineItem[];
+  cursor: string | null;
+}
+
 export class GitHubCache {
   readonly flowsByCommit = new Lru<string, FlowSet>(CACHE_BOUNDS.flowsByCommit);
+  /** Validated flow files by the `.github/flows` tree's oid (`owner/name^oid`): a commit that changed no flow reuses them. */
+  readonly flowsByTree = new Lru<string, FlowFile[]>(CACHE_BOUNDS.flowsByTree);
+  /** The `.github/flows` tree last seen on each repository's default branch (null: none): whether to ask for the files' text again. */
+  readonly liveTrees = new Lru<string, string | null>(CACHE_BOUNDS.liveTrees);
+  /** Each PR's timeline as read so far (`owner/name#number`), to read only the pages after it. */
+  readonly timelines = new Lru<string, KnownTimeline>(CACHE_BOUNDS.timelines);
+  /** Each PR's head and base commits when last read, to know before asking whether its files and CODEOWNERS are known. */
+  readonly heads = new Lru<string, { head: string; base: string }>(CACHE_BOUNDS.heads);
   readonly filesByHead = new Lru<string, ChangedFile[]>(CACHE_BOUNDS.filesByHead);
   readonly codeownersByBase = new Lru<string, string | null>(CACHE_BOUNDS.codeownersByBase);
   readonly people = new PeopleCache(CACHE_BOUNDS.people);
@@ -178,6 +208,10 @@ export class GitHubCache {
 
   constructor(bounds: Partial<Record<keyof typeof CACHE_BOUNDS, CacheBounds>> = {}) {
     if (bounds.flowsByCommit) this.flowsByCommit = new Lru(bounds.flowsByCommit);
+    if (bounds.flowsByTree) this.flowsByTree = new Lru(bounds.flowsByTree);
+    if (bounds.liveTrees) this.liveTrees = new Lru(bounds.liveTrees);
+    if (bounds.timelines) this.timelines = new Lru(bounds.timelines);
+    if (bounds.heads) this.heads = new Lru(bounds.heads);
     if (bounds.filesByHead) this.filesByHead = new Lru(bounds.filesByHead);
     if (bounds.codeownersByBase) this.codeownersByBase = new Lru(bounds.codeownersByBase);
     if (bounds.people) this.people = new PeopleCache(bounds.people);

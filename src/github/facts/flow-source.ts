@@ -3,35 +3,44 @@
  * default branch for new runs (the promoted tag, once releases exist), and the
  * commit a run started on for runs in progress. One GraphQL query reads every
  * file in .github/flows; what a commit holds never changes, so the parsed and
- * validated result is kept per commit.
+ * validated result is kept per commit, and per tree: GitHub names the
+ * `.github/flows` tree by its content (its oid), so a commit that changed no
+ * flow reuses the files already validated, and a query that already knows the
+ * tree asks for its oid alone (FLOW_TREE_FIELDS with `$withFlowTexts: false`).
  */
 import { DEFAULT_FLOWS_DIR } from '../../flow/flows-dir.js';
 import { crossFileProblems, validateFlowText, type FlowFile } from '../../flow/validate.js';
 import type { GitHubClient, RepoRef } from '../client.js';
 
-export const FLOWS_QUERY = /* GraphQL */ `
-  query FlowgateFlows($owner: String!, $name: String!, $expression: String!, $path: String!) {
-    repository(owner: $owner, name: $name) {
-      object(expression: $expression) {
-        ... on Commit {
+/** A commit's `.github/flows` tree (`$path`): its oid, and its files' text when `$withFlowTexts`. */
+export const FLOW_TREE_FIELDS = /* GraphQL */ `
           oid
           file(path: $path) {
             object {
               ... on Tree {
-                entries { name type object { ... on Blob { text isTruncated isBinary } } }
+                oid
+                entries @include(if: $withFlowTexts) { name type object { ... on Blob { text isTruncated isBinary } } }
               }
             }
           }
+`;
+
+export const FLOWS_QUERY = /* GraphQL */ `
+  query FlowgateFlows($owner: String!, $name: String!, $expression: String!, $path: String!, $withFlowTexts: Boolean!) {
+    repository(owner: $owner, name: $name) {
+      object(expression: $expression) {
+        ... on Commit {
+          ${FLOW_TREE_FIELDS}
         }
       }
     }
   }
 `;
 
-/** A commit with its `.github/flows` tree, as FLOWS_QUERY reads it. */
+/** A commit with its `.github/flows` tree, as FLOW_TREE_FIELDS reads it (`entries` absent when the text was not asked for). */
 export interface FlowsObject {
   oid?: string;
-  file?: { object: { entries?: { name: string; type: string; object: { text: string | null; isTruncated: boolean; isBinary: boolean | null } | null }[] } | null } | null;
+  file?: { object: { oid?: string; entries?: { name: string; type: string; object: { text: string | null; isTruncated: boolean; isBinary: boolean | null } | null }[] } | null } | null;
 }
 
 interface FlowsAnswer {
@@ -47,6 +56,7 @@ export interface FlowSet {
 /** Where parsed flows are kept by commit: GitHubCache's, named here so the cache, which holds FlowSets, is not imported back. */
 export interface FlowCache {
   readonly flowsByCommit: Map<string, FlowSet>;
+  readonly flowsByTree: Map<string, FlowFile[]>;
 }
 
 /** The flows at a branch, tag or commit. An expression naming a branch is resolved each time; a commit SHA is cached. */
@@ -54,11 +64,15 @@ export async function readFlows(gh: GitHubClient, repo: RepoRef, expression: str
   const byCommit = cache.flowsByCommit;
   const cached = byCommit.get(`${repo.owner}/${repo.name}@${expression}`);
   if (cached) return cached;
-  const answer = await gh.graphql<FlowsAnswer>(FLOWS_QUERY, { owner: repo.owner, name: repo.name, expression, path: DEFAULT_FLOWS_DIR });
+  const answer = await gh.graphql<FlowsAnswer>(FLOWS_QUERY, { owner: repo.owner, name: repo.name, expression, path: DEFAULT_FLOWS_DIR, withFlowTexts: true });
   return flowSetOf(repo, answer.repository?.object, cache);
 }
 
-/** The flows in a commit's `.github/flows` as FLOWS_QUERY's fields read them (other queries ask the same fields), validated once per commit. */
+/**
+ * The flows in a commit's `.github/flows` as FLOW_TREE_FIELDS read them (other queries ask the same fields),
+ * validated once per tree. Undefined when there is no commit, or when the files' text was not asked for and the
+ * tree is not known: the caller reads the flows at the commit (readFlows).
+ */
 export function flowSetOf(repo: RepoRef, object: FlowsObject | null | undefined, cache: FlowCache): FlowSet | undefined {
   const byCommit = cache.flowsByCommit;
   const commit = object?.oid;
@@ -66,7 +80,13 @@ export function flowSetOf(repo: RepoRef, object: FlowsObject | null | undefined,
   const key = `${repo.owner}/${repo.name}@${commit}`;
   const known = byCommit.get(key);
   if (known) return known;
-  const files = (object?.file?.object?.entries ?? [])
+  const tree = object?.file?.object;
+  const treeKey = tree?.oid ? `${repo.owner}/${repo.name}^${tree.oid}` : undefined;
+  const validated = treeKey === undefined ? undefined : cache.flowsByTree.get(treeKey);
+  if (validated) return remember(byCommit, key, { commit, files: validated });
+  // Asked without the text, and a tree not seen before: only a read with the text can tell.
+  if (tree && !tree.entries) return undefined;
+  const files = (tree?.entries ?? [])
     .filter((entry) => entry.type === 'blob' && /\.ya?ml$/i.test(entry.name))
     .sort((a, b) => a.name.localeCompare(b.name))
     .map((entry): FlowFile => {
@@ -84,7 +104,11 @@ export function flowSetOf(repo: RepoRef, object: FlowsObject | null | undefined,
       delete owner.flow;
     }
   }
-  const set = { commit, files };
+  if (treeKey !== undefined) cache.flowsByTree.set(treeKey, files);
+  return remember(byCommit, key, { commit, files });
+}
+
+function remember(byCommit: Map<string, FlowSet>, key: string, set: FlowSet): FlowSet {
   byCommit.set(key, set);
   return set;
 }

@@ -1,30 +1,28 @@
 /**
  * Gathering the facts of a pull request in as few requests as possible:
  *
- *  1. the facts query, paged by 100 while the timeline or the diff goes on
- *     (the diff is skipped when the head commit's files are already known);
- *  2. one request for what the flows need beyond that: team members, the
- *     permission of everyone involved, and CODEOWNERS at the base commit.
- *
- * A commit's files and CODEOWNERS never change and are kept per commit; team
- * membership and permissions are kept for a minute.
+ *  1. the facts query, paged by 100 while the timeline or the diff goes on.
+ *     The diff is skipped when the head commit's files are already known, and
+ *     the timeline is read on from where the last event left it: only pages
+ *     that are new cost a request. GitHub's counts of the timeline's items say
+ *     whether what was kept is still true (nothing before the cursor deleted or
+ *     inserted); when they disagree, the whole timeline is read again.
+ *     The event's one query (read-event.ts) asks the first page itself.
+ *  2. what the flows need beyond that (people.ts): team members, permissions
+ *     and CODEOWNERS, only what is not already known.
  */
 import type { CompiledFlow } from '../../flow/compile.js';
 import { lower } from '../../flow/compile.js';
 import type { BaseMergeCheck, ChangedFile, FactEvent, PullRequestSnapshot } from '../../engine/facts.js';
 import { parseCommand, parseReassign } from '../../engine/commands.js';
-import { PEOPLE_TTL_MS, type GitHubCache } from './cache.js';
+import type { GitHubCache } from './cache.js';
 import type { GitHubClient, RepoRef } from '../client.js';
-import { appCommentsFrom, checkRunsFrom, commitsFrom, eventsFrom, FACTS_QUERY, snapshotFrom, suitesFrom, type FactsPage, type PullRequestFields, type SuiteTime, type TimelineItem } from './pull-request-query.js';
+import { appCommentsFrom, checkRunsFrom, commitsFrom, eventsFrom, FACTS_QUERY, isAppComment, snapshotFrom, suitesFrom, type AppCommentNode, type FactsPage, type PullRequestFields, type SuiteTime, type TimelineItem } from './pull-request-query.js';
 import type { HeadMove } from './heads.js';
-import { peopleQuery, type ExtraFields } from './people-query.js';
+import { gatherPeople, type Needs } from './people.js';
 
-/** What the flows of a repository need to know about people and code owners. */
-export interface Needs {
-  teams: string[];
-  permissions: boolean;
-  codeowners: boolean;
-}
+export type { Needs };
+export { CODEOWNERS_PATHS } from './people.js';
 
 export function needsOf(flows: readonly CompiledFlow[]): Needs {
   const teams = new Set<string>();
@@ -49,8 +47,6 @@ export function needsOf(flows: readonly CompiledFlow[]): Needs {
   }
   return { teams: [...teams].sort(), permissions, codeowners };
 }
-
-export const CODEOWNERS_PATHS = ['.github/CODEOWNERS', 'CODEOWNERS', 'docs/CODEOWNERS'] as const;
 
 /** The PR (or its repository) is not there: deleted, transferred, or never was. */
 export class PullRequestNotFound extends Error {
@@ -83,11 +79,6 @@ export interface GatheredFacts {
   baseMerges?: Map<string, BaseMergeCheck>;
 }
 
-function remember<K, V>(cache: Map<K, V>, key: K, value: V): V {
-  cache.set(key, value);
-  return value;
-}
-
 export interface GatherOptions {
   cache: GitHubCache;
   /** The app's own id: its check runs are not facts for `wait: check_run`; its check suites date pushes. */
@@ -97,72 +88,141 @@ export interface GatherOptions {
   now?: number;
   /** The head commit, when the webhook says it: its files may already be known, saving the diff pages. */
   headSha?: string;
+  /** The first page, already read by the event's one query with `firstPagePlan`'s variables. */
+  first?: FactsPage;
+  /** The app's comments in the kept timeline as they read now (`firstPagePlan`'s `appComments`), by node id; null: deleted. */
+  current?: ReadonlyMap<string, AppCommentNode>;
+}
+
+/** The variables of the facts query's first page: on from the timeline already read, with the diff only when the head's is not known. */
+export function firstPagePlan(repo: RepoRef, number: number, options: Pick<GatherOptions, 'cache' | 'appId' | 'appLogin' | 'headSha'>): { timeline: string | null; files: null; withFiles: boolean; withSuites: boolean; withAnchor: boolean; appComments: string[] } {
+  const withSuites = options.appId !== undefined;
+  const known = options.cache.timelines.peek(timelineKey(repo, number, withSuites));
+  const files = options.headSha === undefined ? undefined : options.cache.filesByHead.peek(options.headSha);
+  // The app's comments already kept, to read again as they are now (see APP_COMMENTS_FIELD).
+  const appComments = (known?.items ?? []).flatMap((item) => (isAppComment(item, options.appLogin) && item.id ? [item.id] : []));
+  return { timeline: known?.cursor ?? null, files: null, withFiles: files === undefined, withSuites, withAnchor: known?.cursor != null, appComments };
+}
+
+/** The kept timeline with the app's comments as they read now: edited in place, or gone. */
+function current(items: readonly TimelineItem[], now: ReadonlyMap<string, AppCommentNode> | undefined): TimelineItem[] {
+  if (!now || now.size === 0) return [...items];
+  return items.flatMap((item): TimelineItem[] => {
+    if (item.__typename !== 'IssueComment' || !item.id || !now.has(item.id)) return [item];
+    const node = now.get(item.id);
+    return node ? [{ ...item, body: node.body, lastEditedAt: node.lastEditedAt }] : [];
+  });
+}
+
+/** Timelines read with the app's check suites and without them (the CLI) differ, so they are kept apart. */
+const timelineKey = (repo: RepoRef, number: number, withSuites: boolean) => `${repo.owner}/${repo.name}#${number}${withSuites ? '' : ':plain'}`.toLowerCase();
+
+type Counts = { total?: number; reviews?: number; comments?: number; anchor?: string | null };
+
+/**
+ * Whether the kept timeline and what was read after it are GitHub's timeline: the item just before the cursor is
+ * still the last one kept, and GitHub counts as many items, reviews and comments. A deleted, inserted or replaced
+ * item before the cursor changes one of them, whether GitHub's cursors name a position or an item.
+ */
+function agrees(kept: readonly TimelineItem[], timeline: readonly TimelineItem[], counts: Counts): boolean {
+  const of = (type: TimelineItem['__typename']) => timeline.reduce((sum, item) => sum + (item.__typename === type ? 1 : 0), 0);
+  const last = kept.at(-1)?.id;
+  return last !== undefined && counts.anchor === last && counts.total === timeline.length && counts.reviews === of('PullRequestReview') && counts.comments === of('IssueComment');
 }
 
 export async function gatherFacts(gh: GitHubClient, repo: RepoRef, number: number, needs: Needs, options: GatherOptions): Promise<GatheredFacts> {
   const now = options.now ?? Date.now();
-  const { filesByHead } = options.cache;
+  const { filesByHead, timelines } = options.cache;
+  const plan = firstPagePlan(repo, number, options);
+  const key = timelineKey(repo, number, plan.withSuites);
+  // A timeline kept without a cursor is an empty one: reading it again from the start is all there is to do.
+  const kept = timelines.get(key);
+  const known = kept?.cursor != null ? kept : undefined;
   let requests = 0;
-  let pr: PullRequestFields | undefined;
-  const timeline: TimelineItem[] = [];
-  const files: ChangedFile[] = [];
-  let timelineCursor: string | null = null;
-  let filesCursor: string | null = null;
-  let knownFiles = options.headSha === undefined ? undefined : filesByHead.get(options.headSha);
-  let moreTimeline = true;
-  let moreFiles = knownFiles === undefined;
-  let defaultBranch: string | undefined;
-  while (moreTimeline || moreFiles) {
-    const page: FactsPage = await gh
-      .graphql<FactsPage>(FACTS_QUERY, {
-        owner: repo.owner,
-        name: repo.name,
-        number,
-        timeline: timelineCursor,
-        files: filesCursor,
-        withPr: pr === undefined,
-        withFiles: moreFiles && knownFiles === undefined,
-        appId: options.appId ?? null,
-        withSuites: options.appId !== undefined,
-      })
-      .catch((error: unknown) => {
-        // GitHub answers a missing repository or PR with a NOT_FOUND error rather than null.
-        const errors = (error as { errors?: { type?: string }[] } | null)?.errors;
-        if (errors?.some((entry) => entry.type === 'NOT_FOUND')) throw new PullRequestNotFound(`pull request ${repo.owner}/${repo.name}#${number} not found`);
-        throw error;
-      });
-    requests += 1;
+  let first = options.first;
+  const read = async (variables: { timeline: string | null; files: string | null; withPr: boolean; withFiles: boolean; withAnchor: boolean }): Promise<NonNullable<NonNullable<FactsPage['repository']>['pullRequest']> & { defaultBranch?: string }> => {
+    let page: FactsPage;
+    if (first) {
+      page = first;
+      first = undefined;
+    } else {
+      page = await gh
+        .graphql<FactsPage>(FACTS_QUERY, { owner: repo.owner, name: repo.name, number, ...variables, appId: options.appId ?? null, withSuites: plan.withSuites })
+        .catch((error: unknown) => {
+          // GitHub answers a missing repository or PR with a NOT_FOUND error rather than null.
+          const errors = (error as { errors?: { type?: string }[] } | null)?.errors;
+          if (errors?.some((entry) => entry.type === 'NOT_FOUND')) throw new PullRequestNotFound(`pull request ${repo.owner}/${repo.name}#${number} not found`);
+          throw error;
+        });
+      requests += 1;
+    }
     const pull = page.repository?.pullRequest;
     if (!pull) throw new PullRequestNotFound(`pull request ${repo.owner}/${repo.name}#${number} not found`);
-    if (page.repository?.defaultBranchRef) defaultBranch = page.repository.defaultBranchRef.name;
-    if (pr === undefined) {
-      pr = pull as PullRequestFields;
-      // The head may have moved since the webhook: files are only reused for the head GitHub reports.
-      if (knownFiles && options.headSha !== pr.headRefOid) knownFiles = undefined;
-      knownFiles ??= filesByHead.get(pr.headRefOid);
-      if (knownFiles) moreFiles = false;
-      else if (!pull.files) moreFiles = true;
+    return { ...pull, ...(page.repository?.defaultBranchRef ? { defaultBranch: page.repository.defaultBranchRef.name } : {}) };
+  };
+
+  let pr: PullRequestFields | undefined;
+  let defaultBranch: string | undefined;
+  const files: ChangedFile[] = [];
+  let knownFiles = options.headSha === undefined ? undefined : filesByHead.get(options.headSha);
+  let filesCursor: string | null = null;
+  let moreFiles = plan.withFiles;
+  /** Reads the timeline on from `cursor` (and the diff while it goes on); returns what it read, where it ended, and GitHub's counts. */
+  const pageOn = async (cursor: string | null) => {
+    const items: TimelineItem[] = [];
+    let counts: Counts = {};
+    let anchor: string | null | undefined;
+    let moreTimeline = true;
+    let end = cursor;
+    while (moreTimeline || moreFiles) {
+      const opening = end === cursor && moreTimeline;
+      const pull = await read({ timeline: end, files: filesCursor, withPr: pr === undefined, withFiles: moreFiles && knownFiles === undefined, withAnchor: opening && cursor !== null });
+      if (opening && pull.anchor) anchor = pull.anchor.nodes[0]?.id ?? null;
+      if (pull.defaultBranch) defaultBranch = pull.defaultBranch;
+      if (pr === undefined) {
+        pr = pull as PullRequestFields;
+        // The head may have moved since the webhook: files are only reused for the head GitHub reports.
+        if (knownFiles && options.headSha !== pr.headRefOid) knownFiles = undefined;
+        knownFiles ??= filesByHead.get(pr.headRefOid);
+        if (knownFiles) moreFiles = false;
+        else if (!pull.files) moreFiles = true;
+      }
+      if (moreTimeline) {
+        items.push(...pull.timelineItems.nodes);
+        moreTimeline = pull.timelineItems.pageInfo.hasNextPage;
+        // An empty page has no end cursor: reading goes on from where it was.
+        end = pull.timelineItems.pageInfo.endCursor ?? end;
+        counts = { total: pull.timelineItems.totalCount, reviews: pull.reviewCount?.totalCount, comments: pull.commentCount?.totalCount, anchor };
+      }
+      if (pull.files && knownFiles === undefined) {
+        files.push(...pull.files.nodes);
+        moreFiles = pull.files.pageInfo.hasNextPage;
+        filesCursor = pull.files.pageInfo.endCursor;
+      } else {
+        moreFiles = false;
+      }
     }
-    if (moreTimeline) {
-      timeline.push(...pull.timelineItems.nodes);
-      moreTimeline = pull.timelineItems.pageInfo.hasNextPage;
-      timelineCursor = pull.timelineItems.pageInfo.endCursor;
-    }
-    if (pull.files && knownFiles === undefined) {
-      files.push(...pull.files.nodes);
-      moreFiles = pull.files.pageInfo.hasNextPage;
-      filesCursor = pull.files.pageInfo.endCursor;
-    } else {
-      moreFiles = false;
-    }
+    return { items, end, counts };
+  };
+
+  const fresh = await pageOn(known?.cursor ?? null);
+  let timeline = known ? [...current(known.items, options.current), ...fresh.items] : fresh.items;
+  let end = fresh.end;
+  if (known && !agrees(known.items, timeline, fresh.counts)) {
+    // Something before the cursor changed (a comment deleted, a force push that dropped commits): read it all again.
+    const again = await pageOn(null);
+    timeline = again.items;
+    end = again.end;
   }
+  timelines.set(key, { items: timeline, cursor: end });
   const changed = knownFiles ?? remember(filesByHead, pr!.headRefOid, files);
+  options.cache.heads.set(`${repo.owner}/${repo.name}#${number}`.toLowerCase(), { head: pr!.headRefOid, base: pr!.baseRefOid });
   const snapshot = snapshotFrom({ pr: pr!, files: changed, timeline });
   const timelineEvents = eventsFrom(timeline);
   const forced = timelineEvents.flatMap((event) => (event.type === 'push' ? [{ at: event.at, sha: event.sha, ...(event.before ? { before: event.before } : {}), ...(event.actor ? { actor: event.actor } : {}) }] : []));
   const events = [...timelineEvents.filter((event) => event.type !== 'push'), ...checkRunsFrom(pr!, options.appId)];
 
-  const extra = await gatherPeople(gh, repo, pr!, snapshot, events, needs, now, options.cache);
+  const extra = await gatherPeople(gh, repo, pr!.baseRefOid, snapshot, events, needs, now, options.cache);
   requests += extra.requests;
   return {
     pr: { ...snapshot, teams: extra.teams, permissions: extra.permissions, codeowners: extra.codeowners },
@@ -180,84 +240,7 @@ export async function gatherFacts(gh: GitHubClient, repo: RepoRef, number: numbe
   };
 }
 
-/** Everyone whose decision may need judging: the author, and whoever reviewed, labelled or commented a command. */
-function involved(snapshot: Omit<PullRequestSnapshot, 'teams' | 'permissions' | 'codeowners'>, events: readonly FactEvent[]): string[] {
-  const logins = new Set([lower(snapshot.author)]);
-  for (const event of events) {
-    if (event.type === 'review' || event.type === 'labeled' || (event.type === 'comment' && (parseCommand(event.body) || parseReassign(event.body).length > 0))) logins.add(lower(event.actor));
-  }
-  return [...logins].sort();
-}
-
-async function gatherPeople(
-  gh: GitHubClient,
-  repo: RepoRef,
-  pr: PullRequestFields,
-  snapshot: Omit<PullRequestSnapshot, 'teams' | 'permissions' | 'codeowners'>,
-  events: readonly FactEvent[],
-  needs: Needs,
-  now: number,
-  { people, codeownersByBase }: GitHubCache,
-): Promise<Pick<PullRequestSnapshot, 'teams' | 'permissions' | 'codeowners'> & { requests: number }> {
-  const logins = needs.permissions ? involved(snapshot, events) : [];
-  const peopleKey = `${repo.owner}/${repo.name}|${needs.teams.join(',')}|${logins.join(',')}`;
-  const ownersKey = `${repo.owner}/${repo.name}@${pr.baseRefOid}`;
-  const cached = people.get(peopleKey);
-  const knownPeople = cached && now - cached.at < PEOPLE_TTL_MS ? cached.value : undefined;
-  const knownOwners = codeownersByBase.get(ownersKey);
-  const wantOwners = needs.codeowners && knownOwners === undefined;
-  const owners: ExtraFields | undefined = wantOwners
-    ? {
-        definitions: ['$base: String!'],
-        variables: { base: pr.baseRefOid },
-        fields: [
-          `codeowners: repository(owner: $owner, name: $name) { object(expression: $base) { ... on Commit { ${CODEOWNERS_PATHS.map((path, index) => `f${index}: file(path: "${path}") { object { ... on Blob { text } } }`).join(' ')} } } }`,
-        ],
-      }
-    : undefined;
-  const query = peopleQuery(repo, knownPeople ? [] : needs.teams, knownPeople ? [] : logins, owners);
-  if (query.query === '') {
-    return { ...(knownPeople ?? { teams: {}, permissions: {} }), codeowners: needs.codeowners ? (knownOwners ?? null) : null, requests: 0 };
-  }
-  const data = await gh.graphql<Record<string, unknown>>(query.query, query.variables);
-  let requests = 1;
-  let found = knownPeople;
-  if (!found) {
-    const read = query.read(data);
-    // Teams over 100 members: the rest, a request per further page.
-    for (const { team, cursor } of read.morePages) requests += await pageTeam(gh, team, cursor, read.teams);
-    found = remember(people, peopleKey, { at: now, value: { teams: read.teams, permissions: read.permissions } }).value;
-  }
-  let codeowners = needs.codeowners ? (knownOwners ?? null) : null;
-  if (wantOwners) {
-    const commit = (data.codeowners as { object: Record<string, { object: { text: string | null } | null } | null> | null } | undefined)?.object;
-    const text = CODEOWNERS_PATHS.map((_, index) => commit?.[`f${index}`]?.object?.text ?? null).find((value) => value !== null) ?? null;
-    codeowners = remember(codeownersByBase, ownersKey, text);
-  }
-  return { ...found, codeowners, requests };
-}
-
-export const TEAM_PAGE_QUERY = /* GraphQL */ `
-  query FlowgateTeamPage($org: String!, $slug: String!, $after: String!) {
-    organization(login: $org) { team(slug: $slug) { members(first: 100, after: $after, membership: ALL) { nodes { login } pageInfo { hasNextPage endCursor } } } }
-  }
-`;
-
-type TeamPage = { organization: { team: { members: { nodes: { login: string }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } } | null } | null };
-/** Teams larger than this many pages are cut, and the cut is logged by the caller's request count. */
-const MAX_TEAM_PAGES = 50;
-
-async function pageTeam(gh: GitHubClient, team: string, cursor: string, teams: Record<string, string[]>): Promise<number> {
-  const [org, slug] = team.split('/') as [string, string];
-  let after: string | null = cursor;
-  let requests = 0;
-  while (after !== null && requests < MAX_TEAM_PAGES) {
-    const data: TeamPage = await gh.graphql<TeamPage>(TEAM_PAGE_QUERY, { org, slug, after });
-    requests += 1;
-    const members = data.organization?.team?.members;
-    if (!members) break;
-    teams[team] = [...(teams[team] ?? []), ...members.nodes.map((node) => node.login)];
-    after = members.pageInfo.hasNextPage ? members.pageInfo.endCursor : null;
-  }
-  return requests;
+function remember<K, V>(cache: Map<K, V>, key: K, value: V): V {
+  cache.set(key, value);
+  return value;
 }

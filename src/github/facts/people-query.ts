@@ -6,7 +6,10 @@
 import type { PullRequestSnapshot } from '../../engine/facts.js';
 
 export interface PeopleQuery {
+  /** The whole query; empty when nothing is asked. */
   query: string;
+  /** Its parts, for a query that asks them among its own fields (read-event.ts): `$owner` and `$name` are the repository's. */
+  parts: ExtraFields;
   variables: Record<string, string>;
   /** Reads the answer into the snapshot's `teams` and `permissions`, and names the teams with more members to page through. */
   read(data: unknown): Pick<PullRequestSnapshot, 'teams' | 'permissions'> & { morePages: { team: string; cursor: string }[] };
@@ -73,6 +76,7 @@ export function peopleQuery(repo: { owner: string; name: string }, teams: readon
 
   return {
     query,
+    parts: { definitions, fields: parts, variables },
     variables,
     read(data) {
       const root = (data ?? {}) as Record<string, Record<string, Members | Collaborators> | null>;

@@ -7,29 +7,30 @@
  */
 import type { ChangedFile, FactEvent, PullRequestSnapshot } from '../../engine/facts.js';
 
-export const FACTS_QUERY = /* GraphQL */ `
-  query FlowgateFacts($owner: String!, $name: String!, $number: Int!, $timeline: String, $files: String, $withPr: Boolean!, $withFiles: Boolean!, $appId: Int, $withSuites: Boolean!) {
-    repository(owner: $owner, name: $name) {
-      defaultBranchRef @include(if: $withPr) { name }
-      pullRequest(number: $number) {
-        ...PullRequestFields @include(if: $withPr)
+/** The timeline item types a run reads, in GitHub's enum. */
+const TIMELINE_TYPES = 'PULL_REQUEST_REVIEW, REVIEW_DISMISSED_EVENT, LABELED_EVENT, UNLABELED_EVENT, ISSUE_COMMENT, HEAD_REF_FORCE_PUSHED_EVENT, PULL_REQUEST_COMMIT, CLOSED_EVENT, REOPENED_EVENT, MERGED_EVENT';
+
+/**
+ * A page of the PR's changed files and of its timeline, from `$files` and `$timeline`. The counts tell whether the
+ * timeline kept from earlier events is still a prefix of GitHub's (see gather.ts): an item deleted or inserted
+ * before the cursor changes them.
+ */
+export const PULL_REQUEST_PAGE = /* GraphQL */ `
         files(first: 100, after: $files) @include(if: $withFiles) {
           pageInfo { hasNextPage endCursor }
           nodes { path additions deletions }
         }
-        timelineItems(
-          first: 100
-          after: $timeline
-          itemTypes: [PULL_REQUEST_REVIEW, REVIEW_DISMISSED_EVENT, LABELED_EVENT, UNLABELED_EVENT, ISSUE_COMMENT, HEAD_REF_FORCE_PUSHED_EVENT, PULL_REQUEST_COMMIT, CLOSED_EVENT, REOPENED_EVENT, MERGED_EVENT]
-        ) {
+        timelineItems(first: 100, after: $timeline, itemTypes: [${TIMELINE_TYPES}]) {
+          totalCount
           pageInfo { hasNextPage endCursor }
           nodes {
             __typename
+            ... on Node { id }
             ... on PullRequestReview { databaseId state submittedAt body author { login } reviewedCommit: commit { oid } }
             ... on ReviewDismissedEvent { createdAt actor { login } previousReviewState review { databaseId } }
             ... on LabeledEvent { createdAt actor { login } label { name } }
             ... on UnlabeledEvent { createdAt actor { login } label { name } }
-            ... on IssueComment { databaseId createdAt lastEditedAt body author { login __typename } }
+            ... on IssueComment { id databaseId createdAt lastEditedAt body author { login __typename } }
             ... on HeadRefForcePushedEvent { createdAt actor { login } beforeCommit { oid ...AppSuites @include(if: $withSuites) } afterCommit { oid } }
             ... on PullRequestCommit { commit { oid author { user { login } } committer { user { login } } ...AppSuites @include(if: $withSuites) } }
             ... on ClosedEvent { createdAt actor { login } }
@@ -37,10 +38,15 @@ export const FACTS_QUERY = /* GraphQL */ `
             ... on MergedEvent { createdAt actor { login } }
           }
         }
-      }
-    }
-  }
+        # The item just before the cursor: the last one kept, unless something before it was deleted or inserted.
+        anchor: timelineItems(last: 1, before: $timeline, itemTypes: [${TIMELINE_TYPES}]) @include(if: $withAnchor) { nodes { ... on Node { id } } }
+        # Only counts: a connection asked for no nodes needs no first or last.
+        reviewCount: timelineItems(itemTypes: [PULL_REQUEST_REVIEW]) { totalCount }
+        commentCount: timelineItems(itemTypes: [ISSUE_COMMENT]) { totalCount }
+`;
 
+/** The fragments PULL_REQUEST_PAGE and the PR's fields use; a query that spreads them appends this. */
+export const PULL_REQUEST_FRAGMENTS = /* GraphQL */ `
   fragment PullRequestFields on PullRequest {
     number
     title
@@ -65,11 +71,27 @@ export const FACTS_QUERY = /* GraphQL */ `
   }
 `;
 
+export const FACTS_QUERY = /* GraphQL */ `
+  query FlowgateFacts($owner: String!, $name: String!, $number: Int!, $timeline: String, $files: String, $withPr: Boolean!, $withFiles: Boolean!, $appId: Int, $withSuites: Boolean!, $withAnchor: Boolean!) {
+    repository(owner: $owner, name: $name) {
+      defaultBranchRef @include(if: $withPr) { name }
+      pullRequest(number: $number) {
+        ...PullRequestFields @include(if: $withPr)
+        ${PULL_REQUEST_PAGE}
+      }
+    }
+  }
+  ${PULL_REQUEST_FRAGMENTS}
+`;
+
 type Login = { login: string } | null;
 type Page<T> = { pageInfo: { hasNextPage: boolean; endCursor: string | null }; nodes: T[] };
 type ReviewState = 'APPROVED' | 'CHANGES_REQUESTED' | 'COMMENTED' | 'DISMISSED' | 'PENDING';
 
-export type TimelineItem =
+/** A timeline item as read: with its node id (`id`), which tells it apart from every other. */
+export type TimelineItem = TimelineItemFields & { id?: string };
+
+type TimelineItemFields =
   | { __typename: 'PullRequestReview'; databaseId: number; state: ReviewState; submittedAt: string | null; body: string; author: Login; reviewedCommit: { oid: string } | null }
   | { __typename: 'ReviewDismissedEvent'; createdAt: string; actor: Login; previousReviewState: ReviewState; review: { databaseId: number } | null }
   | { __typename: 'LabeledEvent' | 'UnlabeledEvent'; createdAt: string; actor: Login; label: { name: string } }
@@ -123,7 +145,7 @@ export function checkRunsFrom(pr: PullRequestFields, appId: number | undefined):
 export interface FactsPage {
   repository: {
     defaultBranchRef?: { name: string } | null;
-    pullRequest: (Partial<PullRequestFields> & { files?: Page<ChangedFile>; timelineItems: Page<TimelineItem> }) | null;
+    pullRequest: (Partial<PullRequestFields> & { files?: Page<ChangedFile>; timelineItems: Page<TimelineItem> & { totalCount?: number }; anchor?: { nodes: ({ id?: string } | null)[] }; reviewCount?: { totalCount: number }; commentCount?: { totalCount: number } }) | null;
   } | null;
 }
 
@@ -185,14 +207,26 @@ export function suitesFrom(timeline: readonly TimelineItem[]): Map<string, Suite
  * a bot without the `[bot]` suffix REST uses; a user account never matches, whatever its name.
  */
 export function appCommentsFrom(timeline: readonly TimelineItem[], appLogin: string | undefined): { id: number; body: string }[] {
-  if (!appLogin) return [];
-  const slug = appLogin.toLowerCase().replace(/\[bot\]$/, '');
-  return timeline.flatMap((item) => {
-    if (item.__typename !== 'IssueComment' || item.author?.__typename !== 'Bot') return [];
-    const login = item.author.login.toLowerCase();
-    return login === slug || login === `${slug}[bot]` ? [{ id: item.databaseId, body: item.body }] : [];
-  });
+  return timeline.flatMap((item) => (isAppComment(item, appLogin) ? [{ id: item.databaseId, body: item.body }] : []));
 }
+
+export function isAppComment(item: TimelineItem, appLogin: string | undefined): item is Extract<TimelineItem, { __typename: 'IssueComment' }> {
+  if (!appLogin || item.__typename !== 'IssueComment' || item.author?.__typename !== 'Bot') return false;
+  const slug = appLogin.toLowerCase().replace(/\[bot\]$/, '');
+  const login = item.author.login.toLowerCase();
+  return login === slug || login === `${slug}[bot]`;
+}
+
+/**
+ * The app's own comments as they read now, by node id: the timeline kept from earlier events holds each comment as
+ * first read, but the app edits its sticky comment, and a maintainer may edit any of the app's comments (an
+ * effect's hidden key among them). Asked in the event's query (read-event.ts) so what is observed is current.
+ */
+export const APP_COMMENTS_FIELD = /* GraphQL */ `
+      appComments: nodes(ids: $appComments) { ... on IssueComment { id databaseId body lastEditedAt } }
+`;
+
+export type AppCommentNode = { id: string; databaseId: number; body: string; lastEditedAt: string | null } | null;
 
 const REVIEW_STATES: Partial<Record<ReviewState, 'approved' | 'changes_requested' | 'commented'>> = {
   APPROVED: 'approved',

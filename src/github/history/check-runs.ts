@@ -45,11 +45,29 @@ export async function findAllRuns(gh: GitHubClient, repo: RepoRef, shas: readonl
   const variables: Record<string, unknown> = { owner: repo.owner, name: repo.name, ...(appId !== undefined ? { appId } : {}) };
   shas.forEach((sha, index) => (variables[`c${index}`] = sha));
   const answer = await gh.graphql<RunsAnswer>(runsQuery(shas, appId !== undefined), variables);
+  return runsFrom(shas.map((sha, index) => ({ sha, suites: answer.repository?.[`c${index}`]?.checkSuites?.nodes ?? [] })), appId, log, recordSecret);
+}
+
+/** The app's check runs on a commit, as a query asked them (runsQuery, or APP_RUNS_FRAGMENT in the event's one query). */
+export type RunsOnCommit = { sha: string; suites: readonly { checkRuns: { nodes: readonly CheckRunNode[] } }[] };
+type CheckRunNode = { databaseId: number; name: string; status: string; text: string | null; permalink: string };
+
+/** The fragment the event's one query reads the app's check runs on a commit with (and when its suites were created). */
+export const APP_RUNS_FRAGMENT = /* GraphQL */ `
+  fragment FlowgateAppRuns on Commit {
+    appRuns: checkSuites(first: 10, filterBy: { appId: $appId }) {
+      nodes { createdAt branch { name } checkRuns(first: 50, filterBy: { appId: $appId, checkType: ALL }) { nodes { databaseId name status text permalink } } }
+    }
+  }
+`;
+
+/** findAllRuns, from check runs already read: the runs on the first commit that has any, the `Flowgate` check on the first. */
+export function runsFrom(commits: readonly RunsOnCommit[], appId: number | undefined, log: (message: string) => void = () => {}, recordSecret?: string): FoundRuns & { summary?: FoundSummary } {
   // The `Flowgate` check on the head: the newest, which is the one GitHub shows and branch protection reads.
   let summary: FoundSummary | undefined;
-  for (const [index, sha] of shas.entries()) {
+  for (const [index, { sha, suites }] of commits.entries()) {
     const runs: StoredRun[] = [];
-    for (const suite of answer.repository?.[`c${index}`]?.checkSuites?.nodes ?? []) {
+    for (const suite of suites) {
       for (const checkRun of suite.checkRuns.nodes) {
         if (index === 0 && appId !== undefined && checkRun.name === SUMMARY_CHECK && checkRun.databaseId > (summary?.id ?? 0)) summary = { id: checkRun.databaseId, text: checkRun.text };
         if (!checkRun.name.startsWith(FLOWGATE_PREFIX)) continue;

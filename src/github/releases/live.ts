@@ -11,7 +11,7 @@
  * settings file and the newest deployments, and the flows at a release's
  * commit never change, so they are read once per commit (facts/cache.ts).
  */
-import { flowSetOf, readFlows, type FlowCache, type FlowSet, type FlowsObject } from '../facts/flow-source.js';
+import { FLOW_TREE_FIELDS, flowSetOf, readFlows, type FlowCache, type FlowSet, type FlowsObject } from '../facts/flow-source.js';
 import type { GitHubClient, RepoRef } from '../client.js';
 import { DEFAULT_FLOWS_DIR } from '../../flow/flows-dir.js';
 import { CONFIG_FILE, parseFlowgateConfig, type ConfigResult } from '../../release/config.js';
@@ -46,29 +46,36 @@ export const DEFAULT_APP_LOGIN = 'flowgate[bot]';
 const DEPLOYMENTS_PER_PAGE = 50;
 const MAX_PAGES = 10;
 
-export const LIVE_QUERY = /* GraphQL */ `
-  query FlowgateLive($owner: String!, $name: String!, $expression: String!, $path: String!, $config: String!, $environment: String!) {
-    repository(owner: $owner, name: $name) {
-      object(expression: $expression) {
-        ... on Commit {
-          oid
-          file(path: $path) {
-            object {
-              ... on Tree {
-                entries { name type object { ... on Blob { text isTruncated isBinary } } }
-              }
-            }
-          }
+/** A commit's flows tree (FLOW_TREE_FIELDS) and settings file: what is live is read from these, here and in the event's one query. */
+export const LIVE_COMMIT_FIELDS = /* GraphQL */ `
+          ${FLOW_TREE_FIELDS}
           settings: file(path: $config) { object { ... on Blob { text isTruncated } } }
-        }
-      }
+`;
+
+/** The newest deployments to the live environment (`$environment`): where promotions are found. */
+export const LIVE_DEPLOYMENTS_FIELD = /* GraphQL */ `
       deployments(environments: [$environment], first: ${DEPLOYMENTS_PER_PAGE}, orderBy: { field: CREATED_AT, direction: DESC }) { ...FlowgateDeployments }
-    }
-  }
+`;
+
+export const LIVE_DEPLOYMENTS_FRAGMENT = /* GraphQL */ `
   fragment FlowgateDeployments on DeploymentConnection {
     pageInfo { hasNextPage endCursor }
     nodes { databaseId commitOid createdAt payload creator { __typename login } }
   }
+`;
+
+export const LIVE_QUERY = /* GraphQL */ `
+  query FlowgateLive($owner: String!, $name: String!, $expression: String!, $path: String!, $config: String!, $environment: String!, $withFlowTexts: Boolean!) {
+    repository(owner: $owner, name: $name) {
+      object(expression: $expression) {
+        ... on Commit {
+          ${LIVE_COMMIT_FIELDS}
+        }
+      }
+      ${LIVE_DEPLOYMENTS_FIELD}
+    }
+  }
+  ${LIVE_DEPLOYMENTS_FRAGMENT}
 `;
 
 const MORE_DEPLOYMENTS_QUERY = /* GraphQL */ `
@@ -82,38 +89,66 @@ const MORE_DEPLOYMENTS_QUERY = /* GraphQL */ `
   }
 `;
 
-interface DeploymentPage {
+export interface DeploymentPage {
   pageInfo: { hasNextPage: boolean; endCursor: string | null };
   nodes: { databaseId: number | null; commitOid: string; createdAt: string; payload: string | null; creator: { __typename: string; login: string } | null }[];
 }
 
+/** A commit as LIVE_COMMIT_FIELDS read it. */
+export type LiveCommit = FlowsObject & { settings?: { object: { text?: string | null; isTruncated?: boolean } | null } | null };
+
 interface LiveAnswer {
   repository: {
-    object: (FlowsObject & { settings?: { object: { text?: string | null; isTruncated?: boolean } | null } | null }) | null;
-    deployments: DeploymentPage;
+    object: LiveCommit | null;
+    deployments?: DeploymentPage;
   } | null;
 }
 
 /** The flows could not be told: the app does not guess (fail closed), the event fails and is delivered again. */
 export class LiveUnknown extends Error {}
 
-/** The live flows of a repository whose default branch is `defaultBranch`. */
 /**
+ * The live flows of a repository whose default branch is `defaultBranch`.
  * `releases: false` (the Action): deployments are not read, and the default branch is live. The Action's token is the
  * one every workflow of the repository has, so a deployment "by the app" could be made by any of them.
  */
-export async function readLiveFlows(gh: GitHubClient, repo: RepoRef, defaultBranch: string, cache: FlowCache, options: { appLogin?: string; releases?: boolean } = {}): Promise<LiveFlows> {
+export async function readLiveFlows(gh: GitHubClient, repo: RepoRef, defaultBranch: string, cache: LiveCache, options: LiveOptions = {}): Promise<LiveFlows> {
+  const answer = await gh.graphql<LiveAnswer>(LIVE_QUERY, { ...liveVariables(repo, cache), expression: defaultBranch });
+  return liveFrom(gh, repo, answer.repository ? { commit: answer.repository.object, deployments: answer.repository.deployments } : null, cache, options);
+}
+
+export interface LiveOptions {
+  appLogin?: string;
+  releases?: boolean;
+}
+
+/** The caches what is live is read with: flows by commit and by tree, and the tree last seen on each default branch. */
+export type LiveCache = FlowCache & { readonly liveTrees: Map<string, string | null> };
+
+/**
+ * The variables LIVE_COMMIT_FIELDS and LIVE_DEPLOYMENTS_FIELD use. The flows' text is asked for only when the tree last
+ * seen on the default branch is not known: a flow rarely changes, and when it did, one more read (readFlows) gets it.
+ */
+export function liveVariables(repo: RepoRef, cache: LiveCache): { owner: string; name: string; path: string; config: string; environment: string; withFlowTexts: boolean } {
+  const tree = cache.liveTrees.get(`${repo.owner}/${repo.name}`.toLowerCase());
+  const known = tree === null || (tree !== undefined && cache.flowsByTree.has(`${repo.owner}/${repo.name}^${tree}`));
+  return { owner: repo.owner, name: repo.name, path: DEFAULT_FLOWS_DIR, config: CONFIG_FILE, environment: LIVE_ENVIRONMENT, withFlowTexts: !known };
+}
+
+/** What is live, from the default branch's commit and the newest deployments as a query answered them; reads more only when it must. */
+export async function liveFrom(gh: GitHubClient, repo: RepoRef, answer: { commit: LiveCommit | null | undefined; deployments?: DeploymentPage | undefined } | null, cache: LiveCache, options: LiveOptions = {}): Promise<LiveFlows> {
   const appLogin = options.appLogin ?? DEFAULT_APP_LOGIN;
-  const answer = await gh.graphql<LiveAnswer>(LIVE_QUERY, { owner: repo.owner, name: repo.name, expression: defaultBranch, path: DEFAULT_FLOWS_DIR, config: CONFIG_FILE, environment: LIVE_ENVIRONMENT });
-  const object = answer.repository?.object;
-  const defaultSet = flowSetOf(repo, object, cache);
+  const object = answer?.commit;
+  if (object?.oid) cache.liveTrees.set(`${repo.owner}/${repo.name}`.toLowerCase(), object.file?.object?.oid ?? null);
+  // Asked without the text and the tree is new (a flow changed): the flows at that commit, once.
+  const defaultSet = flowSetOf(repo, object, cache) ?? (object?.oid ? await readFlows(gh, repo, object.oid, cache) : undefined);
   const settings = object?.settings?.object;
   const config = settings?.isTruncated ? parseFlowgateConfig('{', CONFIG_FILE) : parseFlowgateConfig(settings?.text ?? undefined);
   const prefix = config.config.releases.tag_prefix;
   if (options.releases === false) return { version: { label: DEFAULT_BRANCH_LABEL, ...(defaultSet ? { sha: defaultSet.commit } : {}) }, set: defaultSet, config, promotions: [], defaultBranch: defaultSet };
   // GitHub always answers the connection; a repository answered without it is not an answer to trust (fail closed).
-  if (answer.repository && !answer.repository.deployments) throw new LiveUnknown(`GitHub answered no deployments for ${repo.owner}/${repo.name}: what is live cannot be told`);
-  let page = answer.repository?.deployments;
+  if (answer && !answer.deployments) throw new LiveUnknown(`GitHub answered no deployments for ${repo.owner}/${repo.name}: what is live cannot be told`);
+  let page = answer?.deployments;
   const seen: SeenDeployment[] = [...deploymentsOf(page)];
   let promotions = promotionsOf(seen, appLogin, prefix);
   // The app's newest deployment is normally on the first page; others' deployments can push it further.
