@@ -7,7 +7,7 @@
  * identity, which Flowgate asks once) and counts every request: a skipped
  * event must make none.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -87,12 +87,28 @@ export function rssOf(pid: number): Rss | undefined {
   return { peakKiB: field('VmHWM'), nowKiB: field('VmRSS') };
 }
 
+let ticks: number | undefined;
+/** CPU time a process has used so far (user and system, from /proc/<pid>/stat), in ms; undefined off Linux. */
+export function cpuMsOf(pid: number): number | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // The fields after the command's name (which may hold spaces, inside parentheses): utime and stime are the 12th and 13th.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  ticks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticks;
+}
+
 export interface ServerChild {
   kind: ServerKind;
   pid: number;
   url: string;
   webhookUrl: string;
   rss(): Rss | undefined;
+  cpuMs(): number | undefined;
   /** The last 20,000 characters it wrote, for failure messages. */
   output(): string;
   stop(): Promise<void>;
@@ -147,6 +163,7 @@ export async function startServer(kind: ServerKind, github: StandInGitHub, nodeO
     url,
     webhookUrl: `${url}${WEBHOOK_PATH}`,
     rss: () => rssOf(child.pid!),
+    cpuMs: () => cpuMsOf(child.pid!),
     output: () => output,
     async stop() {
       if (exited) return;

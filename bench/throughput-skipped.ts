@@ -23,6 +23,8 @@ export interface SkippedMeasurement {
   /** After start-up, before any delivery; and after the measured deliveries (VmHWM is the peak over the process's life). */
   idle: Rss | undefined;
   after: Rss | undefined;
+  /** The server's CPU time (user and system) over the measured deliveries, in ms: its cost whatever the load generator manages. */
+  cpuMs: number | undefined;
   /** Flowgate's own counts of the deliveries (warm-up and measured). */
   events?: { skipped: number; handled: number; failed: number };
   /** What the server asked GitHub while it ran. */
@@ -36,10 +38,13 @@ export async function measureSkipped(kind: ServerKind, github: StandInGitHub, de
     const idle = server.rss();
     const load = { concurrency: options.concurrency, maxMs: options.maxMs };
     const warmup = await drive(server.webhookUrl, deliveries, { ...load, count: options.warmup });
+    const cpuBefore = server.cpuMs();
     const measured = await drive(server.webhookUrl, deliveries, { ...load, count: options.count });
+    const cpuAfter = server.cpuMs();
+    const cpuMs = cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore;
     const after = server.rss();
     const events = kind === 'flowgate' ? await eventCounts(server) : undefined;
-    const measurement: SkippedMeasurement = { kind, warmup, measured, idle, after, ...(events ? { events } : {}), githubRequests: github.requests.slice(before) };
+    const measurement: SkippedMeasurement = { kind, warmup, measured, idle, after, cpuMs, ...(events ? { events } : {}), githubRequests: github.requests.slice(before) };
     const wrong = problems(measurement);
     if (wrong.length > 0) throw new Error(`${kind}: ${wrong.join('; ')}\n--- the server's output (last lines):\n${server.output().split('\n').slice(-20).join('\n')}`);
     return measurement;

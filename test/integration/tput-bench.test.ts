@@ -58,7 +58,7 @@ describe('skipped events, each server in its own process', () => {
 
   it('a measurement where Flowgate handled an event or asked GitHub more than its identity is reported, not counted', () => {
     const result = { sent: 2, statuses: { 200: 2 }, errors: [], failures: 0, latenciesMs: [1, 2], seconds: 1 };
-    const measurement: SkippedMeasurement = { kind: 'flowgate', warmup: result, measured: result, idle: undefined, after: undefined, events: { skipped: 3, handled: 1, failed: 0 }, githubRequests: ['GET /api/v3/app', 'POST /api/v3/graphql'] };
+    const measurement: SkippedMeasurement = { kind: 'flowgate', warmup: result, measured: result, idle: undefined, after: undefined, cpuMs: undefined, events: { skipped: 3, handled: 1, failed: 0 }, githubRequests: ['GET /api/v3/app', 'POST /api/v3/graphql'] };
     expect(problems(measurement)).toEqual([
       'Flowgate counted {"skipped":3,"handled":1,"failed":0} of 4 deliveries, expected all skipped',
       'skipped events made requests to GitHub: GET /api/v3/app, POST /api/v3/graphql',
