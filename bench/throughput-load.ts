@@ -8,6 +8,9 @@ import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Delivery } from './throughput-deliveries.js';
 
+/** Unanswered deliveries after which the load stops. */
+export const GIVE_UP_AFTER = 10;
+
 export interface LoadOptions {
   /** How many deliveries to send (cycling through the given ones). */
   count: number;
@@ -64,7 +67,8 @@ export async function drive(url: string, deliveries: Delivery[], options: LoadOp
   const started = performance.now();
   const stopAt = started + options.maxMs;
   const worker = async () => {
-    while (result.sent < options.count && performance.now() < stopAt) {
+    // A server that stopped answering (it died) fails every delivery at once: stop after a few, not at the time bound.
+    while (result.sent < options.count && performance.now() < stopAt && result.failures < GIVE_UP_AFTER) {
       const delivery = deliveries[result.sent % deliveries.length]!;
       result.sent += 1;
       const sent = performance.now();

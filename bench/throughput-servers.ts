@@ -111,8 +111,14 @@ export interface ServerChild {
   cpuMs(): number | undefined;
   /** The last 20,000 characters it wrote, for failure messages. */
   output(): string;
+  /** How the process ended (a signal, or its exit code), once it has, waiting up to `ms` for it. */
+  ended(ms: number): Promise<string | undefined>;
   stop(): Promise<void>;
 }
+
+/** Servers still running: killed if this process exits first (a failure, the bench's time limit), so none is left behind. */
+const running = new Set<ChildProcess>();
+process.once('exit', () => running.forEach((child) => child.kill('SIGKILL')));
 
 /** Starts one server on a free loopback port and waits until it answers HTTP (20 s at most); `nodeOptions` are for experiments (--trace-gc). */
 export async function startServer(kind: ServerKind, github: StandInGitHub, nodeOptions: string[] = []): Promise<ServerChild> {
@@ -140,8 +146,15 @@ export async function startServer(kind: ServerKind, github: StandInGitHub, nodeO
   const keep = (chunk: Buffer) => (output = (output + chunk.toString('utf8')).slice(-20_000));
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
-  let exited = false;
-  const gone = new Promise<void>((resolve) => child.once('exit', () => ((exited = true), resolve())));
+  running.add(child);
+  let exited: string | undefined;
+  const gone = new Promise<void>((resolve) =>
+    child.once('exit', (code, signal) => {
+      exited = signal ?? `exit code ${code}`;
+      running.delete(child);
+      resolve();
+    }),
+  );
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 20_000;
   for (;;) {
@@ -165,6 +178,12 @@ export async function startServer(kind: ServerKind, github: StandInGitHub, nodeO
     rss: () => rssOf(child.pid!),
     cpuMs: () => cpuMsOf(child.pid!),
     output: () => output,
+    ended: async (ms) => {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([gone, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+      clearTimeout(timer);
+      return exited;
+    },
     async stop() {
       if (exited) return;
       child.kill('SIGTERM');

@@ -6,7 +6,7 @@
  */
 import type { Delivery } from './throughput-deliveries.js';
 import { answered2xx, drive, type LoadResult } from './throughput-load.js';
-import { eventCounts, startServer, type Rss, type ServerKind, type StandInGitHub } from './throughput-servers.js';
+import { eventCounts, startServer, type Rss, type ServerChild, type ServerKind, type StandInGitHub } from './throughput-servers.js';
 
 export interface SkippedOptions {
   warmup: number;
@@ -14,6 +14,8 @@ export interface SkippedOptions {
   concurrency: number;
   /** The bound on each phase (warm-up, measure), in ms. */
   maxMs: number;
+  /** Told the server once it listens (tests kill it). */
+  onStarted?: (server: ServerChild) => void;
 }
 
 export interface SkippedMeasurement {
@@ -35,6 +37,7 @@ export async function measureSkipped(kind: ServerKind, github: StandInGitHub, de
   const server = await startServer(kind, github);
   const before = github.requests.length;
   try {
+    options.onStarted?.(server);
     const idle = server.rss();
     const load = { concurrency: options.concurrency, maxMs: options.maxMs };
     const warmup = await drive(server.webhookUrl, deliveries, { ...load, count: options.warmup });
@@ -43,10 +46,16 @@ export async function measureSkipped(kind: ServerKind, github: StandInGitHub, de
     const cpuAfter = server.cpuMs();
     const cpuMs = cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore;
     const after = server.rss();
-    const events = kind === 'flowgate' ? await eventCounts(server) : undefined;
-    const measurement: SkippedMeasurement = { kind, warmup, measured, idle, after, cpuMs, ...(events ? { events } : {}), githubRequests: github.requests.slice(before) };
-    const wrong = problems(measurement);
-    if (wrong.length > 0) throw new Error(`${kind}: ${wrong.join('; ')}\n--- the server's output (last lines):\n${server.output().split('\n').slice(-20).join('\n')}`);
+    const fail = async (wrong: string[]) => {
+      // Deliveries fail as soon as the process is gone, maybe before its exit is reported: give that a second.
+      const ended = measured.failures + warmup.failures > 0 ? await server.ended(1_000) : undefined;
+      return new Error(`${kind}: ${wrong.join('; ')}${ended ? `\nthe server process ended (${ended})` : ''}\n--- the server's output (last lines):\n${server.output().split('\n').slice(-20).join('\n')}`);
+    };
+    let measurement: SkippedMeasurement = { kind, warmup, measured, idle, after, cpuMs, githubRequests: github.requests.slice(before) };
+    // Unanswered deliveries first: a server that died has no /metrics to ask.
+    if (problems(measurement).length > 0) throw await fail(problems(measurement));
+    if (kind === 'flowgate') measurement = { ...measurement, events: await eventCounts(server) };
+    if (problems(measurement).length > 0) throw await fail(problems(measurement));
     return measurement;
   } finally {
     await server.stop();

@@ -56,6 +56,11 @@ describe('skipped events, each server in its own process', () => {
     await expect(measureSkipped('flowgate', github, skippedDeliveries('not-the-secret'), { ...TINY, warmup: 1, count: 2 })).rejects.toThrow(/0 of 1 deliveries answered 2xx \(statuses \{"400":1\}/);
   }, 60_000);
 
+  it('a server that dies makes the measurement fail at once, saying how it ended, instead of running to the time bound', async () => {
+    const measuring = measureSkipped('flowgate', github, skippedDeliveries(BENCH_SECRET), { ...TINY, count: 100_000, maxMs: 60_000, onStarted: (server) => process.kill(server.pid, 'SIGKILL') });
+    await expect(measuring).rejects.toThrow(/warm-up: 0 of \d+ deliveries answered 2xx[^]*the server process ended \(SIGKILL\)/);
+  }, 60_000);
+
   it('a measurement where Flowgate handled an event or asked GitHub more than its identity is reported, not counted', () => {
     const result = { sent: 2, statuses: { 200: 2 }, errors: [], failures: 0, latenciesMs: [1, 2], seconds: 1 };
     const measurement: SkippedMeasurement = { kind: 'flowgate', warmup: result, measured: result, idle: undefined, after: undefined, cpuMs: undefined, events: { skipped: 3, handled: 1, failed: 0 }, githubRequests: ['GET /api/v3/app', 'POST /api/v3/graphql'] };
