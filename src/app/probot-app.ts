@@ -77,7 +77,11 @@ export function flowgateApp(options: AppOptions = {}) {
         const octokit = await auth();
         const data = (await octokit.request('GET /app')).data as { id?: number; slug?: string } | null;
         return { id: data?.id ?? Number(process.env.APP_ID), login: `${data?.slug ?? 'flowgate'}[bot]` };
-      })());
+      })().catch((error: unknown) => {
+        // Not kept: a failure (GitHub down, a key being rotated) fails this event only; the next one asks again.
+        identity = undefined;
+        throw error;
+      }));
     const connections = options.connections ?? connectionsFromEnv();
     const cache = new GitHubCache();
     const queue = new PullRequestQueue();
