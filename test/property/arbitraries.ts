@@ -68,10 +68,11 @@ export const validFlow: fc.Arbitrary<Flow> = fc
 
 const at = (minutes: number) => new Date(START + minutes * 60_000).toISOString();
 
-const eventAt = (minutes: number): fc.Arbitrary<FactEvent> =>
+/** An event at `minutes`; `index` makes each comment's id its own, as GitHub's are, when two share a minute. */
+const eventAt = (minutes: number, index: number): fc.Arbitrary<FactEvent> =>
   fc.oneof(
     fc.record({ actor: fc.constantFrom(...ACTORS), state: fc.constantFrom('approved' as const, 'changes_requested' as const), sha: fc.constantFrom(HEAD, NEXT), id: fc.constantFrom('r1', 'r2', 'r3') }).map((event) => ({ type: 'review' as const, at: at(minutes), ...event })),
-    fc.record({ actor: fc.constantFrom(...ACTORS), body: fc.constantFrom('/approve', '/decline nope', 'looks good', 'LGTM\n/approve') }).map((event) => ({ type: 'comment' as const, at: at(minutes), id: `c${minutes}`, ...event })),
+    fc.record({ actor: fc.constantFrom(...ACTORS), body: fc.constantFrom('/approve', '/decline nope', 'looks good', 'LGTM\n/approve') }).map((event) => ({ type: 'comment' as const, at: at(minutes), id: `c${minutes}-${index}`, ...event })),
     fc.record({ actor: fc.constantFrom(...ACTORS), label: fc.constantFrom(...LABELS) }).map((event) => ({ type: 'labeled' as const, at: at(minutes), ...event })),
     fc.record({ actor: fc.constantFrom(...ACTORS), label: fc.constantFrom(...LABELS) }).map((event) => ({ type: 'unlabeled' as const, at: at(minutes), ...event })),
     fc.constant({ type: 'push' as const, at: at(minutes), sha: NEXT, before: HEAD }),
@@ -86,7 +87,7 @@ const eventAt = (minutes: number): fc.Arbitrary<FactEvent> =>
 export const events: fc.Arbitrary<FactEvent[]> = fc
   .array(fc.integer({ min: -30, max: 600 }), { maxLength: 25 })
   .map((minutes) => [...minutes].sort((a, b) => a - b))
-  .chain((minutes) => (minutes.length === 0 ? fc.constant([]) : fc.tuple(...minutes.map(eventAt))));
+  .chain((minutes) => (minutes.length === 0 ? fc.constant([]) : fc.tuple(...minutes.map((minute, index) => eventAt(minute, index)))));
 
 /** A decision by someone who is eligible for no gate that `validFlow` makes. */
 export const ineligibleDecision = (minutes: number): fc.Arbitrary<FactEvent> =>

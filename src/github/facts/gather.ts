@@ -104,6 +104,12 @@ export function firstPagePlan(repo: RepoRef, number: number, options: Pick<Gathe
   return { timeline: known?.cursor ?? null, files: null, withFiles: files === undefined, withSuites, withAnchor: known?.cursor != null, appComments };
 }
 
+/** Items read after the cursor that were not kept already: an item is one decision, however pages overlap. */
+function unseen(kept: readonly TimelineItem[], read: readonly TimelineItem[]): TimelineItem[] {
+  const ids = new Set(kept.map((item) => item.id));
+  return read.filter((item) => item.id === undefined || !ids.has(item.id));
+}
+
 /** The kept timeline with the app's comments as they read now: edited in place, or gone. */
 function current(items: readonly TimelineItem[], now: ReadonlyMap<string, AppCommentNode> | undefined): TimelineItem[] {
   if (!now || now.size === 0) return [...items];
@@ -206,7 +212,7 @@ export async function gatherFacts(gh: GitHubClient, repo: RepoRef, number: numbe
   };
 
   const fresh = await pageOn(known?.cursor ?? null);
-  let timeline = known ? [...current(known.items, options.current), ...fresh.items] : fresh.items;
+  let timeline = known ? [...current(known.items, options.current), ...unseen(known.items, fresh.items)] : fresh.items;
   let end = fresh.end;
   if (known && !agrees(known.items, timeline, fresh.counts)) {
     // Something before the cursor changed (a comment deleted, a force push that dropped commits): read it all again.
