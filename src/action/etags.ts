@@ -6,18 +6,15 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type { AnswerStore, CachedAnswer } from '../github/transport/conditional.js';
 
-export interface Cached {
-  etag: string;
-  body: string;
-  headers: Record<string, string>;
-}
+export type Cached = CachedAnswer;
 
 /** Bodies past this are not kept: the file must stay small to restore quickly. */
 const MAX_BODY = 256 * 1024;
 const MAX_ENTRIES = 200;
 
-export class EtagStore {
+export class EtagStore implements AnswerStore {
   readonly #entries = new Map<string, Cached>();
 
   get(url: string): Cached | undefined {

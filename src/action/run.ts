@@ -66,6 +66,8 @@ export async function runAction(env: NodeJS.ProcessEnv): Promise<ActionReport> {
     recordSecret: secret,
     // Any workflow with this token could deploy "as the app": releases are for the server app (docs/action.md).
     releases: false,
+    // GITHUB_TOKEN cannot read teams: people go in their own query, which the app token (if any) sends.
+    peopleInEventQuery: false,
   };
   try {
     const outcome = await dispatch(deps, run, event);

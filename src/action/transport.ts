@@ -11,6 +11,7 @@ import { Probot } from 'probot';
 import type { GitHubClient } from '../github/client.js';
 import { flowgateOctokit } from '../github/transport/octokit.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS, timedFetch } from '../github/transport/timeout.js';
+import { conditionalFetch } from '../github/transport/conditional.js';
 import type { EtagStore } from './etags.js';
 
 export interface RequestTally {
@@ -25,29 +26,17 @@ type Fetch = typeof globalThis.fetch;
 
 /** Counts and conditions every request one client sends. */
 export function tallyingFetch(inner: Fetch, tally: RequestTally, etags?: EtagStore, onResponse?: (response: Response) => void): Fetch {
-  return async (input, init) => {
-    const request = new Request(input, init);
-    const conditional = request.method === 'GET' ? etags?.get(request.url) : undefined;
-    if (conditional) request.headers.set('if-none-match', conditional.etag);
+  const counted: Fetch = async (input, init) => {
     tally.sent += 1;
-    const response = await inner(request);
+    const response = await inner(input, init);
     onResponse?.(response);
     const remaining = Number(response.headers.get('x-ratelimit-remaining') ?? Number.NaN);
     const limit = Number(response.headers.get('x-ratelimit-limit') ?? Number.NaN);
     if (Number.isFinite(remaining)) tally.remaining = remaining;
     if (Number.isFinite(limit)) tally.limit = limit;
-    if (response.status === 304 && conditional) {
-      tally.notModified += 1;
-      return new Response(conditional.body, { status: 200, headers: { ...conditional.headers, etag: conditional.etag } });
-    }
-    const etag = response.headers.get('etag');
-    if (request.method === 'GET' && etag && response.ok) {
-      // Kept as GitHub sent it, quotes and W/ included: that is what If-None-Match must carry.
-      const body = await response.clone().text();
-      etags?.set(request.url, { etag, body, headers: Object.fromEntries(response.headers) });
-    }
     return response;
   };
+  return etags ? conditionalFetch(counted, etags, { notModified: () => (tally.notModified += 1) }) : counted;
 }
 
 export interface ClientOptions {

@@ -58,6 +58,11 @@ export interface HandlerDeps {
    * prove nothing; tags are not promoted and the default branch is always live (docs/action.md).
    */
   releases?: boolean;
+  /**
+   * False in the GitHub Action: team members and permissions are read in a query of their own (FlowgatePeople), which
+   * the Action sends with its app token; GITHUB_TOKEN cannot read teams, so they are never asked in the event's query.
+   */
+  peopleInEventQuery?: boolean;
   /** Action mode: records are signed with this, and an unsigned or altered one stops the event (see history/record.ts). */
   recordSecret?: string;
   /** When each waiting PR is next due, for the sweep (sweep-index.ts); unset, the sweep finds them by label. */

@@ -38,6 +38,7 @@ export interface ReadDeps {
   log: (message: string) => void;
   releases?: boolean;
   recordSecret?: string;
+  peopleInEventQuery?: boolean;
 }
 
 export interface EventRead {
@@ -131,7 +132,7 @@ export async function readEvent(deps: ReadDeps, payload: Payload, repo: RepoRef,
   const base = payload.pull_request?.base?.sha ?? lastSeen?.base;
   const { appComments, ...plan } = firstPagePlan(repo, number, { cache, appId: deps.app.id, appLogin: deps.app.login, ...(headSha ? { headSha } : {}) });
   const before = payload.action === 'synchronize' ? payload.before : undefined;
-  const people = foreseenPeople(deps, repo, number, payload, base, now);
+  const people = deps.peopleInEventQuery === false ? { query: undefined, ask: undefined, codeownersAt: undefined } : foreseenPeople(deps, repo, number, payload, base, now);
   const releases = deps.releases !== false;
   const { query, variables } = eventQuery({
     ...liveVariables(repo, cache),
