@@ -16,7 +16,7 @@ import type { FlowSet } from './facts/flow-source.js';
 import { readFlows } from './facts/flow-source.js';
 import { eventsFrom } from './facts/pull-request-query.js';
 import { APP_COMMENTS_FIELD, PULL_REQUEST_FRAGMENTS, PULL_REQUEST_PAGE, type AppCommentNode, type FactsPage } from './facts/pull-request-query.js';
-import { firstPagePlan, gatherFacts, needsOf, PullRequestNotFound, type GatheredFacts } from './facts/gather.js';
+import { firstPagePlan, gatherFacts, keptTimeline, needsOf, PullRequestNotFound, type GatheredFacts } from './facts/gather.js';
 import { codeownersFields, involved, keepPeople, unknownPeople } from './facts/people.js';
 import { peopleQuery, type ExtraFields } from './facts/people-query.js';
 import { APP_RUNS_FRAGMENT, findAllRuns, runsFrom, type RunsOnCommit } from './history/check-runs.js';
@@ -221,7 +221,7 @@ function foreseenPeople(deps: ReadDeps, repo: RepoRef, number: number, payload: 
   const tree = cache.liveTrees.peek(`${repo.owner}/${repo.name}`.toLowerCase());
   const files = tree ? cache.flowsByTree.peek(`${repo.owner}/${repo.name}^${tree}`) : undefined;
   const needs = needsOf((files ?? []).flatMap((file) => (file.flow ? [compiled(file.flow)] : [])));
-  const timeline = cache.timelines.peek(`${repo.owner}/${repo.name}#${number}`.toLowerCase())?.items ?? [];
+  const timeline = keptTimeline(cache, repo, number);
   const author = (payload.pull_request as { user?: { login?: string } } | undefined)?.user?.login;
   const logins = needs.permissions ? [...involved({ author: author ?? '' }, eventsFrom(timeline)), ...(payload.sender ? [payload.sender.login] : [])].filter(Boolean) : [];
   const missing = unknownPeople(cache, repo, { teams: needs.teams, logins, ...(needs.codeowners && base ? { codeownersAt: base } : {}) }, now);

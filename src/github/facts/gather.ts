@@ -120,6 +120,11 @@ function current(items: readonly TimelineItem[], now: ReadonlyMap<string, AppCom
   });
 }
 
+/** What is kept of a PR's timeline as the app reads it (with its check suites), without counting a use. */
+export function keptTimeline(cache: GitHubCache, repo: RepoRef, number: number): readonly TimelineItem[] {
+  return cache.timelines.peek(timelineKey(repo, number, true))?.items ?? [];
+}
+
 /** Timelines read with the app's check suites and without them (the CLI) differ, so they are kept apart. */
 const timelineKey = (repo: RepoRef, number: number, withSuites: boolean) => `${repo.owner}/${repo.name}#${number}${withSuites ? '' : ':plain'}`.toLowerCase();
 
