@@ -44,6 +44,8 @@ export class Sandbox {
   readonly deliveries: Delivery[] = [];
   /** Every API request the app made, in order: `METHOD /path`. */
   readonly requests: string[] = [];
+  /** Every GraphQL operation the app sent: its name and text. */
+  readonly queries: { name: string; query: string }[] = [];
   /** Every REST answer given, for checking them against GitHub's OpenAPI description. */
   readonly responses: { method: string; path: string; status: number; body: unknown; fault?: string }[] = [];
   readonly appId: number;

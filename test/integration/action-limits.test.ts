@@ -1,5 +1,10 @@
 import { readFileSync } from 'node:fs';
+import { Octokit } from '@octokit/rest';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { GitHubClient } from '../../src/github/client.js';
+import { GitHubCache, PEOPLE_TTL_MS } from '../../src/github/facts/cache.js';
+import { handleWebhook, PullRequestQueue, type HandlerDeps } from '../../src/github/handle.js';
+import { Sandbox } from '../../src/sandbox/sandbox.js';
 import { encodeRecord, decodeRecord } from '../../src/github/history/record.js';
 import { startReceiver, type Receiver } from '../../src/sandbox/receiver.js';
 import { startAppOnSandbox, type AppOnSandbox } from '../../src/sandbox/with-app.js';
@@ -203,5 +208,38 @@ describe('events the workflow subscribes to', () => {
     await sandbox.review(REPO, pr.number, 'mia', 'approved');
     expect((await action.runWorkflows()).map((run) => run.event)).toEqual(['pull_request_review']);
     expect(sandbox.pullRequest(REPO, pr.number).merged).toBe(true);
+  });
+});
+
+describe("the Action's token and people", () => {
+  // GITHUB_TOKEN cannot read teams or permissions: in the Action they go in a query of their own (FlowgatePeople),
+  // which the app token sends. A server, whose token can, asks for them inside the event's query when it foresees them.
+  it.each([
+    ['the Action', false, 0],
+    ['the server', undefined, 1],
+  ] as const)('%s: people are asked in the event query only where its token may read them', async (_, peopleInEventQuery, inline) => {
+    const sandbox = new Sandbox();
+    await sandbox.start();
+    try {
+      sandbox.createRepo(REPO, { '.github/flows/gate.yml': GATE_FLOW, 'a.ts': 'a\n' }, { teams: { 'acme/managers': ['mia'] } });
+      const gh = new Octokit({ auth: 'sandbox', baseUrl: sandbox.url, log: { debug() {}, info() {}, warn() {}, error() {} } }) as unknown as GitHubClient;
+      const deps: HandlerDeps = { gh, cache: new GitHubCache(), queue: new PullRequestQueue(), app: { id: sandbox.appId, login: sandbox.appLogin }, connections: () => undefined, now: () => sandbox.clock.now(), log: () => {}, ...(peopleInEventQuery === false ? { peopleInEventQuery } : {}) };
+      const opened = async (branch: string) => {
+        await sandbox.openPullRequest(REPO, { author: 'dev', title: branch, branch, changes: { 'a.ts': `${branch}\n` } });
+        const delivery = sandbox.deliveries.at(-1)!;
+        await handleWebhook(deps, delivery.name, delivery.payload);
+      };
+      await opened('one');
+      // The team is known now; past its time it is unknown again, and the flows that need it are known.
+      sandbox.clock.advance(PEOPLE_TTL_MS + 60_000);
+      sandbox.queries.length = 0;
+      await opened('two');
+      const events = sandbox.queries.filter((query) => query.name === 'FlowgateEvent');
+      expect(events).toHaveLength(1);
+      expect(events.filter((query) => query.query.includes('organization(')).length).toBe(inline);
+      expect(sandbox.queries.filter((query) => query.name === 'FlowgatePeople').length).toBe(1 - inline);
+    } finally {
+      await sandbox.stop();
+    }
   });
 });

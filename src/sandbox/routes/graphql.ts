@@ -7,14 +7,19 @@ import type { SandboxContext } from '../context.js';
 import { createGraphQL } from '../graphql.js';
 import type { Route } from '../router.js';
 
-export function graphqlRoutes(ctx: SandboxContext): Route[] {
+/** The GraphQL operations the app sent, by name with their text, for tests that check what one asked. */
+export type GraphQLLog = { name: string; query: string }[];
+
+export function graphqlRoutes(ctx: SandboxContext, log?: GraphQLLog): Route[] {
   const execute = createGraphQL(ctx.state);
   return [
     [
       'POST',
       '/graphql',
       async (_, body) => {
-        const result = await execute(String(body.query ?? ''), body.variables as Record<string, unknown> | undefined);
+        const query = String(body.query ?? '');
+        log?.push({ name: /\b(?:query|mutation)\s+(\w+)/.exec(query)?.[1] ?? '(anonymous)', query });
+        const result = await execute(query, body.variables as Record<string, unknown> | undefined);
         return { status: 200, body: result };
       },
     ],

@@ -10,7 +10,7 @@ import { commentRoutes } from './comments.js';
 import { commitRoutes } from './commits.js';
 import { deliveryRoutes, type DeliveryLog } from './deliveries.js';
 import { dispatchRoutes } from './dispatches.js';
-import { graphqlRoutes } from './graphql.js';
+import { graphqlRoutes, type GraphQLLog } from './graphql.js';
 import { installationRoutes } from './installations.js';
 import { labelRoutes } from './labels.js';
 import { pullRoutes } from './pulls.js';
@@ -20,9 +20,9 @@ import { compareRoutes } from './compare.js';
 import { deploymentRoutes } from './deployments.js';
 import { gitRefRoutes } from './git-refs.js';
 
-export function allRoutes(ctx: SandboxContext, sandbox: DeliveryLog): Route[] {
+export function allRoutes(ctx: SandboxContext, sandbox: DeliveryLog & { queries?: GraphQLLog }): Route[] {
   return [
-    ...graphqlRoutes(ctx),
+    ...graphqlRoutes(ctx, sandbox.queries),
     ...installationRoutes(ctx),
     ...searchRoutes(ctx),
     ...checkRunRoutes(ctx),
