@@ -70,6 +70,10 @@ describe('reads per event', () => {
     expect(await cost(sandbox, () => sandbox.comment(REPO, 2, 'mia', 'Looks fine so far.'))).toEqual([]);
     expect(await cost(sandbox, () => sandbox.review(REPO, 2, 'rob', 'commented'))).toEqual([]);
     expect(await cost(sandbox, () => sandbox.label(REPO, 2, 'dev', 'docs'))).toEqual(['POST /graphql']);
+    // A review that changes nothing: GitHub delivers a review again (one the app has already judged).
+    await sandbox.review(REPO, 2, 'rob', 'approved');
+    const review = sandbox.deliveries.findLast((delivery) => delivery.name === 'pull_request_review')!;
+    expect(await cost(sandbox, () => sandbox.redeliver(review))).toEqual(['POST /graphql']);
 
     // `/decline` by an approver: one read, then the run's check run and the sticky comment (the `Flowgate` check turns red too).
     const declined = await cost(sandbox, () => sandbox.comment(REPO, 2, 'mia', '/decline not yet'));
