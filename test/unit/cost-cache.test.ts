@@ -6,6 +6,7 @@ import { approximateBytes, CACHE_BOUNDS, GitHubCache, Lru, peopleChangedBy, Rece
 import type { FlowSet } from '../../src/github/facts/flow-source.js';
 import { handleWebhook, PullRequestQueue } from '../../src/github/handle.js';
 import type { GitHubClient } from '../../src/github/client.js';
+import { answerCache } from '../../src/github/transport/conditional.js';
 
 const require = createRequire(import.meta.url);
 const examples = JSON.parse(readFileSync(require.resolve('@octokit/webhooks-examples/api.github.com/index.json'), 'utf8')) as { name: string; examples: Record<string, unknown>[] }[];
@@ -97,6 +98,43 @@ describe('each cache of the GitHub layer stays bounded', () => {
     expect(cache.people.size).toBe(CACHE_BOUNDS.people.entries);
     expect(cache.people.has('key-0')).toBe(true);
     expect(cache.people.has('key-1')).toBe(false);
+  });
+
+  it('validated flows by tree, and the tree last seen on each default branch', () => {
+    fill(cache.flowsByTree, CACHE_BOUNDS.flowsByTree.entries + 50, () => [{ file: '.github/flows/a.yml', problems: [] }], 1);
+    expect(cache.flowsByTree.size).toBe(CACHE_BOUNDS.flowsByTree.entries);
+    expect(cache.flowsByTree.has('key-0')).toBe(true);
+    expect(cache.flowsByTree.has('key-1')).toBe(false);
+    fill(cache.liveTrees, CACHE_BOUNDS.liveTrees.entries + 50, (index) => `tree${index}`, 1);
+    expect(cache.liveTrees.size).toBe(CACHE_BOUNDS.liveTrees.entries);
+  });
+
+  it("timelines kept per PR: by entries, and by bytes for large PRs", () => {
+    const comment = (index: number) => ({ __typename: 'IssueComment' as const, id: `C${index}`, databaseId: index, createdAt: '2026-11-24T09:00:00Z', body: 'A remark without a command, of a typical length.', author: { login: `u${index % 50}` } });
+    fill(cache.timelines, CACHE_BOUNDS.timelines.entries + 50, (index) => ({ items: [comment(index)], cursor: 'MQ' }), 1);
+    expect(cache.timelines.size).toBe(CACHE_BOUNDS.timelines.entries);
+    expect(cache.timelines.has('key-0')).toBe(true);
+    expect(cache.timelines.has('key-1')).toBe(false);
+    // PRs of 1,300 items each: the byte bound holds well before the entry bound.
+    const large = new GitHubCache();
+    fill(large.timelines, 400, () => ({ items: Array.from({ length: 1300 }, (_, index) => comment(index)), cursor: 'MTMwMA' }), 1);
+    expect(large.timelines.bytes).toBeLessThanOrEqual(CACHE_BOUNDS.timelines.bytes);
+    expect(large.timelines.size).toBeLessThan(400);
+    expect(large.timelines.has('key-0')).toBe(true);
+  });
+
+  it("each PR's head and base", () => {
+    fill(cache.heads, CACHE_BOUNDS.heads.entries + 50, (index) => ({ head: `h${index}`, base: 'b' }), 1);
+    expect(cache.heads.size).toBe(CACHE_BOUNDS.heads.entries);
+    expect(cache.heads.has('key-1')).toBe(false);
+  });
+
+  it('REST answers kept for conditional reads', () => {
+    const answers = answerCache() as Lru<string, { etag: string; body: string; headers: Record<string, string> }>;
+    fill(answers, answers.bounds.entries + 50, (index) => ({ etag: `"e${index}"`, body: '[]', headers: {} }), 1);
+    expect(answers.size).toBe(answers.bounds.entries);
+    expect(answers.has('key-0')).toBe(true);
+    expect(answers.has('key-1')).toBe(false);
   });
 
   it('sticky comments', () => {
