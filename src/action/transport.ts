@@ -59,12 +59,25 @@ export async function tokenClient(options: ClientOptions): Promise<GitHubClient>
 /**
  * GitHub's GITHUB_TOKEN cannot read teams or people's permissions. With an app
  * token, those queries (and only those) go with it; everything else, writes
- * above all, goes with the workflow's token.
+ * above all, goes with the workflow's token. Without one, GitHub refuses them,
+ * and the step fails saying what to give it: a gate cannot be judged without
+ * knowing who may approve (fail closed).
  */
 export function withPeopleReader(gh: GitHubClient, people: GitHubClient | undefined): GitHubClient {
-  if (!people) return gh;
+  const isPeople = (query: string) => /query Flowgate(People|TeamPage)\b/.test(query);
   return {
-    graphql: (query, variables) => (/query Flowgate(People|TeamPage)\b/.test(query) ? people.graphql(query, variables) : gh.graphql(query, variables)),
+    graphql: async <T>(query: string, variables?: Record<string, unknown>): Promise<T> => {
+      if (!isPeople(query)) return gh.graphql<T>(query, variables);
+      if (people) return people.graphql<T>(query, variables);
+      return gh.graphql<T>(query, variables).catch((error: unknown) => {
+        const errors = (error as { errors?: { type?: string }[] } | null)?.errors;
+        if (!errors?.some((entry) => entry.type === 'FORBIDDEN')) throw error;
+        throw new Error(
+          "the flows need team members or people's repository permissions, which the workflow's GITHUB_TOKEN cannot read (GitHub: Resource not accessible by integration). " +
+            'Give the action an `app-token`: an installation token of a GitHub App with Members: read, e.g. from actions/create-github-app-token (see action/README.md).',
+        );
+      });
+    },
     request: (route, params) => gh.request(route, params),
   };
 }

@@ -42,6 +42,8 @@ export function parseOutputs(text: string): Record<string, string> {
 
 export interface RunOptions {
   readOnly?: boolean;
+  /** False: the workflow gives no `app-token` (teams and permissions then cannot be read). */
+  appToken?: boolean;
   secret?: string | undefined;
   env?: Record<string, string>;
 }
@@ -107,6 +109,8 @@ export class ActionOnSandbox {
       GITHUB_STEP_SUMMARY: summaryPath,
       FLOWGATE_SANDBOX_NOW: String(this.sandbox.clock.now()),
       INPUT_TOKEN: this.sandbox.workflowTokens.mint({ readOnly: options.readOnly ?? false }),
+      // The app token the workflow makes for team and permission reads (actions/create-github-app-token), unless a run goes without.
+      ...(options.appToken === false ? {} : { 'INPUT_APP-TOKEN': 'ghs_sandbox-app-installation' }),
       ...(secret !== undefined ? { INPUT_SECRET: secret } : {}),
       ...options.env,
     };

@@ -7,6 +7,9 @@
  * What the model keeps of GitHub's rules:
  * - A token minted `readOnly` (the token of a `pull_request_review` from a fork)
  *   may read, and is refused every write with GitHub's 403.
+ * - It cannot read an organization's teams or people's repository permissions:
+ *   a GraphQL query that asks is answered with GitHub's FORBIDDEN error
+ *   ("Resource not accessible by integration"), so the action needs an app token for them.
  * - Events the token causes start no workflow: `workflowEvents()` leaves out
  *   what `github-actions[bot]` did, as GitHub does (except `repository_dispatch`
  *   and `workflow_dispatch`, which it does start).
@@ -27,10 +30,12 @@ export const NOT_ACCESSIBLE = { message: 'Resource not accessible by integration
 
 export class WorkflowTokens {
   readonly #readOnly = new Set<string>();
+  readonly #minted = new Set<string>();
 
   /** A new `GITHUB_TOKEN` for one workflow run. */
   mint(options: { readOnly?: boolean } = {}): string {
     const token = `ghs_${randomBytes(18).toString('base64url')}`;
+    this.#minted.add(token);
     if (options.readOnly) this.#readOnly.add(token);
     return token;
   }
@@ -38,6 +43,9 @@ export class WorkflowTokens {
   /** What GitHub answers instead, when this token may not make this request; undefined when it may. */
   refusal(method: string, path: string, authorization: string | undefined, body: Record<string, unknown>): Answer | undefined {
     const token = authorization?.replace(/^(token|bearer)\s+/i, '');
+    if (token && this.#minted.has(token) && path === '/graphql' && /\bteam\(slug:|\bcollaborators\(/.test(String(body.query ?? ''))) {
+      return { status: 200, body: { data: null, errors: [{ type: 'FORBIDDEN', path: [], message: 'Resource not accessible by integration' }] } };
+    }
     if (!token || !this.#readOnly.has(token)) return undefined;
     const reads = method === 'GET' || method === 'HEAD' || (path === '/graphql' && !/^\s*mutation\b/.test(String(body.query ?? '')));
     return reads ? undefined : { status: 403, body: NOT_ACCESSIBLE };

@@ -243,3 +243,24 @@ describe("the Action's token and people", () => {
     }
   });
 });
+
+describe('without an app token', () => {
+  it("a gate of a team fails the step, saying GITHUB_TOKEN cannot read teams and what to give: nobody's approval counts unjudged", { timeout: 60_000 }, async () => {
+    action = await new ActionOnSandbox().start();
+    const { sandbox } = action;
+    sandbox.createRepo(REPO, { '.github/flows/gate.yml': GATE_FLOW, 'billing/x.ts': 'export const x = 1;\n' }, { teams: { 'acme/managers': ['mia'] } });
+    const pr = await sandbox.openPullRequest(REPO, { author: 'dev', title: 'Change billing', branch: 'dev/billing', changes: { 'billing/x.ts': 'export const x = 2;\n' } });
+    const [opened] = await action.runWorkflows({ appToken: false });
+    expect(opened!.exitCode).not.toBe(0);
+    expect(opened!.stdout + opened!.stderr).toContain("GITHUB_TOKEN cannot read (GitHub: Resource not accessible by integration). Give the action an `app-token`");
+    await sandbox.review(REPO, pr.number, 'mia', 'approved');
+    await action.runWorkflows({ appToken: false });
+    expect(sandbox.pullRequest(REPO, pr.number).merged).toBe(false);
+    // With the app token, the same events go through.
+    const [again] = await action.runWorkflows();
+    expect(again).toBeUndefined();
+    await sandbox.comment(REPO, pr.number, 'mia', '/approve');
+    await action.runWorkflows();
+    expect(sandbox.pullRequest(REPO, pr.number).merged).toBe(true);
+  });
+});
