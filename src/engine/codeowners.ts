@@ -75,19 +75,50 @@ export function parseCodeowners(text: string): Codeowners {
 
 /** The owners of one file: those of the last rule that matches it. */
 export function ownersOf(path: string, codeowners: Codeowners): { owners: string[]; rule?: OwnerRule } {
-  const { rules, byBase, anywhere } = codeowners;
-  let candidates = anywhere;
-  // The file's ancestors, and the file itself, are the only bases whose rules can match it.
-  for (let slash = path.indexOf('/'); ; slash = path.indexOf('/', slash + 1)) {
-    const found = byBase.get(slash === -1 ? path : path.slice(0, slash));
-    if (found) candidates = candidates.concat(found);
-    if (slash === -1) break;
-  }
-  if (candidates !== anywhere) candidates.sort((a, b) => b - a);
-  else candidates = [...anywhere].reverse();
+  const rule = ruleFor(path, codeowners);
+  return rule ? { owners: rule.owners, rule } : { owners: [] };
+}
+
+/** The last rule that matches a file, if any. */
+export function ruleFor(path: string, codeowners: Codeowners): OwnerRule | undefined {
+  const { rules, byBase } = codeowners;
+  const slash = path.lastIndexOf('/');
+  let candidates = candidatesIn(codeowners, slash === -1 ? '' : path.slice(0, slash));
+  // A rule can name the file itself.
+  const own = byBase.get(path);
+  if (own) candidates = candidates.concat(own).sort((a, b) => b - a);
   for (const index of candidates) {
     const rule = rules[index]!;
-    if (rule.matches(path)) return { owners: rule.owners, rule };
+    if (rule.matches(path)) return rule;
   }
-  return { owners: [] };
+  return undefined;
+}
+
+/** A directory's candidate lists, per parsed file: at most this many directories, then afresh. */
+const MAX_DIRECTORIES = 10_000;
+const byDirectory = new WeakMap<Codeowners, Map<string, readonly number[]>>();
+
+/**
+ * Indexes of the rules that can match a file in `directory`, last rule first: those with no
+ * literal base and those based on the directory or one of its ancestors. The files of a large
+ * PR share few directories, so each list is worked out once, not once per file.
+ */
+function candidatesIn(codeowners: Codeowners, directory: string): readonly number[] {
+  let lists = byDirectory.get(codeowners);
+  if (!lists) byDirectory.set(codeowners, (lists = new Map()));
+  let candidates = lists.get(directory);
+  if (candidates === undefined) {
+    let found = codeowners.anywhere;
+    if (directory !== '') {
+      for (let slash = directory.indexOf('/'); ; slash = directory.indexOf('/', slash + 1)) {
+        const based = codeowners.byBase.get(slash === -1 ? directory : directory.slice(0, slash));
+        if (based) found = found.concat(based);
+        if (slash === -1) break;
+      }
+    }
+    candidates = [...found].sort((a, b) => b - a);
+    if (lists.size >= MAX_DIRECTORIES) lists.clear();
+    lists.set(directory, candidates);
+  }
+  return candidates;
 }

@@ -6,7 +6,7 @@ import { lower, type CompiledGate } from '../flow/compile.js';
 import { iso, readableTime, type EngineContext } from './effects.js';
 import type { Decision, Verdict } from './facts.js';
 import { bindsToHead, judge, label, short, tally, type Ballot } from './gate.js';
-import type { DecisionRecord, RunState } from './state.js';
+import type { DecisionRecord, RunState, Vote } from './state.js';
 import { addEffect, clip, key, note } from './ledger.js';
 import { leave } from './transitions.js';
 import { castVote, decidersOf } from './votes.js';
@@ -79,6 +79,12 @@ export function labelDecision(context: EngineContext, state: RunState, at: numbe
   decide(context, state, at, { actor, decision, source: 'label', sha: state.view.headSha, ref, withdrawnBy: `label:${name}`, label: name });
 }
 
+/** Records a decision as ignored, with its verdict, where position() says (at `gate` when given). */
+function ignoreDecision(context: EngineContext, state: RunState, candidate: Candidate, at: number, rule: string, gate?: string): void {
+  const where = position(context, state, candidate);
+  recordDecision(state, { step: where.step, gate: gate ?? where.gate, attempt: where.attempt, candidate, at, counted: false, rule }, true);
+}
+
 /** Where a decision that no open gate takes is recorded: the active step, else the last gate, with its real attempt. */
 function position(context: EngineContext, state: RunState, candidate: Candidate): { step: string; gate: string; attempt: number } {
   const active = state.active;
@@ -102,8 +108,8 @@ export function decide(context: EngineContext, state: RunState, at: number, give
   const candidate = given.reason !== undefined && given.reason.length > REASON_LIMIT ? { ...given, reason: `${given.reason.slice(0, REASON_LIMIT - 1)}…` } : given;
   const active = state.active;
   const step = active ? context.flow.byId.get(active.step) : undefined;
-  const where = position(context, state, candidate);
-  const ignore = (rule: string, gate = where.gate) => recordDecision(state, { ...where, gate, candidate, at, counted: false, rule }, true);
+  // Runs for every decision of a large PR: a plain call, no closure or spread per decision (see docs/performance.md).
+  const ignore = (rule: string, gate?: string): void => ignoreDecision(context, state, candidate, at, rule, gate);
   if (candidate.refused !== undefined) {
     ignore(`ignored: the callback was refused (${candidate.refused})`);
     return;
@@ -167,22 +173,28 @@ export function decide(context: EngineContext, state: RunState, at: number, give
   settleGates(context, state, at);
 }
 
-/** An index of each state's own verdicts by ref: derived, so a state read back from JSON rebuilds it. */
-const ownVerdicts = new WeakMap<RunState, { indexed: number; byRef: Map<string, Verdict[]> }>();
+/**
+ * An index of each state's own verdicts by ref: derived, so a state read back from JSON rebuilds it.
+ * Most refs have one verdict, kept as is: a list only for a ref with several (one per parallel gate).
+ */
+const ownVerdicts = new WeakMap<RunState, { indexed: number; byRef: Map<string, Verdict | Verdict[]> }>();
 
 /** Verdicts given earlier in this same evaluation (a ref seen twice, such as one click delivered twice). */
 function sameEvaluation(state: RunState, ref: string): readonly Verdict[] {
-  if (state.verdicts.length === 0) return [];
+  if (state.verdicts.length === 0) return NONE;
   let index = ownVerdicts.get(state);
   if (!index) ownVerdicts.set(state, (index = { indexed: 0, byRef: new Map() }));
   for (; index.indexed < state.verdicts.length; index.indexed += 1) {
     const verdict = state.verdicts[index.indexed]!;
-    const list = index.byRef.get(verdict.ref);
-    if (list) list.push(verdict);
-    else index.byRef.set(verdict.ref, [verdict]);
+    const known = index.byRef.get(verdict.ref);
+    if (known === undefined) index.byRef.set(verdict.ref, verdict);
+    else if (Array.isArray(known)) known.push(verdict);
+    else index.byRef.set(verdict.ref, [known, verdict]);
   }
-  return index.byRef.get(ref) ?? [];
+  const found = index.byRef.get(ref);
+  return found === undefined ? NONE : Array.isArray(found) ? found : [found];
 }
+const NONE: readonly Verdict[] = Object.freeze([]);
 
 /**
  * The shares of a `per_team` gate an approver fills: the gate's teams they are a
@@ -197,7 +209,11 @@ function teamsFilled(context: EngineContext, gate: CompiledGate, actor: string):
 
 function count(context: EngineContext, state: RunState, gate: CompiledGate, candidate: Candidate, at: number, record: number, teams?: readonly string[]): void {
   const gateState = state.active!.gates[gate.branch]!;
-  castVote(gateState, lower(candidate.actor!), { decision: candidate.decision, at, ...(candidate.withdrawnBy ? { ref: candidate.withdrawnBy } : {}), record, ...(teams ? { teams } : {}) });
+  const { decision, withdrawnBy } = candidate;
+  // The same key order as ever (a state is stored as JSON), without spreads.
+  const vote: Vote = withdrawnBy ? { decision, at, ref: withdrawnBy, record } : { decision, at, record };
+  if (teams) vote.teams = teams;
+  castVote(gateState, lower(candidate.actor!), vote);
   if (candidate.decision === 'decline') gateState.status = 'declined';
   else if (tally(gate, gateState, context.pr, state.view.pushers).met) gateState.status = 'approved';
 }
@@ -253,35 +269,23 @@ export function recordDecision(
   judged = false,
 ): number {
   const { candidate } = entry;
-  const record: DecisionRecord = {
-    step: entry.step,
-    gate: entry.gate,
-    attempt: entry.attempt,
-    actor: candidate.actor ?? '(unknown)',
-    decision: candidate.decision,
-    ...(candidate.reason !== undefined ? { reason: candidate.reason } : {}),
-    source: candidate.source,
-    sha: candidate.sha,
-    at: iso(entry.at),
-    counted: entry.counted,
-    status: entry.counted ? 'counted' : 'ignored',
-    rule: entry.rule,
-    ...(candidate.ref !== undefined ? { ref: candidate.ref } : {}),
-  };
+  const { step, gate, attempt, counted, rule } = entry;
+  const { decision, reason, source, sha, ref } = candidate;
+  const actor = candidate.actor ?? '(unknown)';
+  const at = iso(entry.at);
+  const status = counted ? 'counted' : 'ignored';
+  // Built without conditional spreads (slow, and this runs for every decision), in the same key order: the record is stored as JSON.
+  const record: DecisionRecord =
+    reason !== undefined
+      ? { step, gate, attempt, actor, decision, reason, source, sha, at, counted, status, rule }
+      : { step, gate, attempt, actor, decision, source, sha, at, counted, status, rule };
+  if (ref !== undefined) record.ref = ref;
   state.decisions.push(record);
-  if (judged && candidate.ref !== undefined) {
-    state.verdicts.push({
-      ref: candidate.ref,
-      step: entry.step,
-      gate: entry.gate,
-      attempt: entry.attempt,
-      decision: candidate.decision,
-      counted: entry.counted,
-      rule: entry.rule,
-      at: record.at,
-      ...(record.reason !== undefined ? { reason: record.reason } : {}),
-      ...(entry.teams ? { teams: entry.teams } : {}),
-    });
+  if (judged && ref !== undefined) {
+    const verdict: Verdict = { ref, step, gate, attempt, decision, counted, rule, at };
+    if (reason !== undefined) verdict.reason = reason;
+    if (entry.teams) verdict.teams = entry.teams;
+    state.verdicts.push(verdict);
   }
   note(state, entry.at, entry.step || undefined, `${record.actor} ${record.decision}d via ${record.source}${record.reason ? ` ("${clip(record.reason)}")` : ''}: ${record.rule}`);
   return state.decisions.length - 1;
@@ -304,6 +308,15 @@ export function refuseLabel(context: EngineContext, state: RunState, at: number,
 export function settleGates(context: EngineContext, state: RunState, at: number): void {
   const active = state.active;
   if (!active) return;
+  // Runs after every counted decision: most find a gate still open, and allocate nothing.
+  let anyDeclined = false;
+  let allApproved = true;
+  for (const name in active.gates) {
+    const status = active.gates[name]!.status;
+    if (status === 'declined') anyDeclined = true;
+    if (status !== 'approved') allApproved = false;
+  }
+  if (!anyDeclined && !allApproved) return;
   const gates = Object.entries(active.gates);
   const declined = gates.filter(([, gate]) => gate.status === 'declined').map(([name]) => name);
   const step = context.flow.byId.get(active.step)!;

@@ -35,9 +35,8 @@ export function judge(gate: CompiledGate, state: GateState, ballot: Ballot, cont
   const headSha = view.headSha;
   const verb = ballot.decision;
   const login = lower(ballot.actor);
-  const sources = [...gate.sources];
   if (ballot.source !== 'timeout' && !gate.sources.has(ballot.source)) {
-    return { counted: false, rule: `ignored: ${ballot.source} decisions do not count here (sources: ${sources.join(', ')})` };
+    return { counted: false, rule: `ignored: ${ballot.source} decisions do not count here (sources: ${[...gate.sources].join(', ')})` };
   }
   if (gate.exclude.author && login === context.author) return { counted: false, rule: `ignored: the author cannot ${verb}` };
   if (gate.exclude.bots && context.isBot(login)) return { counted: false, rule: `ignored: bots cannot ${verb}` };
@@ -58,7 +57,7 @@ export function judge(gate: CompiledGate, state: GateState, ballot: Ballot, cont
 }
 
 function eligibility(gate: CompiledGate, state: GateState, login: string, context: PrContext): string | undefined {
-  if (gate.from.users.some((user) => lower(user) === login)) return 'listed approver';
+  for (const user of gate.from.users) if (lower(user) === login) return 'listed approver';
   for (const team of gate.from.teams) if (context.members(team).has(login)) return `member of ${team}`;
   if (state.addedUsers.includes(login)) return 'added by escalation';
   const handedBy = state.handovers[login];
