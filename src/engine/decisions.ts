@@ -2,11 +2,11 @@
  * Decisions: commands, labels, reviews, buttons and callbacks, judged against the
  * open gate's rules, recorded with the rule that decided, and counted.
  */
-import { lower, type CompiledGate } from '../flow/compile.js';
+import { lower, type CompiledGate, type CompiledStep } from '../flow/compile.js';
 import { iso, readableTime, type EngineContext } from './effects.js';
 import type { Decision, Verdict } from './facts.js';
-import { bindsToHead, judge, label, short, tally, type Ballot } from './gate.js';
-import type { DecisionRecord, RunState, Vote } from './state.js';
+import { bindsToHead, judge, label, short, tally, type Ballot, type Judgement } from './gate.js';
+import type { DecisionRecord, GateState, RunState, Vote } from './state.js';
 import { addEffect, clip, key, note } from './ledger.js';
 import { leave } from './transitions.js';
 import { castVote, decidersOf } from './votes.js';
@@ -33,6 +33,37 @@ export interface Candidate {
   refused?: string;
   /** A judged comment that has since been deleted. */
   deleted?: boolean;
+}
+
+/** Records a decision a gate counts, with its verdict (and the teams it fills), and counts it. */
+function countDecision(context: EngineContext, state: RunState, step: CompiledStep, gate: CompiledGate, candidate: Candidate, at: number, rule: string): void {
+  const teams = teamsFilled(context, gate, candidate.actor!);
+  const entry: DecisionEntry = { step: step.id, gate: gate.branch, attempt: state.active!.attempt, candidate, at, counted: true, rule };
+  if (teams) entry.teams = teams;
+  const record = recordDecision(state, entry, true);
+  count(context, state, gate, candidate, at, record, teams);
+}
+
+/** Whether an open gate of the active step takes a decision: one named for another gate, or a label that is not its own, it does not. */
+function takes(step: CompiledStep, gate: CompiledGate, gateState: GateState, candidate: Candidate): boolean {
+  if (gateState.status !== 'open') return false;
+  if (candidate.step !== undefined && candidate.step !== step.id && candidate.step !== gate.branch) return false;
+  if (candidate.label !== undefined) {
+    return candidate.label === (candidate.decision === 'approve' ? gate.labels.approve : gate.labels.decline);
+  }
+  return true;
+}
+
+/** What recordDecision writes down: where a decision was judged, and the rule that decided. */
+export interface DecisionEntry {
+  step: string;
+  gate: string;
+  attempt: number;
+  candidate: Omit<Candidate, 'ref'> & { ref?: string };
+  at: number;
+  counted: boolean;
+  rule: string;
+  teams?: string[];
 }
 
 /** A reason is kept with its verdict in the run's record, which must fit in a check run: longer ones are cut when first judged. */
@@ -108,68 +139,77 @@ export function decide(context: EngineContext, state: RunState, at: number, give
   const candidate = given.reason !== undefined && given.reason.length > REASON_LIMIT ? { ...given, reason: `${given.reason.slice(0, REASON_LIMIT - 1)}…` } : given;
   const active = state.active;
   const step = active ? context.flow.byId.get(active.step) : undefined;
-  // Runs for every decision of a large PR: a plain call, no closure or spread per decision (see docs/performance.md).
-  const ignore = (rule: string, gate?: string): void => ignoreDecision(context, state, candidate, at, rule, gate);
   if (candidate.refused !== undefined) {
-    ignore(`ignored: the callback was refused (${candidate.refused})`);
+    ignoreDecision(context, state, candidate, at, `ignored: the callback was refused (${candidate.refused})`);
     return;
   }
   if (!state.begun) {
     // The run did not exist yet (its first event failed, and it started later): nothing was asked of anyone.
-    ignore(`ignored: made before the run started at ${readableTime(state.startedAt)}`);
+    ignoreDecision(context, state, candidate, at, `ignored: made before the run started at ${readableTime(state.startedAt)}`);
     return;
   }
   if (state.status !== 'waiting') {
-    ignore(state.lastDeadline ? `ignored: arrived after the deadline (${state.lastDeadline.rule})` : `ignored: the run has already ended (${state.status})`);
+    ignoreDecision(context, state, candidate, at, state.lastDeadline ? `ignored: arrived after the deadline (${state.lastDeadline.rule})` : `ignored: the run has already ended (${state.status})`);
     return;
   }
   if (candidate.edited) {
-    ignore(EDITED_RULE);
+    ignoreDecision(context, state, candidate, at, EDITED_RULE);
     return;
   }
   if (!active || !step || step.gates.length === 0) {
-    ignore(state.lastDeadline ? `ignored: arrived after the deadline (${state.lastDeadline.rule})` : 'ignored: no approval gate is open');
+    ignoreDecision(context, state, candidate, at, state.lastDeadline ? `ignored: arrived after the deadline (${state.lastDeadline.rule})` : 'ignored: no approval gate is open');
     return;
   }
   if (candidate.step !== undefined && candidate.step !== step.id && !step.gates.some((gate) => gate.branch === candidate.step)) {
-    ignore(`ignored: meant for step ${candidate.step}, but the run is at ${step.id}`);
+    ignoreDecision(context, state, candidate, at, `ignored: meant for step ${candidate.step}, but the run is at ${step.id}`);
     return;
   }
   if (candidate.attempt !== undefined && candidate.attempt !== active.attempt) {
-    ignore(`ignored: meant for attempt ${candidate.attempt}, but ${step.id} is on attempt ${active.attempt}`);
+    ignoreDecision(context, state, candidate, at, `ignored: meant for attempt ${candidate.attempt}, but ${step.id} is on attempt ${active.attempt}`);
     return;
   }
   if (candidate.actor === undefined) {
-    ignore('ignored: the sender is not mapped to a GitHub user');
-    return;
-  }
-  const gates = step.gates.filter((gate) => {
-    if (active.gates[gate.branch]!.status !== 'open') return false;
-    if (candidate.step !== undefined && candidate.step !== step.id && candidate.step !== gate.branch) return false;
-    if (candidate.label !== undefined) {
-      return candidate.label === (candidate.decision === 'approve' ? gate.labels.approve : gate.labels.decline);
-    }
-    return true;
-  });
-  if (gates.length === 0) {
-    if (candidate.label === undefined) ignore('ignored: no open gate here takes this decision');
+    ignoreDecision(context, state, candidate, at, 'ignored: the sender is not mapped to a GitHub user');
     return;
   }
   const ballot: Ballot = { actor: candidate.actor, decision: candidate.decision, source: candidate.source, sha: candidate.sha };
-  const judged = gates.map((gate) => ({ gate, judgement: judge(gate, active.gates[gate.branch]!, ballot, context.pr, state.view) }));
-  const counted = judged.filter(({ judgement }) => judgement.counted);
-  if (counted.length === 0) {
+  if (step.gates.length === 1) {
+    // Most steps have one gate: the general path below with its lists left out, as this runs for every decision.
+    const gate = step.gates[0]!;
+    if (!takes(step, gate, active.gates[gate.branch]!, candidate)) {
+      if (candidate.label === undefined) ignoreDecision(context, state, candidate, at, 'ignored: no open gate here takes this decision');
+      return;
+    }
+    const judgement = judge(gate, active.gates[gate.branch]!, ballot, context.pr, state.view);
+    if (!judgement.counted) {
+      ignoreDecision(context, state, candidate, at, judgement.rule, gate.branch);
+      if (candidate.label !== undefined) refuseLabel(context, state, at, candidate.actor, candidate.label, judgement.rule);
+      return;
+    }
+    countDecision(context, state, step, gate, candidate, at, judgement.rule);
+    settleGates(context, state, at);
+    return;
+  }
+  // The open gates that take this decision, judged before any is counted.
+  const judged: { gate: CompiledGate; judgement: Judgement }[] = [];
+  for (const gate of step.gates) {
+    if (!takes(step, gate, active.gates[gate.branch]!, candidate)) continue;
+    judged.push({ gate, judgement: judge(gate, active.gates[gate.branch]!, ballot, context.pr, state.view) });
+  }
+  if (judged.length === 0) {
+    if (candidate.label === undefined) ignoreDecision(context, state, candidate, at, 'ignored: no open gate here takes this decision');
+    return;
+  }
+  let countedAny = false;
+  for (const { judgement } of judged) if (judgement.counted) countedAny = true;
+  if (!countedAny) {
     const first = judged[0]!;
     const rule = judged.length > 1 ? `${first.judgement.rule} (for ${judged.map(({ gate }) => gate.branch).join(', ')})` : first.judgement.rule;
-    ignore(rule, first.gate.branch);
+    ignoreDecision(context, state, candidate, at, rule, first.gate.branch);
     if (candidate.label !== undefined) refuseLabel(context, state, at, candidate.actor, candidate.label, rule);
     return;
   }
-  for (const { gate, judgement } of counted) {
-    const teams = teamsFilled(context, gate, candidate.actor);
-    const record = recordDecision(state, { step: step.id, gate: gate.branch, attempt: active.attempt, candidate, at, counted: true, rule: judgement.rule, ...(teams ? { teams } : {}) }, true);
-    count(context, state, gate, candidate, at, record, teams);
-  }
+  for (const { gate, judgement } of judged) if (judgement.counted) countDecision(context, state, step, gate, candidate, at, judgement.rule);
   settleGates(context, state, at);
 }
 
@@ -263,11 +303,7 @@ function replay(context: EngineContext, state: RunState, at: number, candidate: 
   if (countedAny) settleGates(context, state, at);
 }
 
-export function recordDecision(
-  state: RunState,
-  entry: { step: string; gate: string; attempt: number; candidate: Omit<Candidate, 'ref'> & { ref?: string }; at: number; counted: boolean; rule: string; teams?: string[] },
-  judged = false,
-): number {
+export function recordDecision(state: RunState, entry: DecisionEntry, judged = false): number {
   const { candidate } = entry;
   const { step, gate, attempt, counted, rule } = entry;
   const { decision, reason, source, sha, ref } = candidate;

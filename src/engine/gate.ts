@@ -70,14 +70,32 @@ function eligibility(gate: CompiledGate, state: GateState, login: string, contex
     const owners = context.codeOwners();
     const file = owners.get(login);
     if (file !== undefined) return `code owner of ${file}`;
-    for (const [owner, path] of owners) {
-      if (owner.includes('/') && context.members(owner).has(login)) return `code owner of ${path} (member of ${owner})`;
+    // Keys, not entries: an entry is an array, and this runs for every decision on a code-owner gate.
+    for (const owner of owners.keys()) {
+      if (owner.includes('/') && context.members(owner).has(login)) return `code owner of ${owners.get(owner)!} (member of ${owner})`;
     }
   }
   return undefined;
 }
 
+/** A gate's approvers as flow-listed, which most rules name: worked out once per compiled gate. */
+const listedApprovers = new WeakMap<CompiledGate, string>();
+
 export function describeApprovers(gate: CompiledGate, state?: GateState): string {
+  if (state === undefined || (state.addedUsers.length === 0 && state.addedTeams.length === 0 && !hasKeys(state.handovers))) {
+    let text = listedApprovers.get(gate);
+    if (text === undefined) listedApprovers.set(gate, (text = approversText(gate)));
+    return text;
+  }
+  return approversText(gate, state);
+}
+
+function hasKeys(record: Record<string, unknown>): boolean {
+  for (const _ in record) return true;
+  return false;
+}
+
+function approversText(gate: CompiledGate, state?: GateState): string {
   const parts: string[] = [];
   const users = [...gate.from.users, ...(state?.addedUsers ?? []), ...Object.keys(state?.handovers ?? {})];
   const teams = [...gate.from.teams, ...(state?.addedTeams ?? [])];
@@ -99,29 +117,15 @@ export interface Tally {
  * `pushers` (lower-case, distinct) are committers too, for `count: all` with `exclude: committers`.
  */
 export function tally(gate: CompiledGate, state: GateState, context: PrContext, pushers: readonly string[] = []): Tally {
-  const approvedBy = (members: ReadonlySet<string>): number => {
-    let count = 0;
-    for (const login in state.votes) if (state.votes[login]!.decision === 'approve' && members.has(login)) count += 1;
-    return count;
-  };
   if (gate.perTeam !== undefined) {
-    // A vote fills the teams it was judged for (votes from verdicts stored before teams were kept: today's members).
-    const approvedFor = (team: string): number => {
-      let count = 0;
-      for (const login in state.votes) {
-        const vote = state.votes[login]!;
-        if (vote.decision === 'approve' && (vote.teams ? vote.teams.includes(team) : context.members(team).has(login))) count += 1;
-      }
-      return count;
-    };
     let have = 0;
-    for (const team of gate.from.teams) have += Math.min(gate.perTeam, approvedFor(team));
+    for (const team of gate.from.teams) have += Math.min(gate.perTeam, approvedFor(state, context, team));
     const need = gate.perTeam * gate.from.teams.length;
     return { met: have >= need, have, need };
   }
   if (gate.count === 'all') {
     const everyone = everyoneOf(gate, context);
-    let have = approvedBy(everyone);
+    let have = approvedBy(state, everyone);
     let need = everyone.size;
     if (gate.exclude.committers) {
       for (const login of pushers) {
@@ -133,6 +137,22 @@ export function tally(gate: CompiledGate, state: GateState, context: PrContext, 
     return { met: need > 0 && have >= need, have, need };
   }
   return { met: state.approvals >= gate.count, have: state.approvals, need: gate.count };
+}
+
+function approvedBy(state: GateState, members: ReadonlySet<string>): number {
+  let count = 0;
+  for (const login in state.votes) if (state.votes[login]!.decision === 'approve' && members.has(login)) count += 1;
+  return count;
+}
+
+/** A vote fills the teams it was judged for (votes from verdicts stored before teams were kept: today's members). */
+function approvedFor(state: GateState, context: PrContext, team: string): number {
+  let count = 0;
+  for (const login in state.votes) {
+    const vote = state.votes[login]!;
+    if (vote.decision === 'approve' && (vote.teams ? vote.teams.includes(team) : context.members(team).has(login))) count += 1;
+  }
+  return count;
 }
 
 const everyoneCache = new WeakMap<PrContext, WeakMap<CompiledGate, ReadonlySet<string>>>();

@@ -23,10 +23,13 @@ export type Timer =
   | { at: number; order: number; kind: 'wait-timeout' | 'wait-duration' };
 
 /** Whether a timer at `at` (ties broken by `order`) comes before `best`. */
-const beats = (best: Timer | undefined, at: number, order: number): boolean => !best || at < best.at || (at === best.at && order < best.order);
+const beats = (best: Timer | undefined, at: number, order: number, until: number): boolean => at <= until && (!best || at < best.at || (at === best.at && order < best.order));
 
-/** Runs before every event: it allocates only the timers that beat the best so far. */
-export function nextTimer(context: EngineContext, state: RunState): Timer | undefined {
+/**
+ * The next timer; with `until`, only if it is due by then. Runs before every event, and
+ * allocates only timers that are due and beat the best so far.
+ */
+export function nextTimer(context: EngineContext, state: RunState, until = Number.POSITIVE_INFINITY): Timer | undefined {
   const active = state.active;
   if (state.status !== 'waiting' || !active) return undefined;
   const step = context.flow.byId.get(active.step)!;
@@ -40,20 +43,20 @@ export function nextTimer(context: EngineContext, state: RunState): Timer | unde
       const count = gateState.fired[rung.index] ?? 0;
       if (count > 0 && (rung.repeatMs === undefined || count > MAX_REMINDERS)) continue;
       const at = active.since + rung.afterMs + count * (rung.repeatMs ?? 0);
-      if (at < closesAt && beats(best, at, 0)) best = { at, order: 0, kind: 'escalate', gate, rung: rung.index, count };
+      if (at < closesAt && beats(best, at, 0, until)) best = { at, order: 0, kind: 'escalate', gate, rung: rung.index, count };
     }
     if (gate.timeoutMs !== undefined && !gateState.deadlinePassed) {
       const at = active.since + gate.timeoutMs;
-      if (beats(best, at, 1)) best = { at, order: 1, kind: 'gate-timeout', gate };
+      if (beats(best, at, 1, until)) best = { at, order: 1, kind: 'gate-timeout', gate };
     }
   }
   const wait = step.wait;
   if (wait?.kind === 'duration') {
     const at = active.since + wait.durationMs;
-    if (beats(best, at, 1)) best = { at, order: 1, kind: 'wait-duration' };
+    if (beats(best, at, 1, until)) best = { at, order: 1, kind: 'wait-duration' };
   } else if (wait && wait.timeoutMs !== undefined) {
     const at = active.since + wait.timeoutMs;
-    if (beats(best, at, 1)) best = { at, order: 1, kind: 'wait-timeout' };
+    if (beats(best, at, 1, until)) best = { at, order: 1, kind: 'wait-timeout' };
   }
   return best;
 }
