@@ -259,6 +259,25 @@ function count(context: EngineContext, state: RunState, gate: CompiledGate, cand
 }
 
 /**
+ * The decision as its verdict judged it. An edit may have changed the text: the decision and
+ * reason shown are the ones judged (none, for verdicts stored without one). Built field by
+ * field, as every stored decision is replayed on every evaluation.
+ */
+function asJudged(candidate: Candidate, verdict: Verdict): Candidate {
+  const decided: Candidate = { decision: verdict.decision, source: candidate.source, sha: candidate.sha, ref: candidate.ref };
+  if (candidate.actor !== undefined) decided.actor = candidate.actor;
+  if (verdict.reason !== undefined) decided.reason = verdict.reason;
+  if (candidate.withdrawnBy !== undefined) decided.withdrawnBy = candidate.withdrawnBy;
+  if (candidate.step !== undefined) decided.step = candidate.step;
+  if (candidate.attempt !== undefined) decided.attempt = candidate.attempt;
+  if (candidate.label !== undefined) decided.label = candidate.label;
+  if (candidate.edited !== undefined) decided.edited = candidate.edited;
+  if (candidate.refused !== undefined) decided.refused = candidate.refused;
+  if (candidate.deleted !== undefined) decided.deleted = candidate.deleted;
+  return decided;
+}
+
+/**
  * A decision judged before: its verdict's decision, reason, counted flag, rule and
  * teams stand, whatever the comment reads now or whoever has joined or left a team since. Only
  * what is not a judgement of the person is checked again, failing closed: the run
@@ -270,32 +289,30 @@ function replay(context: EngineContext, state: RunState, at: number, candidate: 
   let countedAny = false;
   let refusal: { gate: CompiledGate; rule: string } | undefined;
   for (const verdict of verdicts) {
-    // An edit may have changed the text: the decision and reason shown are the ones judged (none, for verdicts stored without one).
-    const { reason: _now, ...rest } = candidate;
-    const decided: Candidate = { ...rest, decision: verdict.decision, ...(verdict.reason !== undefined ? { reason: verdict.reason } : {}) };
+    const decided = asJudged(candidate, verdict);
     const where = { step: verdict.step, gate: verdict.gate, attempt: verdict.attempt };
     const gate = step?.gates.find((candidateGate) => candidateGate.branch === verdict.gate);
     const open = state.status === 'waiting' && active !== null && step !== undefined && verdict.step === step.id && verdict.attempt === active.attempt && gate !== undefined && active.gates[gate.branch]!.status === 'open';
     if (!verdict.counted) {
-      recordDecision(state, { ...where, candidate: decided, at, counted: false, rule: verdict.rule }, false);
+      recordDecision(state, { step: where.step, gate: where.gate, attempt: where.attempt, candidate: decided, at, counted: false, rule: verdict.rule }, false);
       if (open && candidate.label !== undefined && !refusal) refusal = { gate: gate!, rule: verdict.rule };
       continue;
     }
     // Deleting a comment withdraws an approval, never a decline: failing closed, a deleted decline still stands.
     if (candidate.deleted && verdict.decision === 'approve') {
-      recordDecision(state, { ...where, candidate: decided, at, counted: false, rule: 'ignored: the comment was deleted' }, false);
+      recordDecision(state, { step: where.step, gate: where.gate, attempt: where.attempt, candidate: decided, at, counted: false, rule: 'ignored: the comment was deleted' }, false);
       continue;
     }
     if (!open) {
       const now = state.status !== 'waiting' ? `the run has ended (${state.status})` : `the run is at ${active ? `${active.step} (attempt ${active.attempt})` : 'no gate'}`;
-      recordDecision(state, { ...where, candidate: decided, at, counted: false, rule: `ignored: judged for ${verdict.step} (attempt ${verdict.attempt}), but ${now}` }, false);
+      recordDecision(state, { step: where.step, gate: where.gate, attempt: where.attempt, candidate: decided, at, counted: false, rule: `ignored: judged for ${verdict.step} (attempt ${verdict.attempt}), but ${now}` }, false);
       continue;
     }
     if (gate!.invalidateOnPush && !bindsToHead(gate!, decided.sha, state.view)) {
-      recordDecision(state, { ...where, candidate: decided, at, counted: false, rule: `ignored: made on ${short(decided.sha)}, not the head ${short(state.view.headSha)} (invalidate_on_push)` }, false);
+      recordDecision(state, { step: where.step, gate: where.gate, attempt: where.attempt, candidate: decided, at, counted: false, rule: `ignored: made on ${short(decided.sha)}, not the head ${short(state.view.headSha)} (invalidate_on_push)` }, false);
       continue;
     }
-    const record = recordDecision(state, { ...where, candidate: decided, at, counted: true, rule: verdict.rule }, false);
+    const record = recordDecision(state, { step: where.step, gate: where.gate, attempt: where.attempt, candidate: decided, at, counted: true, rule: verdict.rule }, false);
     count(context, state, gate!, decided, at, record, verdict.teams);
     countedAny = true;
   }

@@ -72,10 +72,12 @@ export const DELETED_ACTOR = '(deleted comment)';
 function withDeletedComments(facts: Facts): Facts {
   const judged = (facts.verdicts ?? []).filter((verdict) => verdict.ref.startsWith('comment:'));
   if (judged.length === 0) return facts;
-  const present = new Set(facts.events.flatMap((event) => (event.type === 'comment' ? [`comment:${event.id}`] : [])));
+  // Comment ids, not refs: this runs on every evaluation of a PR with judged comments.
+  const present = new Set<string>();
+  for (const event of facts.events) if (event.type === 'comment') present.add(event.id);
   const gone = new Map<string, FactEvent>();
   for (const verdict of judged) {
-    if (present.has(verdict.ref) || gone.has(verdict.ref)) continue;
+    if (present.has(verdict.ref.slice('comment:'.length)) || gone.has(verdict.ref)) continue;
     gone.set(verdict.ref, { type: 'comment', at: verdict.at, actor: DELETED_ACTOR, id: verdict.ref.slice('comment:'.length), body: '', deleted: true });
   }
   return gone.size === 0 ? facts : { ...facts, events: [...facts.events, ...gone.values()] };
