@@ -161,6 +161,13 @@ console.log(`cold (new head: CODEOWNERS matched against all ${BASE.files} files 
 console.log(`  p50 ${ms(cold.p50)}   p99 ${ms(cold.p99)}   mean ${ms(cold.mean)}   target p99 < 5 ms: ${cold.p99 < 5 ? 'met' : 'MISSED'}`);
 console.log(`  ${coldGc} (the 100 new snapshots are built before timing starts)\n`);
 
+// The steady state: each event of a PR re-evaluates it with the verdicts already given, so most decisions are replayed, not judged.
+const judgedFacts = { ...baseFacts, verdicts: evaluate(flow, baseFacts, START + (HOURS + 1) * 3600_000).verdicts };
+const { result: replayed, gc: replayedGc } = await withCollections(() => measure(judgedFacts, ITERATIONS));
+console.log(`replayed (every decision judged before, its verdict stored: an event's usual evaluation):`);
+console.log(`  p50 ${ms(replayed.p50)}   p99 ${ms(replayed.p99)}   mean ${ms(replayed.mean)}`);
+console.log(`  ${replayedGc}\n`);
+
 console.log('growth (others held at the base size; files measured cold, since warm they cost nothing):');
 console.log(`  ${'dimension'.padEnd(10)} ${'size'.padStart(6)} ${'p50'.padStart(9)} ${'p99'.padStart(9)}   p50 per unit vs. base size`);
 for (const dimension of ['reviews', 'comments', 'files'] as const) {

@@ -96,33 +96,75 @@ export function ownersOf(path: string, codeowners: Codeowners): { owners: string
 
 /** The last rule that matches a file, if any. */
 export function ruleFor(path: string, codeowners: Codeowners): OwnerRule | undefined {
-  const { rules, byBase } = codeowners;
+  return matchIn(path, codeowners, memoOf(codeowners));
+}
+
+/**
+ * For each owner (a login or org/team), the first of the files they own, in the files' order.
+ * Every changed file of a PR is matched, so the per-file work is one directory lookup and
+ * the tests of the rules that can match.
+ */
+export function firstOwnedFiles(files: readonly { path: string }[], codeowners: Codeowners): Map<string, string> {
+  const owners = new Map<string, string>();
+  const memo = memoOf(codeowners);
+  for (const file of files) {
+    const rule = matchIn(file.path, codeowners, memo);
+    if (rule) for (const owner of rule.owners) if (!owners.has(owner)) owners.set(owner, file.path);
+  }
+  return owners;
+}
+
+function matchIn(path: string, codeowners: Codeowners, memo: Memo): OwnerRule | undefined {
   const slash = path.lastIndexOf('/');
-  let candidates = candidatesIn(codeowners, slash === -1 ? '' : path.slice(0, slash));
-  // A rule can name the file itself.
-  const own = byBase.get(path);
-  if (own) candidates = candidates.concat(own).sort((a, b) => b - a);
+  const directory = candidatesIn(codeowners, memo, slash === -1 ? '' : path.slice(0, slash));
+  let candidates = directory.candidates;
+  // A rule can name the file itself (its literal base is the whole path).
+  if (directory.namesFiles) {
+    const own = codeowners.byBase.get(path);
+    if (own) candidates = candidates.concat(own).sort((a, b) => b - a);
+  }
   for (const index of candidates) {
-    const rule = rules[index]!;
+    const rule = codeowners.rules[index]!;
     if (rule.matches(path)) return rule;
   }
   return undefined;
 }
 
-/** A directory's candidate lists, per parsed file: at most this many directories, then afresh. */
+/** What a directory's files are tested against: the rules that can match them, last rule first. */
+interface Directory {
+  candidates: readonly number[];
+  /** Whether some rule's literal base lies directly in this directory: it may be one of its files. */
+  namesFiles: boolean;
+}
+
+/** Per parsed file: its directories worked out so far, and the parents of its rules' literal bases. */
+interface Memo {
+  directories: Map<string, Directory>;
+  parents: Set<string>;
+}
+
+/** Directories kept per parsed file: at most this many, then afresh. */
 const MAX_DIRECTORIES = 10_000;
-const byDirectory = new WeakMap<Codeowners, Map<string, readonly number[]>>();
+const memos = new WeakMap<Codeowners, Memo>();
+
+function memoOf(codeowners: Codeowners): Memo {
+  let memo = memos.get(codeowners);
+  if (!memo) {
+    const parents = new Set<string>();
+    for (const base of codeowners.byBase.keys()) parents.add(base.includes('/') ? base.slice(0, base.lastIndexOf('/')) : '');
+    memos.set(codeowners, (memo = { directories: new Map(), parents }));
+  }
+  return memo;
+}
 
 /**
  * Indexes of the rules that can match a file in `directory`, last rule first: those with no
  * literal base and those based on the directory or one of its ancestors. The files of a large
  * PR share few directories, so each list is worked out once, not once per file.
  */
-function candidatesIn(codeowners: Codeowners, directory: string): readonly number[] {
-  let lists = byDirectory.get(codeowners);
-  if (!lists) byDirectory.set(codeowners, (lists = new Map()));
-  let candidates = lists.get(directory);
-  if (candidates === undefined) {
+function candidatesIn(codeowners: Codeowners, memo: Memo, directory: string): Directory {
+  let entry = memo.directories.get(directory);
+  if (entry === undefined) {
     let found = codeowners.anywhere;
     if (directory !== '') {
       for (let slash = directory.indexOf('/'); ; slash = directory.indexOf('/', slash + 1)) {
@@ -131,9 +173,9 @@ function candidatesIn(codeowners: Codeowners, directory: string): readonly numbe
         if (slash === -1) break;
       }
     }
-    candidates = [...found].sort((a, b) => b - a);
-    if (lists.size >= MAX_DIRECTORIES) lists.clear();
-    lists.set(directory, candidates);
+    entry = { candidates: [...found].sort((a, b) => b - a), namesFiles: memo.parents.has(directory) };
+    if (memo.directories.size >= MAX_DIRECTORIES) memo.directories.clear();
+    memo.directories.set(directory, entry);
   }
-  return candidates;
+  return entry;
 }

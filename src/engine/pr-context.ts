@@ -4,7 +4,7 @@
  */
 import { lower } from '../flow/compile.js';
 import { parseBodyFields } from './body-fields.js';
-import { parseCodeowners, ruleFor } from './codeowners.js';
+import { firstOwnedFiles, parseCodeowners } from './codeowners.js';
 import type { ChangedFile, PullRequestSnapshot } from './facts.js';
 
 const PERMISSION_RANK: Record<string, number> = { none: 0, read: 1, triage: 2, write: 3, maintain: 4, admin: 5 };
@@ -36,14 +36,8 @@ function codeOwnersOf(files: readonly ChangedFile[], codeowners: string): Map<st
   if (!byText) ownersByFiles.set(files, (byText = new Map()));
   let owners = byText.get(codeowners);
   if (!owners) {
-    owners = new Map();
     const parsed = codeowners === '' ? undefined : parseCodeowners(codeowners);
-    if (parsed && parsed.rules.length > 0) {
-      for (const file of files) {
-        const rule = ruleFor(file.path, parsed);
-        if (rule) for (const owner of rule.owners) if (!owners.has(owner)) owners.set(owner, file.path);
-      }
-    }
+    owners = parsed && parsed.rules.length > 0 ? firstOwnedFiles(files, parsed) : new Map<string, string>();
     byText.set(codeowners, owners);
   }
   return owners;
