@@ -214,16 +214,20 @@ export function decide(context: EngineContext, state: RunState, at: number, give
 }
 
 /**
- * An index of each state's own verdicts by ref: derived, so a state read back from JSON rebuilds it.
+ * An index of a state's own verdicts by ref, for the state being folded: derived from its
+ * verdicts (which only grow), so another state, or a state read back from JSON, rebuilds it.
  * Most refs have one verdict, kept as is: a list only for a ref with several (one per parallel gate).
+ * One entry, not a WeakMap keyed by state: V8's young-generation collector keeps a WeakMap's
+ * entries whose keys are young, so a WeakMap kept every evaluation's index alive into the
+ * old generation and made each collection copy it (issue 12: the engine's p99).
  */
-const ownVerdicts = new WeakMap<RunState, { indexed: number; byRef: Map<string, Verdict | Verdict[]> }>();
+let ownVerdicts: { verdicts: readonly Verdict[]; indexed: number; byRef: Map<string, Verdict | Verdict[]> } | undefined;
 
 /** Verdicts given earlier in this same evaluation (a ref seen twice, such as one click delivered twice). */
 function sameEvaluation(state: RunState, ref: string): readonly Verdict[] {
   if (state.verdicts.length === 0) return NONE;
-  let index = ownVerdicts.get(state);
-  if (!index) ownVerdicts.set(state, (index = { indexed: 0, byRef: new Map() }));
+  if (ownVerdicts?.verdicts !== state.verdicts) ownVerdicts = { verdicts: state.verdicts, indexed: 0, byRef: new Map() };
+  const index = ownVerdicts;
   for (; index.indexed < state.verdicts.length; index.indexed += 1) {
     const verdict = state.verdicts[index.indexed]!;
     const known = index.byRef.get(verdict.ref);
@@ -233,6 +237,11 @@ function sameEvaluation(state: RunState, ref: string): readonly Verdict[] {
   }
   const found = index.byRef.get(ref);
   return found === undefined ? NONE : Array.isArray(found) ? found : [found];
+}
+
+/** Lets the last state's index go, once its evaluation is reported. */
+export function forgetVerdictIndex(): void {
+  ownVerdicts = undefined;
 }
 const NONE: readonly Verdict[] = Object.freeze([]);
 

@@ -49,9 +49,13 @@ export interface TemplateExtras {
   decision?: DecisionRecord;
 }
 
-/** For each view made for GitHub text, the same view with user text as it was, for machine payloads. */
-const rawViews = new WeakMap<object, object>();
-const rawView = (view: object): object => rawViews.get(view) ?? view;
+/**
+ * For each view made for GitHub text, the same view with user text as it was, for machine
+ * payloads: kept on the view under a symbol (no template can name it), not in a WeakMap,
+ * whose entries V8's young-generation collector would keep alive (see decisions.ts).
+ */
+const RAW = Symbol('raw view');
+const rawView = (view: object): object => (view as { [RAW]?: object })[RAW] ?? view;
 
 /**
  * The variables a message template sees; docs/templates.md lists them. Text that
@@ -71,7 +75,7 @@ export function templateView(context: EngineContext, state: RunState, now: numbe
   lazily(view, 'steps', () => user(raw.steps));
   lazily(view, 'fields', () => user(raw.fields));
   lazily(view, 'decision', () => user(raw.decision));
-  rawViews.set(view, raw);
+  Object.defineProperty(view, RAW, { value: raw });
   return view;
 }
 

@@ -9,6 +9,7 @@ import { iso, type EngineContext } from './effects.js';
 import type { FactEvent, Facts, Verdict } from './facts.js';
 import { describeApprovers, tally } from './gate.js';
 import { prContext } from './pr-context.js';
+import { forgetVerdictIndex } from './decisions.js';
 import { advance, applyEvent, startRun } from './run.js';
 import { nextTimer } from './timers.js';
 import type { Awaiting, Evaluation, RunState } from './state.js';
@@ -128,6 +129,7 @@ export function foldEvents(context: EngineContext, count: number): RunState {
 
 /** The evaluation of a state. It shares the state's arrays: report once, when done with the state. */
 export function report(context: EngineContext, state: RunState): Evaluation {
+  forgetVerdictIndex();
   const { flow, facts } = context;
   const timer = nextTimer(context, state);
   const waitingOn: Awaiting[] = [];

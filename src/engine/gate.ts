@@ -155,26 +155,21 @@ function approvedFor(state: GateState, context: PrContext, team: string): number
   return count;
 }
 
-const everyoneCache = new WeakMap<PrContext, WeakMap<CompiledGate, ReadonlySet<string>>>();
-
-/** For `count: all`: every listed user and team member the gate does not exclude. */
+/** For `count: all`: every listed user and team member the gate does not exclude (worked out once per evaluation). */
 function everyoneOf(gate: CompiledGate, context: PrContext): ReadonlySet<string> {
-  let byGate = everyoneCache.get(context);
-  if (!byGate) everyoneCache.set(context, (byGate = new WeakMap()));
-  const cached = byGate.get(gate);
-  if (cached) return cached;
-  const everyone = new Set(gate.from.users.map(lower));
-  for (const team of gate.from.teams) for (const member of context.members(team)) everyone.add(member);
-  for (const login of [...everyone]) {
-    const excluded =
-      (gate.exclude.author && login === context.author) ||
-      gate.exclude.users.includes(login) ||
-      (gate.exclude.bots && context.isBot(login)) ||
-      (gate.exclude.committers && context.isCommitter(login));
-    if (excluded) everyone.delete(login);
-  }
-  byGate.set(gate, everyone);
-  return everyone;
+  return context.derived(gate, () => {
+    const everyone = new Set(gate.from.users.map(lower));
+    for (const team of gate.from.teams) for (const member of context.members(team)) everyone.add(member);
+    for (const login of [...everyone]) {
+      const excluded =
+        (gate.exclude.author && login === context.author) ||
+        gate.exclude.users.includes(login) ||
+        (gate.exclude.bots && context.isBot(login)) ||
+        (gate.exclude.committers && context.isCommitter(login));
+      if (excluded) everyone.delete(login);
+    }
+    return everyone as ReadonlySet<string>;
+  });
 }
 
 export const short = (sha: string): string => sha.slice(0, 7);

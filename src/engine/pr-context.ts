@@ -23,6 +23,8 @@ export interface PrContext {
   fields(): Readonly<Record<string, string>>;
   /** For each code owner (a login or org/team), the first changed file they own. */
   codeOwners(): ReadonlyMap<string, string>;
+  /** A value derived from this PR, worked out once per evaluation (per `key`, such as a compiled gate). */
+  derived<T>(key: object, compute: () => T): T;
 }
 
 /**
@@ -67,6 +69,9 @@ export function prContext(pr: PullRequestSnapshot): PrContext {
   let permissions: Map<string, string> | undefined;
   const permissionOf = (login: string): string | undefined =>
     (permissions ??= new Map(Object.entries(pr.permissions).map(([name, level]) => [lower(name), level as string]))).get(lower(login));
+  // Kept in the context, which lives as long as its evaluation: not in a WeakMap keyed by
+  // it, whose entries V8's young-generation collector keeps alive (see decisions.ts).
+  let derived: Map<object, unknown> | undefined;
   let changedLines = 0;
   for (const file of pr.files) changedLines += file.additions + file.deletions;
   let fields: Record<string, string> | undefined;
@@ -86,5 +91,10 @@ export function prContext(pr: PullRequestSnapshot): PrContext {
     hasPermission: (login, level) => (PERMISSION_RANK[permissionOf(login) ?? 'none'] ?? 0) >= (PERMISSION_RANK[level] ?? 99),
     fields: () => (fields ??= parseBodyFields(pr.body)),
     codeOwners: () => (owners ??= codeOwnersOf(pr.files, pr.codeowners ?? '')),
+    derived: <T>(key: object, compute: () => T): T => {
+      derived ??= new Map();
+      if (!derived.has(key)) derived.set(key, compute());
+      return derived.get(key) as T;
+    },
   };
 }

@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { compileFlow } from '../../src/flow/compile.js';
 import { codeownersGlobs, globMatcher, ownersOf, parseCodeowners } from '../../src/engine/codeowners.js';
 import { parseCommand } from '../../src/engine/commands.js';
-import { evaluate } from '../../src/engine/evaluate.js';
+import { engineContext, evaluate, foldEvents, resume } from '../../src/engine/evaluate.js';
+import type { FactEvent } from '../../src/engine/facts.js';
 import { comment, factsOf, flowOf, review, run, START } from '../helpers.js';
 
 describe('CODEOWNERS matching without picomatch result objects', () => {
@@ -117,5 +118,31 @@ steps:
     const events = [review(10, 'KIM'), review(11, 'lee')];
     const result = evaluate(flow, factsOf(events, { teams: { 'acme/managers': ['nobody'], 'ACME/MANAGERS': ['Kim'] }, permissions: { LEE: 'admin' } }), START + 60 * 60_000);
     expect(result.decisions.map((decision) => decision.rule)).toEqual(['counted: member of acme/managers', 'counted: has admin permission (needs write)']);
+  });
+});
+
+describe('the index of verdicts given in an evaluation', () => {
+  const flow = flowOf(`name: gate
+on: { pull_request: {} }
+steps:
+  - id: review
+    approval: { from: { teams: [acme/managers] }, count: 2 }
+`);
+  const click = (minutes: number, actor: string): FactEvent => ({ type: 'button', at: new Date(START + minutes * 60_000).toISOString(), actor, action: 'approve' });
+  // The same click delivered twice: one decision, judged once, recorded twice.
+  const events = [click(10, 'mia'), click(10, 'mia'), click(20, 'rob')];
+  const now = START + 60 * 60_000;
+
+  it('finds a state\'s own verdicts again after another state was folded in between', () => {
+    const expected = evaluate(flow, factsOf(events), now);
+    expect(expected.verdicts.map((verdict) => verdict.ref)).toEqual([`button:mia:${new Date(START + 10 * 60_000).toISOString()}`, `button:rob:${new Date(START + 20 * 60_000).toISOString()}`]);
+    const context = engineContext(flow, factsOf(events));
+    const state = foldEvents(context, 1);
+    // Another run folded between the two halves of this one, with its own verdict on the same ref
+    // (there, mia is not a manager): this run's duplicate must be replayed from this run's verdict.
+    const other = engineContext(flow, factsOf([click(10, 'mia'), click(10, 'mia')], { teams: { 'acme/managers': ['max'] } }));
+    expect(foldEvents(other, 2).decisions.map((decision) => decision.counted)).toEqual([false, false]);
+    expect(resume(context, state, 1, now)).toEqual(expected);
+    expect(expected.decisions.map((decision) => decision.counted)).toEqual([true, true, false]);
   });
 });
