@@ -159,7 +159,7 @@ const coldFacts = facts(BASE.reviews, BASE.comments, BASE.files);
 const { result: cold, gc: coldGc } = await withCollections(() => measureCold(coldFacts, 100));
 console.log(`cold (new head: CODEOWNERS matched against all ${BASE.files} files again):`);
 console.log(`  p50 ${ms(cold.p50)}   p99 ${ms(cold.p99)}   mean ${ms(cold.mean)}   target p99 < 5 ms: ${cold.p99 < 5 ? 'met' : 'MISSED'}`);
-console.log(`  ${coldGc} (the 100 new snapshots are built before timing starts)\n`);
+console.log(`  ${coldGc}, counting the building of the 100 new snapshots just before timing\n`);
 
 // The steady state: each event of a PR re-evaluates it with the verdicts already given, so most decisions are replayed, not judged.
 const judgedFacts = { ...baseFacts, verdicts: evaluate(flow, baseFacts, START + (HOURS + 1) * 3600_000).verdicts };
