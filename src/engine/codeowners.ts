@@ -39,6 +39,21 @@ export function codeownersGlobs(pattern: string): string[] {
   return [`${prefix}${body}`, `${prefix}${body}/**`];
 }
 
+/**
+ * What `picomatch(globs, { dot: true })` answers, without the result objects it builds for
+ * every test: a path matches a glob when it is the glob itself or the glob's expression
+ * matches it (picomatch.test, for POSIX paths and no options beyond `dot`). Every changed
+ * file of a large PR is tested, so this is the cost of a new head.
+ */
+export function globMatcher(globs: readonly string[]): (path: string) => boolean {
+  const compiled = globs.map((glob) => ({ glob, regex: picomatch.makeRe(glob, { dot: true }) }));
+  return (path) => {
+    if (path === '') return false;
+    for (const { glob, regex } of compiled) if (path === glob || regex.test(path)) return true;
+    return false;
+  };
+}
+
 const parsed = new Map<string, Codeowners>();
 const MAX_CACHED = 32;
 
@@ -58,7 +73,7 @@ export function parseCodeowners(text: string): Codeowners {
       pattern,
       owners: owners.filter((owner) => owner.startsWith('@')).map((owner) => owner.slice(1).toLowerCase()),
       base: picomatch.scan(globs[0]!).base,
-      matches: picomatch(globs, { dot: true }),
+      matches: globMatcher(globs),
     });
   });
   const byBase = new Map<string, number[]>();
@@ -75,19 +90,92 @@ export function parseCodeowners(text: string): Codeowners {
 
 /** The owners of one file: those of the last rule that matches it. */
 export function ownersOf(path: string, codeowners: Codeowners): { owners: string[]; rule?: OwnerRule } {
-  const { rules, byBase, anywhere } = codeowners;
-  let candidates = anywhere;
-  // The file's ancestors, and the file itself, are the only bases whose rules can match it.
-  for (let slash = path.indexOf('/'); ; slash = path.indexOf('/', slash + 1)) {
-    const found = byBase.get(slash === -1 ? path : path.slice(0, slash));
-    if (found) candidates = candidates.concat(found);
-    if (slash === -1) break;
+  const rule = ruleFor(path, codeowners);
+  return rule ? { owners: rule.owners, rule } : { owners: [] };
+}
+
+/** The last rule that matches a file, if any. */
+export function ruleFor(path: string, codeowners: Codeowners): OwnerRule | undefined {
+  return matchIn(path, codeowners, memoOf(codeowners));
+}
+
+/**
+ * For each owner (a login or org/team), the first of the files they own, in the files' order.
+ * Every changed file of a PR is matched, so the per-file work is one directory lookup and
+ * the tests of the rules that can match.
+ */
+export function firstOwnedFiles(files: readonly { path: string }[], codeowners: Codeowners): Map<string, string> {
+  const owners = new Map<string, string>();
+  const memo = memoOf(codeowners);
+  for (const file of files) {
+    const rule = matchIn(file.path, codeowners, memo);
+    if (rule) for (const owner of rule.owners) if (!owners.has(owner)) owners.set(owner, file.path);
   }
-  if (candidates !== anywhere) candidates.sort((a, b) => b - a);
-  else candidates = [...anywhere].reverse();
+  return owners;
+}
+
+function matchIn(path: string, codeowners: Codeowners, memo: Memo): OwnerRule | undefined {
+  const slash = path.lastIndexOf('/');
+  const directory = candidatesIn(codeowners, memo, slash === -1 ? '' : path.slice(0, slash));
+  let candidates = directory.candidates;
+  // A rule can name the file itself (its literal base is the whole path).
+  if (directory.namesFiles) {
+    const own = codeowners.byBase.get(path);
+    if (own) candidates = candidates.concat(own).sort((a, b) => b - a);
+  }
   for (const index of candidates) {
-    const rule = rules[index]!;
-    if (rule.matches(path)) return { owners: rule.owners, rule };
+    const rule = codeowners.rules[index]!;
+    if (rule.matches(path)) return rule;
   }
-  return { owners: [] };
+  return undefined;
+}
+
+/** What a directory's files are tested against: the rules that can match them, last rule first. */
+interface Directory {
+  candidates: readonly number[];
+  /** Whether some rule's literal base lies directly in this directory: it may be one of its files. */
+  namesFiles: boolean;
+}
+
+/** Per parsed file: its directories worked out so far, and the parents of its rules' literal bases. */
+interface Memo {
+  directories: Map<string, Directory>;
+  parents: Set<string>;
+}
+
+/** Directories kept per parsed file: at most this many, then afresh. */
+const MAX_DIRECTORIES = 10_000;
+const memos = new WeakMap<Codeowners, Memo>();
+
+function memoOf(codeowners: Codeowners): Memo {
+  let memo = memos.get(codeowners);
+  if (!memo) {
+    const parents = new Set<string>();
+    for (const base of codeowners.byBase.keys()) parents.add(base.includes('/') ? base.slice(0, base.lastIndexOf('/')) : '');
+    memos.set(codeowners, (memo = { directories: new Map(), parents }));
+  }
+  return memo;
+}
+
+/**
+ * Indexes of the rules that can match a file in `directory`, last rule first: those with no
+ * literal base and those based on the directory or one of its ancestors. The files of a large
+ * PR share few directories, so each list is worked out once, not once per file.
+ */
+function candidatesIn(codeowners: Codeowners, memo: Memo, directory: string): Directory {
+  let entry = memo.directories.get(directory);
+  if (entry === undefined) {
+    let found = codeowners.anywhere;
+    if (directory !== '') {
+      for (let slash = directory.indexOf('/'); ; slash = directory.indexOf('/', slash + 1)) {
+        const based = codeowners.byBase.get(slash === -1 ? directory : directory.slice(0, slash));
+        if (based) found = found.concat(based);
+        if (slash === -1) break;
+      }
+    }
+    entry = { candidates: [...found].sort((a, b) => b - a), namesFiles: memo.parents.has(directory) };
+    if (memo.directories.size >= MAX_DIRECTORIES) memo.directories.clear();
+    memo.directories.set(directory, entry);
+  }
+  return entry;
 }

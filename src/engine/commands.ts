@@ -10,17 +10,26 @@ import type { Decision } from './facts.js';
  * paragraph, as CommonMark reads the comment: code (fenced, however many backticks,
  * or indented), quotes (lazy lines included), lists and HTML blocks are not commands.
  */
-export function parseCommand(body: string): { decision: Decision; reason?: string } | undefined {
+export function parseCommand(body: string): Readonly<{ decision: Decision; reason?: string }> | undefined {
   if (!/\/(approve|decline)/i.test(body)) return undefined; // most comments: no command, no parse
+  const known = commandCache.get(body);
+  if (known !== undefined) return known ?? undefined;
+  let command: { decision: Decision; reason?: string } | null = null;
   for (const line of paragraphLines(body)) {
     const match = /^\s*\/(approve|decline)(?:\s+(.*?))?\s*$/i.exec(line);
     if (match) {
       const reason = match[2]?.trim();
-      return { decision: match[1]!.toLowerCase() as Decision, ...(reason ? { reason } : {}) };
+      command = Object.freeze({ decision: match[1]!.toLowerCase() as Decision, ...(reason ? { reason } : {}) });
+      break;
     }
   }
-  return undefined;
+  // Kept with the paragraph memo, and emptied with it.
+  commandCache.set(body, command);
+  return command ?? undefined;
 }
+
+/** Each body's command (null: none), so the many evaluations of a PR match each comment once. */
+const commandCache = new Map<string, Readonly<{ decision: Decision; reason?: string }> | null>();
 
 /** `/reassign @alice [@bob]` on a line of its own, read like the other commands: the logins named. */
 export function parseReassign(body: string): string[] {
@@ -47,6 +56,7 @@ function paragraphLines(body: string): readonly string[] {
   if (lines === undefined) {
     if (cachedChars + body.length > CACHE_CHARS) {
       paragraphCache.clear();
+      commandCache.clear();
       cachedChars = 0;
     }
     cachedChars += body.length;

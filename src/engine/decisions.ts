@@ -2,11 +2,11 @@
  * Decisions: commands, labels, reviews, buttons and callbacks, judged against the
  * open gate's rules, recorded with the rule that decided, and counted.
  */
-import { lower, type CompiledGate } from '../flow/compile.js';
+import { lower, type CompiledGate, type CompiledStep } from '../flow/compile.js';
 import { iso, readableTime, type EngineContext } from './effects.js';
 import type { Decision, Verdict } from './facts.js';
-import { bindsToHead, judge, label, short, tally, type Ballot } from './gate.js';
-import type { DecisionRecord, RunState } from './state.js';
+import { bindsToHead, judge, label, short, tally, type Ballot, type Judgement } from './gate.js';
+import type { DecisionRecord, GateState, RunState, Vote } from './state.js';
 import { addEffect, clip, key, note } from './ledger.js';
 import { leave } from './transitions.js';
 import { castVote, decidersOf } from './votes.js';
@@ -33,6 +33,37 @@ export interface Candidate {
   refused?: string;
   /** A judged comment that has since been deleted. */
   deleted?: boolean;
+}
+
+/** Records a decision a gate counts, with its verdict (and the teams it fills), and counts it. */
+function countDecision(context: EngineContext, state: RunState, step: CompiledStep, gate: CompiledGate, candidate: Candidate, at: number, rule: string): void {
+  const teams = teamsFilled(context, gate, candidate.actor!);
+  const entry: DecisionEntry = { step: step.id, gate: gate.branch, attempt: state.active!.attempt, candidate, at, counted: true, rule };
+  if (teams) entry.teams = teams;
+  const record = recordDecision(state, entry, true);
+  count(context, state, gate, candidate, at, record, teams);
+}
+
+/** Whether an open gate of the active step takes a decision: one named for another gate, or a label that is not its own, it does not. */
+function takes(step: CompiledStep, gate: CompiledGate, gateState: GateState, candidate: Candidate): boolean {
+  if (gateState.status !== 'open') return false;
+  if (candidate.step !== undefined && candidate.step !== step.id && candidate.step !== gate.branch) return false;
+  if (candidate.label !== undefined) {
+    return candidate.label === (candidate.decision === 'approve' ? gate.labels.approve : gate.labels.decline);
+  }
+  return true;
+}
+
+/** What recordDecision writes down: where a decision was judged, and the rule that decided. */
+export interface DecisionEntry {
+  step: string;
+  gate: string;
+  attempt: number;
+  candidate: Omit<Candidate, 'ref'> & { ref?: string };
+  at: number;
+  counted: boolean;
+  rule: string;
+  teams?: string[];
 }
 
 /** A reason is kept with its verdict in the run's record, which must fit in a check run: longer ones are cut when first judged. */
@@ -79,6 +110,12 @@ export function labelDecision(context: EngineContext, state: RunState, at: numbe
   decide(context, state, at, { actor, decision, source: 'label', sha: state.view.headSha, ref, withdrawnBy: `label:${name}`, label: name });
 }
 
+/** Records a decision as ignored, with its verdict, where position() says (at `gate` when given). */
+function ignoreDecision(context: EngineContext, state: RunState, candidate: Candidate, at: number, rule: string, gate?: string): void {
+  const where = position(context, state, candidate);
+  recordDecision(state, { step: where.step, gate: gate ?? where.gate, attempt: where.attempt, candidate, at, counted: false, rule }, true);
+}
+
 /** Where a decision that no open gate takes is recorded: the active step, else the last gate, with its real attempt. */
 function position(context: EngineContext, state: RunState, candidate: Candidate): { step: string; gate: string; attempt: number } {
   const active = state.active;
@@ -102,87 +139,111 @@ export function decide(context: EngineContext, state: RunState, at: number, give
   const candidate = given.reason !== undefined && given.reason.length > REASON_LIMIT ? { ...given, reason: `${given.reason.slice(0, REASON_LIMIT - 1)}…` } : given;
   const active = state.active;
   const step = active ? context.flow.byId.get(active.step) : undefined;
-  const where = position(context, state, candidate);
-  const ignore = (rule: string, gate = where.gate) => recordDecision(state, { ...where, gate, candidate, at, counted: false, rule }, true);
   if (candidate.refused !== undefined) {
-    ignore(`ignored: the callback was refused (${candidate.refused})`);
+    ignoreDecision(context, state, candidate, at, `ignored: the callback was refused (${candidate.refused})`);
     return;
   }
   if (!state.begun) {
     // The run did not exist yet (its first event failed, and it started later): nothing was asked of anyone.
-    ignore(`ignored: made before the run started at ${readableTime(state.startedAt)}`);
+    ignoreDecision(context, state, candidate, at, `ignored: made before the run started at ${readableTime(state.startedAt)}`);
     return;
   }
   if (state.status !== 'waiting') {
-    ignore(state.lastDeadline ? `ignored: arrived after the deadline (${state.lastDeadline.rule})` : `ignored: the run has already ended (${state.status})`);
+    ignoreDecision(context, state, candidate, at, state.lastDeadline ? `ignored: arrived after the deadline (${state.lastDeadline.rule})` : `ignored: the run has already ended (${state.status})`);
     return;
   }
   if (candidate.edited) {
-    ignore(EDITED_RULE);
+    ignoreDecision(context, state, candidate, at, EDITED_RULE);
     return;
   }
   if (!active || !step || step.gates.length === 0) {
-    ignore(state.lastDeadline ? `ignored: arrived after the deadline (${state.lastDeadline.rule})` : 'ignored: no approval gate is open');
+    ignoreDecision(context, state, candidate, at, state.lastDeadline ? `ignored: arrived after the deadline (${state.lastDeadline.rule})` : 'ignored: no approval gate is open');
     return;
   }
   if (candidate.step !== undefined && candidate.step !== step.id && !step.gates.some((gate) => gate.branch === candidate.step)) {
-    ignore(`ignored: meant for step ${candidate.step}, but the run is at ${step.id}`);
+    ignoreDecision(context, state, candidate, at, `ignored: meant for step ${candidate.step}, but the run is at ${step.id}`);
     return;
   }
   if (candidate.attempt !== undefined && candidate.attempt !== active.attempt) {
-    ignore(`ignored: meant for attempt ${candidate.attempt}, but ${step.id} is on attempt ${active.attempt}`);
+    ignoreDecision(context, state, candidate, at, `ignored: meant for attempt ${candidate.attempt}, but ${step.id} is on attempt ${active.attempt}`);
     return;
   }
   if (candidate.actor === undefined) {
-    ignore('ignored: the sender is not mapped to a GitHub user');
-    return;
-  }
-  const gates = step.gates.filter((gate) => {
-    if (active.gates[gate.branch]!.status !== 'open') return false;
-    if (candidate.step !== undefined && candidate.step !== step.id && candidate.step !== gate.branch) return false;
-    if (candidate.label !== undefined) {
-      return candidate.label === (candidate.decision === 'approve' ? gate.labels.approve : gate.labels.decline);
-    }
-    return true;
-  });
-  if (gates.length === 0) {
-    if (candidate.label === undefined) ignore('ignored: no open gate here takes this decision');
+    ignoreDecision(context, state, candidate, at, 'ignored: the sender is not mapped to a GitHub user');
     return;
   }
   const ballot: Ballot = { actor: candidate.actor, decision: candidate.decision, source: candidate.source, sha: candidate.sha };
-  const judged = gates.map((gate) => ({ gate, judgement: judge(gate, active.gates[gate.branch]!, ballot, context.pr, state.view) }));
-  const counted = judged.filter(({ judgement }) => judgement.counted);
-  if (counted.length === 0) {
+  if (step.gates.length === 1) {
+    // Most steps have one gate: the general path below with its lists left out, as this runs for every decision.
+    const gate = step.gates[0]!;
+    if (!takes(step, gate, active.gates[gate.branch]!, candidate)) {
+      if (candidate.label === undefined) ignoreDecision(context, state, candidate, at, 'ignored: no open gate here takes this decision');
+      return;
+    }
+    const judgement = judge(gate, active.gates[gate.branch]!, ballot, context.pr, state.view);
+    if (!judgement.counted) {
+      ignoreDecision(context, state, candidate, at, judgement.rule, gate.branch);
+      if (candidate.label !== undefined) refuseLabel(context, state, at, candidate.actor, candidate.label, judgement.rule);
+      return;
+    }
+    countDecision(context, state, step, gate, candidate, at, judgement.rule);
+    settleGates(context, state, at);
+    return;
+  }
+  // The open gates that take this decision, judged before any is counted.
+  const judged: { gate: CompiledGate; judgement: Judgement }[] = [];
+  for (const gate of step.gates) {
+    if (!takes(step, gate, active.gates[gate.branch]!, candidate)) continue;
+    judged.push({ gate, judgement: judge(gate, active.gates[gate.branch]!, ballot, context.pr, state.view) });
+  }
+  if (judged.length === 0) {
+    if (candidate.label === undefined) ignoreDecision(context, state, candidate, at, 'ignored: no open gate here takes this decision');
+    return;
+  }
+  let countedAny = false;
+  for (const { judgement } of judged) if (judgement.counted) countedAny = true;
+  if (!countedAny) {
     const first = judged[0]!;
     const rule = judged.length > 1 ? `${first.judgement.rule} (for ${judged.map(({ gate }) => gate.branch).join(', ')})` : first.judgement.rule;
-    ignore(rule, first.gate.branch);
+    ignoreDecision(context, state, candidate, at, rule, first.gate.branch);
     if (candidate.label !== undefined) refuseLabel(context, state, at, candidate.actor, candidate.label, rule);
     return;
   }
-  for (const { gate, judgement } of counted) {
-    const teams = teamsFilled(context, gate, candidate.actor);
-    const record = recordDecision(state, { step: step.id, gate: gate.branch, attempt: active.attempt, candidate, at, counted: true, rule: judgement.rule, ...(teams ? { teams } : {}) }, true);
-    count(context, state, gate, candidate, at, record, teams);
-  }
+  for (const { gate, judgement } of judged) if (judgement.counted) countDecision(context, state, step, gate, candidate, at, judgement.rule);
   settleGates(context, state, at);
 }
 
-/** An index of each state's own verdicts by ref: derived, so a state read back from JSON rebuilds it. */
-const ownVerdicts = new WeakMap<RunState, { indexed: number; byRef: Map<string, Verdict[]> }>();
+/**
+ * An index of a state's own verdicts by ref, for the state being folded: derived from its
+ * verdicts (which only grow), so another state, or a state read back from JSON, rebuilds it.
+ * Most refs have one verdict, kept as is: a list only for a ref with several (one per parallel gate).
+ * One entry, not a WeakMap keyed by state: V8's young-generation collector keeps a WeakMap's
+ * entries whose keys are young, so a WeakMap kept every evaluation's index alive into the
+ * old generation and made each collection copy it (issue 12: the engine's p99).
+ */
+let ownVerdicts: { verdicts: readonly Verdict[]; indexed: number; byRef: Map<string, Verdict | Verdict[]> } | undefined;
 
 /** Verdicts given earlier in this same evaluation (a ref seen twice, such as one click delivered twice). */
 function sameEvaluation(state: RunState, ref: string): readonly Verdict[] {
-  if (state.verdicts.length === 0) return [];
-  let index = ownVerdicts.get(state);
-  if (!index) ownVerdicts.set(state, (index = { indexed: 0, byRef: new Map() }));
+  if (state.verdicts.length === 0) return NONE;
+  if (ownVerdicts?.verdicts !== state.verdicts) ownVerdicts = { verdicts: state.verdicts, indexed: 0, byRef: new Map() };
+  const index = ownVerdicts;
   for (; index.indexed < state.verdicts.length; index.indexed += 1) {
     const verdict = state.verdicts[index.indexed]!;
-    const list = index.byRef.get(verdict.ref);
-    if (list) list.push(verdict);
-    else index.byRef.set(verdict.ref, [verdict]);
+    const known = index.byRef.get(verdict.ref);
+    if (known === undefined) index.byRef.set(verdict.ref, verdict);
+    else if (Array.isArray(known)) known.push(verdict);
+    else index.byRef.set(verdict.ref, [known, verdict]);
   }
-  return index.byRef.get(ref) ?? [];
+  const found = index.byRef.get(ref);
+  return found === undefined ? NONE : Array.isArray(found) ? found : [found];
 }
+
+/** Lets the last state's index go, once its evaluation is reported. */
+export function forgetVerdictIndex(): void {
+  ownVerdicts = undefined;
+}
+const NONE: readonly Verdict[] = Object.freeze([]);
 
 /**
  * The shares of a `per_team` gate an approver fills: the gate's teams they are a
@@ -197,9 +258,32 @@ function teamsFilled(context: EngineContext, gate: CompiledGate, actor: string):
 
 function count(context: EngineContext, state: RunState, gate: CompiledGate, candidate: Candidate, at: number, record: number, teams?: readonly string[]): void {
   const gateState = state.active!.gates[gate.branch]!;
-  castVote(gateState, lower(candidate.actor!), { decision: candidate.decision, at, ...(candidate.withdrawnBy ? { ref: candidate.withdrawnBy } : {}), record, ...(teams ? { teams } : {}) });
+  const { decision, withdrawnBy } = candidate;
+  // The same key order as ever (a state is stored as JSON), without spreads.
+  const vote: Vote = withdrawnBy ? { decision, at, ref: withdrawnBy, record } : { decision, at, record };
+  if (teams) vote.teams = teams;
+  castVote(gateState, lower(candidate.actor!), vote);
   if (candidate.decision === 'decline') gateState.status = 'declined';
   else if (tally(gate, gateState, context.pr, state.view.pushers).met) gateState.status = 'approved';
+}
+
+/**
+ * The decision as its verdict judged it. An edit may have changed the text: the decision and
+ * reason shown are the ones judged (none, for verdicts stored without one). Built field by
+ * field, as every stored decision is replayed on every evaluation.
+ */
+function asJudged(candidate: Candidate, verdict: Verdict): Candidate {
+  const decided: Candidate = { decision: verdict.decision, source: candidate.source, sha: candidate.sha, ref: candidate.ref };
+  if (candidate.actor !== undefined) decided.actor = candidate.actor;
+  if (verdict.reason !== undefined) decided.reason = verdict.reason;
+  if (candidate.withdrawnBy !== undefined) decided.withdrawnBy = candidate.withdrawnBy;
+  if (candidate.step !== undefined) decided.step = candidate.step;
+  if (candidate.attempt !== undefined) decided.attempt = candidate.attempt;
+  if (candidate.label !== undefined) decided.label = candidate.label;
+  if (candidate.edited !== undefined) decided.edited = candidate.edited;
+  if (candidate.refused !== undefined) decided.refused = candidate.refused;
+  if (candidate.deleted !== undefined) decided.deleted = candidate.deleted;
+  return decided;
 }
 
 /**
@@ -214,32 +298,30 @@ function replay(context: EngineContext, state: RunState, at: number, candidate: 
   let countedAny = false;
   let refusal: { gate: CompiledGate; rule: string } | undefined;
   for (const verdict of verdicts) {
-    // An edit may have changed the text: the decision and reason shown are the ones judged (none, for verdicts stored without one).
-    const { reason: _now, ...rest } = candidate;
-    const decided: Candidate = { ...rest, decision: verdict.decision, ...(verdict.reason !== undefined ? { reason: verdict.reason } : {}) };
+    const decided = asJudged(candidate, verdict);
     const where = { step: verdict.step, gate: verdict.gate, attempt: verdict.attempt };
     const gate = step?.gates.find((candidateGate) => candidateGate.branch === verdict.gate);
     const open = state.status === 'waiting' && active !== null && step !== undefined && verdict.step === step.id && verdict.attempt === active.attempt && gate !== undefined && active.gates[gate.branch]!.status === 'open';
     if (!verdict.counted) {
-      recordDecision(state, { ...where, candidate: decided, at, counted: false, rule: verdict.rule }, false);
+      recordDecision(state, { step: where.step, gate: where.gate, attempt: where.attempt, candidate: decided, at, counted: false, rule: verdict.rule }, false);
       if (open && candidate.label !== undefined && !refusal) refusal = { gate: gate!, rule: verdict.rule };
       continue;
     }
     // Deleting a comment withdraws an approval, never a decline: failing closed, a deleted decline still stands.
     if (candidate.deleted && verdict.decision === 'approve') {
-      recordDecision(state, { ...where, candidate: decided, at, counted: false, rule: 'ignored: the comment was deleted' }, false);
+      recordDecision(state, { step: where.step, gate: where.gate, attempt: where.attempt, candidate: decided, at, counted: false, rule: 'ignored: the comment was deleted' }, false);
       continue;
     }
     if (!open) {
       const now = state.status !== 'waiting' ? `the run has ended (${state.status})` : `the run is at ${active ? `${active.step} (attempt ${active.attempt})` : 'no gate'}`;
-      recordDecision(state, { ...where, candidate: decided, at, counted: false, rule: `ignored: judged for ${verdict.step} (attempt ${verdict.attempt}), but ${now}` }, false);
+      recordDecision(state, { step: where.step, gate: where.gate, attempt: where.attempt, candidate: decided, at, counted: false, rule: `ignored: judged for ${verdict.step} (attempt ${verdict.attempt}), but ${now}` }, false);
       continue;
     }
     if (gate!.invalidateOnPush && !bindsToHead(gate!, decided.sha, state.view)) {
-      recordDecision(state, { ...where, candidate: decided, at, counted: false, rule: `ignored: made on ${short(decided.sha)}, not the head ${short(state.view.headSha)} (invalidate_on_push)` }, false);
+      recordDecision(state, { step: where.step, gate: where.gate, attempt: where.attempt, candidate: decided, at, counted: false, rule: `ignored: made on ${short(decided.sha)}, not the head ${short(state.view.headSha)} (invalidate_on_push)` }, false);
       continue;
     }
-    const record = recordDecision(state, { ...where, candidate: decided, at, counted: true, rule: verdict.rule }, false);
+    const record = recordDecision(state, { step: where.step, gate: where.gate, attempt: where.attempt, candidate: decided, at, counted: true, rule: verdict.rule }, false);
     count(context, state, gate!, decided, at, record, verdict.teams);
     countedAny = true;
   }
@@ -247,41 +329,25 @@ function replay(context: EngineContext, state: RunState, at: number, candidate: 
   if (countedAny) settleGates(context, state, at);
 }
 
-export function recordDecision(
-  state: RunState,
-  entry: { step: string; gate: string; attempt: number; candidate: Omit<Candidate, 'ref'> & { ref?: string }; at: number; counted: boolean; rule: string; teams?: string[] },
-  judged = false,
-): number {
+export function recordDecision(state: RunState, entry: DecisionEntry, judged = false): number {
   const { candidate } = entry;
-  const record: DecisionRecord = {
-    step: entry.step,
-    gate: entry.gate,
-    attempt: entry.attempt,
-    actor: candidate.actor ?? '(unknown)',
-    decision: candidate.decision,
-    ...(candidate.reason !== undefined ? { reason: candidate.reason } : {}),
-    source: candidate.source,
-    sha: candidate.sha,
-    at: iso(entry.at),
-    counted: entry.counted,
-    status: entry.counted ? 'counted' : 'ignored',
-    rule: entry.rule,
-    ...(candidate.ref !== undefined ? { ref: candidate.ref } : {}),
-  };
+  const { step, gate, attempt, counted, rule } = entry;
+  const { decision, reason, source, sha, ref } = candidate;
+  const actor = candidate.actor ?? '(unknown)';
+  const at = iso(entry.at);
+  const status = counted ? 'counted' : 'ignored';
+  // Built without conditional spreads (slow, and this runs for every decision), in the same key order: the record is stored as JSON.
+  const record: DecisionRecord =
+    reason !== undefined
+      ? { step, gate, attempt, actor, decision, reason, source, sha, at, counted, status, rule }
+      : { step, gate, attempt, actor, decision, source, sha, at, counted, status, rule };
+  if (ref !== undefined) record.ref = ref;
   state.decisions.push(record);
-  if (judged && candidate.ref !== undefined) {
-    state.verdicts.push({
-      ref: candidate.ref,
-      step: entry.step,
-      gate: entry.gate,
-      attempt: entry.attempt,
-      decision: candidate.decision,
-      counted: entry.counted,
-      rule: entry.rule,
-      at: record.at,
-      ...(record.reason !== undefined ? { reason: record.reason } : {}),
-      ...(entry.teams ? { teams: entry.teams } : {}),
-    });
+  if (judged && ref !== undefined) {
+    const verdict: Verdict = { ref, step, gate, attempt, decision, counted, rule, at };
+    if (reason !== undefined) verdict.reason = reason;
+    if (entry.teams) verdict.teams = entry.teams;
+    state.verdicts.push(verdict);
   }
   note(state, entry.at, entry.step || undefined, `${record.actor} ${record.decision}d via ${record.source}${record.reason ? ` ("${clip(record.reason)}")` : ''}: ${record.rule}`);
   return state.decisions.length - 1;
@@ -304,6 +370,15 @@ export function refuseLabel(context: EngineContext, state: RunState, at: number,
 export function settleGates(context: EngineContext, state: RunState, at: number): void {
   const active = state.active;
   if (!active) return;
+  // Runs after every counted decision: most find a gate still open, and allocate nothing.
+  let anyDeclined = false;
+  let allApproved = true;
+  for (const name in active.gates) {
+    const status = active.gates[name]!.status;
+    if (status === 'declined') anyDeclined = true;
+    if (status !== 'approved') allApproved = false;
+  }
+  if (!anyDeclined && !allApproved) return;
   const gates = Object.entries(active.gates);
   const declined = gates.filter(([, gate]) => gate.status === 'declined').map(([name]) => name);
   const step = context.flow.byId.get(active.step)!;

@@ -49,9 +49,13 @@ export interface TemplateExtras {
   decision?: DecisionRecord;
 }
 
-/** For each view made for GitHub text, the same view with user text as it was, for machine payloads. */
-const rawViews = new WeakMap<object, object>();
-const rawView = (view: object): object => rawViews.get(view) ?? view;
+/**
+ * For each view made for GitHub text, the same view with user text as it was, for machine
+ * payloads: kept on the view under a symbol (no template can name it), not in a WeakMap,
+ * whose entries V8's young-generation collector would keep alive (see decisions.ts).
+ */
+const RAW = Symbol('raw view');
+const rawView = (view: object): object => (view as { [RAW]?: object })[RAW] ?? view;
 
 /**
  * The variables a message template sees; docs/templates.md lists them. Text that
@@ -62,16 +66,30 @@ const rawView = (view: object): object => rawViews.get(view) ?? view;
 export function templateView(context: EngineContext, state: RunState, now: number, extras: TemplateExtras = {}): object {
   const raw = rawTemplateView(context, state, now, extras);
   const user = neutraliseDeep;
-  const view = {
-    ...raw,
-    pr: { ...raw.pr, title: neutraliseMentions(raw.pr.title), body: neutraliseMentions(raw.pr.body), base: neutraliseMentions(raw.pr.base), head: neutraliseMentions(raw.pr.head), labels: user(raw.pr.labels) },
-    step: user(raw.step),
-    steps: user(raw.steps),
-    fields: user(raw.fields),
-    decision: user(raw.decision),
-  };
-  rawViews.set(view, raw);
+  const view: Record<string, unknown> = { ...raw };
+  // Made inert when a template first reads them: most templates read one or two variables,
+  // and neutralising every step's outputs for each message cost more than the rest of it.
+  // A view is rendered at once, before the state moves on, so the outcome is the same.
+  lazily(view, 'pr', () => ({ ...raw.pr, title: neutraliseMentions(raw.pr.title), body: neutraliseMentions(raw.pr.body), base: neutraliseMentions(raw.pr.base), head: neutraliseMentions(raw.pr.head), labels: user(raw.pr.labels) }));
+  lazily(view, 'step', () => user(raw.step));
+  lazily(view, 'steps', () => user(raw.steps));
+  lazily(view, 'fields', () => user(raw.fields));
+  lazily(view, 'decision', () => user(raw.decision));
+  Object.defineProperty(view, RAW, { value: raw });
   return view;
+}
+
+/** Replaces a property with one worked out on first read (in place: the keys keep their order). */
+function lazily(view: Record<string, unknown>, name: string, compute: () => unknown): void {
+  Object.defineProperty(view, name, {
+    configurable: true,
+    enumerable: true,
+    get() {
+      const value = compute();
+      Object.defineProperty(view, name, { value, configurable: true, enumerable: true, writable: true });
+      return value;
+    },
+  });
 }
 
 function rawTemplateView(context: EngineContext, state: RunState, now: number, extras: TemplateExtras) {

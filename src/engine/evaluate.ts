@@ -9,6 +9,7 @@ import { iso, type EngineContext } from './effects.js';
 import type { FactEvent, Facts, Verdict } from './facts.js';
 import { describeApprovers, tally } from './gate.js';
 import { prContext } from './pr-context.js';
+import { forgetVerdictIndex } from './decisions.js';
 import { advance, applyEvent, startRun } from './run.js';
 import { nextTimer } from './timers.js';
 import type { Awaiting, Evaluation, RunState } from './state.js';
@@ -23,8 +24,14 @@ export interface EvaluateOptions {
 export function engineContext(flow: Flow | CompiledFlow, given: Facts, options: EvaluateOptions = {}): EngineContext {
   const compiled = 'byId' in flow ? flow : compileFlow(flow);
   const facts = withDeletedComments(given);
-  const times = facts.events.map((event) => Date.parse(event.at));
-  const sorted = times.every((time, index) => index === 0 || times[index - 1]! <= time);
+  const events = facts.events;
+  const times = new Array<number>(events.length);
+  let sorted = true;
+  for (let index = 0; index < events.length; index += 1) {
+    const time = parseTime(events[index]!.at);
+    times[index] = time;
+    if (index > 0 && times[index - 1]! > time) sorted = false;
+  }
   const callbackLink = options.callbackLink ? { callbackLink: options.callbackLink } : {};
   const verdicts = verdictsByRef(facts.verdicts ?? []);
   if (sorted) return { flow: compiled, facts, times, pr: prContext(facts.pr), verdicts, ...callbackLink };
@@ -40,6 +47,21 @@ export function engineContext(flow: Flow | CompiledFlow, given: Facts, options: 
   };
 }
 
+const parsedTimes = new Map<string, number>();
+/**
+ * Date.parse, remembered: parsing costs more than the rest of folding an event, and every
+ * evaluation of a PR parses the same event times again (the inverse of `iso`, bounded like it).
+ */
+export function parseTime(text: string): number {
+  let time = parsedTimes.get(text);
+  if (time === undefined) {
+    if (parsedTimes.size >= 100_000) parsedTimes.clear();
+    time = Date.parse(text);
+    parsedTimes.set(text, time);
+  }
+  return time;
+}
+
 /** Who a deleted comment's decision is recorded as: its author is not in the verdict. */
 export const DELETED_ACTOR = '(deleted comment)';
 
@@ -51,10 +73,12 @@ export const DELETED_ACTOR = '(deleted comment)';
 function withDeletedComments(facts: Facts): Facts {
   const judged = (facts.verdicts ?? []).filter((verdict) => verdict.ref.startsWith('comment:'));
   if (judged.length === 0) return facts;
-  const present = new Set(facts.events.flatMap((event) => (event.type === 'comment' ? [`comment:${event.id}`] : [])));
+  // Comment ids, not refs: this runs on every evaluation of a PR with judged comments.
+  const present = new Set<string>();
+  for (const event of facts.events) if (event.type === 'comment') present.add(event.id);
   const gone = new Map<string, FactEvent>();
   for (const verdict of judged) {
-    if (present.has(verdict.ref) || gone.has(verdict.ref)) continue;
+    if (present.has(verdict.ref.slice('comment:'.length)) || gone.has(verdict.ref)) continue;
     gone.set(verdict.ref, { type: 'comment', at: verdict.at, actor: DELETED_ACTOR, id: verdict.ref.slice('comment:'.length), body: '', deleted: true });
   }
   return gone.size === 0 ? facts : { ...facts, events: [...facts.events, ...gone.values()] };
@@ -105,6 +129,7 @@ export function foldEvents(context: EngineContext, count: number): RunState {
 
 /** The evaluation of a state. It shares the state's arrays: report once, when done with the state. */
 export function report(context: EngineContext, state: RunState): Evaluation {
+  forgetVerdictIndex();
   const { flow, facts } = context;
   const timer = nextTimer(context, state);
   const waitingOn: Awaiting[] = [];

@@ -35,9 +35,8 @@ export function judge(gate: CompiledGate, state: GateState, ballot: Ballot, cont
   const headSha = view.headSha;
   const verb = ballot.decision;
   const login = lower(ballot.actor);
-  const sources = [...gate.sources];
   if (ballot.source !== 'timeout' && !gate.sources.has(ballot.source)) {
-    return { counted: false, rule: `ignored: ${ballot.source} decisions do not count here (sources: ${sources.join(', ')})` };
+    return { counted: false, rule: `ignored: ${ballot.source} decisions do not count here (sources: ${[...gate.sources].join(', ')})` };
   }
   if (gate.exclude.author && login === context.author) return { counted: false, rule: `ignored: the author cannot ${verb}` };
   if (gate.exclude.bots && context.isBot(login)) return { counted: false, rule: `ignored: bots cannot ${verb}` };
@@ -58,7 +57,7 @@ export function judge(gate: CompiledGate, state: GateState, ballot: Ballot, cont
 }
 
 function eligibility(gate: CompiledGate, state: GateState, login: string, context: PrContext): string | undefined {
-  if (gate.from.users.some((user) => lower(user) === login)) return 'listed approver';
+  for (const user of gate.from.users) if (lower(user) === login) return 'listed approver';
   for (const team of gate.from.teams) if (context.members(team).has(login)) return `member of ${team}`;
   if (state.addedUsers.includes(login)) return 'added by escalation';
   const handedBy = state.handovers[login];
@@ -71,14 +70,32 @@ function eligibility(gate: CompiledGate, state: GateState, login: string, contex
     const owners = context.codeOwners();
     const file = owners.get(login);
     if (file !== undefined) return `code owner of ${file}`;
-    for (const [owner, path] of owners) {
-      if (owner.includes('/') && context.members(owner).has(login)) return `code owner of ${path} (member of ${owner})`;
+    // Keys, not entries: an entry is an array, and this runs for every decision on a code-owner gate.
+    for (const owner of owners.keys()) {
+      if (owner.includes('/') && context.members(owner).has(login)) return `code owner of ${owners.get(owner)!} (member of ${owner})`;
     }
   }
   return undefined;
 }
 
+/** A gate's approvers as flow-listed, which most rules name: worked out once per compiled gate. */
+const listedApprovers = new WeakMap<CompiledGate, string>();
+
 export function describeApprovers(gate: CompiledGate, state?: GateState): string {
+  if (state === undefined || (state.addedUsers.length === 0 && state.addedTeams.length === 0 && !hasKeys(state.handovers))) {
+    let text = listedApprovers.get(gate);
+    if (text === undefined) listedApprovers.set(gate, (text = approversText(gate)));
+    return text;
+  }
+  return approversText(gate, state);
+}
+
+function hasKeys(record: Record<string, unknown>): boolean {
+  for (const _ in record) return true;
+  return false;
+}
+
+function approversText(gate: CompiledGate, state?: GateState): string {
   const parts: string[] = [];
   const users = [...gate.from.users, ...(state?.addedUsers ?? []), ...Object.keys(state?.handovers ?? {})];
   const teams = [...gate.from.teams, ...(state?.addedTeams ?? [])];
@@ -100,29 +117,15 @@ export interface Tally {
  * `pushers` (lower-case, distinct) are committers too, for `count: all` with `exclude: committers`.
  */
 export function tally(gate: CompiledGate, state: GateState, context: PrContext, pushers: readonly string[] = []): Tally {
-  const approvedBy = (members: ReadonlySet<string>): number => {
-    let count = 0;
-    for (const login in state.votes) if (state.votes[login]!.decision === 'approve' && members.has(login)) count += 1;
-    return count;
-  };
   if (gate.perTeam !== undefined) {
-    // A vote fills the teams it was judged for (votes from verdicts stored before teams were kept: today's members).
-    const approvedFor = (team: string): number => {
-      let count = 0;
-      for (const login in state.votes) {
-        const vote = state.votes[login]!;
-        if (vote.decision === 'approve' && (vote.teams ? vote.teams.includes(team) : context.members(team).has(login))) count += 1;
-      }
-      return count;
-    };
     let have = 0;
-    for (const team of gate.from.teams) have += Math.min(gate.perTeam, approvedFor(team));
+    for (const team of gate.from.teams) have += Math.min(gate.perTeam, approvedFor(state, context, team));
     const need = gate.perTeam * gate.from.teams.length;
     return { met: have >= need, have, need };
   }
   if (gate.count === 'all') {
     const everyone = everyoneOf(gate, context);
-    let have = approvedBy(everyone);
+    let have = approvedBy(state, everyone);
     let need = everyone.size;
     if (gate.exclude.committers) {
       for (const login of pushers) {
@@ -136,26 +139,37 @@ export function tally(gate: CompiledGate, state: GateState, context: PrContext, 
   return { met: state.approvals >= gate.count, have: state.approvals, need: gate.count };
 }
 
-const everyoneCache = new WeakMap<PrContext, WeakMap<CompiledGate, ReadonlySet<string>>>();
+function approvedBy(state: GateState, members: ReadonlySet<string>): number {
+  let count = 0;
+  for (const login in state.votes) if (state.votes[login]!.decision === 'approve' && members.has(login)) count += 1;
+  return count;
+}
 
-/** For `count: all`: every listed user and team member the gate does not exclude. */
-function everyoneOf(gate: CompiledGate, context: PrContext): ReadonlySet<string> {
-  let byGate = everyoneCache.get(context);
-  if (!byGate) everyoneCache.set(context, (byGate = new WeakMap()));
-  const cached = byGate.get(gate);
-  if (cached) return cached;
-  const everyone = new Set(gate.from.users.map(lower));
-  for (const team of gate.from.teams) for (const member of context.members(team)) everyone.add(member);
-  for (const login of [...everyone]) {
-    const excluded =
-      (gate.exclude.author && login === context.author) ||
-      gate.exclude.users.includes(login) ||
-      (gate.exclude.bots && context.isBot(login)) ||
-      (gate.exclude.committers && context.isCommitter(login));
-    if (excluded) everyone.delete(login);
+/** A vote fills the teams it was judged for (votes from verdicts stored before teams were kept: today's members). */
+function approvedFor(state: GateState, context: PrContext, team: string): number {
+  let count = 0;
+  for (const login in state.votes) {
+    const vote = state.votes[login]!;
+    if (vote.decision === 'approve' && (vote.teams ? vote.teams.includes(team) : context.members(team).has(login))) count += 1;
   }
-  byGate.set(gate, everyone);
-  return everyone;
+  return count;
+}
+
+/** For `count: all`: every listed user and team member the gate does not exclude (worked out once per evaluation). */
+function everyoneOf(gate: CompiledGate, context: PrContext): ReadonlySet<string> {
+  return context.derived(gate, () => {
+    const everyone = new Set(gate.from.users.map(lower));
+    for (const team of gate.from.teams) for (const member of context.members(team)) everyone.add(member);
+    for (const login of [...everyone]) {
+      const excluded =
+        (gate.exclude.author && login === context.author) ||
+        gate.exclude.users.includes(login) ||
+        (gate.exclude.bots && context.isBot(login)) ||
+        (gate.exclude.committers && context.isCommitter(login));
+      if (excluded) everyone.delete(login);
+    }
+    return everyone as ReadonlySet<string>;
+  });
 }
 
 export const short = (sha: string): string => sha.slice(0, 7);

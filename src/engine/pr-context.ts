@@ -4,7 +4,7 @@
  */
 import { lower } from '../flow/compile.js';
 import { parseBodyFields } from './body-fields.js';
-import { ownersOf, parseCodeowners } from './codeowners.js';
+import { firstOwnedFiles, parseCodeowners } from './codeowners.js';
 import type { ChangedFile, PullRequestSnapshot } from './facts.js';
 
 const PERMISSION_RANK: Record<string, number> = { none: 0, read: 1, triage: 2, write: 3, maintain: 4, admin: 5 };
@@ -23,6 +23,8 @@ export interface PrContext {
   fields(): Readonly<Record<string, string>>;
   /** For each code owner (a login or org/team), the first changed file they own. */
   codeOwners(): ReadonlyMap<string, string>;
+  /** A value derived from this PR, worked out once per evaluation (per `key`, such as a compiled gate). */
+  derived<T>(key: object, compute: () => T): T;
 }
 
 /**
@@ -36,29 +38,45 @@ function codeOwnersOf(files: readonly ChangedFile[], codeowners: string): Map<st
   if (!byText) ownersByFiles.set(files, (byText = new Map()));
   let owners = byText.get(codeowners);
   if (!owners) {
-    owners = new Map();
     const parsed = codeowners === '' ? undefined : parseCodeowners(codeowners);
-    if (parsed && parsed.rules.length > 0) {
-      for (const file of files) {
-        for (const owner of ownersOf(file.path, parsed).owners) if (!owners.has(owner)) owners.set(owner, file.path);
-      }
-    }
+    owners = parsed && parsed.rules.length > 0 ? firstOwnedFiles(files, parsed) : new Map<string, string>();
     byText.set(codeowners, owners);
   }
   return owners;
 }
 
+const empty: ReadonlySet<string> = new Set();
+
 export function prContext(pr: PullRequestSnapshot): PrContext {
   const bots = new Set((pr.bots ?? []).map(lower));
   const committers = new Set(pr.committers.map(lower));
-  const teams = new Map(Object.entries(pr.teams).map(([team, logins]) => [lower(team), new Set(logins.map(lower))]));
-  const permissions = new Map(Object.entries(pr.permissions).map(([login, level]) => [lower(login), level as string]));
+  // Team members and permissions are indexed when a gate first asks, and once per evaluation:
+  // a large organisation lists hundreds of people, and most flows ask about few of them.
+  let teamLists: Map<string, readonly string[]> | undefined;
+  const teams = new Map<string, ReadonlySet<string>>();
+  const membersOf = (team: string): ReadonlySet<string> => {
+    const key = lower(team);
+    let members = teams.get(key);
+    if (members === undefined) {
+      // The last of two names that differ only in case wins, as it always has.
+      teamLists ??= new Map(Object.entries(pr.teams).map(([name, logins]) => [lower(name), logins]));
+      const logins = teamLists.get(key);
+      members = logins === undefined ? empty : new Set(logins.map(lower));
+      teams.set(key, members);
+    }
+    return members;
+  };
+  let permissions: Map<string, string> | undefined;
+  const permissionOf = (login: string): string | undefined =>
+    (permissions ??= new Map(Object.entries(pr.permissions).map(([name, level]) => [lower(name), level as string]))).get(lower(login));
+  // Kept in the context, which lives as long as its evaluation: not in a WeakMap keyed by
+  // it, whose entries V8's young-generation collector keeps alive (see decisions.ts).
+  let derived: Map<object, unknown> | undefined;
   let changedLines = 0;
   for (const file of pr.files) changedLines += file.additions + file.deletions;
   let fields: Record<string, string> | undefined;
   let owners: ReadonlyMap<string, string> | undefined;
   const author = lower(pr.author);
-  const empty: ReadonlySet<string> = new Set();
   return {
     pr,
     author,
@@ -68,10 +86,15 @@ export function prContext(pr: PullRequestSnapshot): PrContext {
       return name.endsWith('[bot]') || bots.has(name) || (name === author && pr.author_type === 'Bot');
     },
     isCommitter: (login) => committers.has(lower(login)),
-    members: (team) => teams.get(lower(team)) ?? empty,
-    permissionOf: (login) => permissions.get(lower(login)) ?? 'none',
-    hasPermission: (login, level) => (PERMISSION_RANK[permissions.get(lower(login)) ?? 'none'] ?? 0) >= (PERMISSION_RANK[level] ?? 99),
+    members: membersOf,
+    permissionOf: (login) => permissionOf(login) ?? 'none',
+    hasPermission: (login, level) => (PERMISSION_RANK[permissionOf(login) ?? 'none'] ?? 0) >= (PERMISSION_RANK[level] ?? 99),
     fields: () => (fields ??= parseBodyFields(pr.body)),
     codeOwners: () => (owners ??= codeOwnersOf(pr.files, pr.codeowners ?? '')),
+    derived: <T>(key: object, compute: () => T): T => {
+      derived ??= new Map();
+      if (!derived.has(key)) derived.set(key, compute());
+      return derived.get(key) as T;
+    },
   };
 }

@@ -150,27 +150,26 @@ function recordOnly(context: EngineContext, state: RunState, event: FactEvent, a
 function reviewCandidate(event: Extract<FactEvent, { type: 'review' }>): Candidate {
   const decision: Decision = event.state === 'approved' ? 'approve' : 'decline';
   const ref = `review:${event.id}`;
-  return { actor: event.actor, decision, source: 'review', sha: event.sha, ...(event.body ? { reason: event.body } : {}), ref, withdrawnBy: ref };
+  const candidate: Candidate = { actor: event.actor, decision, source: 'review', sha: event.sha, ref, withdrawnBy: ref };
+  if (event.body) candidate.reason = event.body;
+  return candidate;
 }
 
 /** A comment's decision: its command as first posted, or the verdict already given on it (an edit changes neither). */
 function commentCandidate(context: EngineContext, state: RunState, event: Extract<FactEvent, { type: 'comment' }>): Candidate | undefined {
-  const ref = `comment:${event.id}`;
   const command = parseCommand(event.body);
+  // Most comments carry no command and have no verdict: they cost no allocation.
+  if (command === undefined && context.verdicts.size === 0) return undefined;
+  const ref = `comment:${event.id}`;
   const judged = context.verdicts.get(ref)?.[0];
   const decision = judged?.decision ?? command?.decision;
   if (decision === undefined) return undefined;
   const reason = command?.decision === decision ? command.reason : undefined;
-  return {
-    actor: event.actor,
-    decision,
-    source: 'comment',
-    sha: state.view.headSha,
-    ...(reason !== undefined ? { reason } : {}),
-    ref,
-    ...(event.edited ? { edited: true } : {}),
-    ...(event.deleted ? { deleted: true } : {}),
-  };
+  const candidate: Candidate = { actor: event.actor, decision, source: 'comment', sha: state.view.headSha, ref };
+  if (reason !== undefined) candidate.reason = reason;
+  if (event.edited) candidate.edited = true;
+  if (event.deleted) candidate.deleted = true;
+  return candidate;
 }
 
 /** A button binds to the commit of the check run clicked, when the shell knows it. */
@@ -189,7 +188,7 @@ function buttonCandidate(state: RunState, event: Extract<FactEvent, { type: 'but
 /** Fires every timer due at or before `until`, in time order. */
 export function advance(context: EngineContext, state: RunState, until: number): void {
   if (!state.begun && until >= state.startedAt) begin(context, state);
-  for (let timer = nextTimer(context, state); timer && timer.at <= until && state.status === 'waiting'; timer = nextTimer(context, state)) {
+  for (let timer = nextTimer(context, state, until); timer && state.status === 'waiting'; timer = nextTimer(context, state, until)) {
     fireTimer(context, state, timer);
   }
 }

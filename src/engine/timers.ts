@@ -22,14 +22,18 @@ export type Timer =
   | { at: number; order: number; kind: 'gate-timeout'; gate: CompiledGate }
   | { at: number; order: number; kind: 'wait-timeout' | 'wait-duration' };
 
-export function nextTimer(context: EngineContext, state: RunState): Timer | undefined {
+/** Whether a timer at `at` (ties broken by `order`) comes before `best`. */
+const beats = (best: Timer | undefined, at: number, order: number, until: number): boolean => at <= until && (!best || at < best.at || (at === best.at && order < best.order));
+
+/**
+ * The next timer; with `until`, only if it is due by then. Runs before every event, and
+ * allocates only timers that are due and beat the best so far.
+ */
+export function nextTimer(context: EngineContext, state: RunState, until = Number.POSITIVE_INFINITY): Timer | undefined {
   const active = state.active;
   if (state.status !== 'waiting' || !active) return undefined;
   const step = context.flow.byId.get(active.step)!;
   let best: Timer | undefined;
-  const consider = (timer: Timer) => {
-    if (!best || timer.at < best.at || (timer.at === best.at && timer.order < best.order)) best = timer;
-  };
   for (const gate of step.gates) {
     const gateState = active.gates[gate.branch]!;
     if (gateState.status !== 'open') continue;
@@ -39,13 +43,21 @@ export function nextTimer(context: EngineContext, state: RunState): Timer | unde
       const count = gateState.fired[rung.index] ?? 0;
       if (count > 0 && (rung.repeatMs === undefined || count > MAX_REMINDERS)) continue;
       const at = active.since + rung.afterMs + count * (rung.repeatMs ?? 0);
-      if (at < closesAt) consider({ at, order: 0, kind: 'escalate', gate, rung: rung.index, count });
+      if (at < closesAt && beats(best, at, 0, until)) best = { at, order: 0, kind: 'escalate', gate, rung: rung.index, count };
     }
-    if (gate.timeoutMs !== undefined && !gateState.deadlinePassed) consider({ at: active.since + gate.timeoutMs, order: 1, kind: 'gate-timeout', gate });
+    if (gate.timeoutMs !== undefined && !gateState.deadlinePassed) {
+      const at = active.since + gate.timeoutMs;
+      if (beats(best, at, 1, until)) best = { at, order: 1, kind: 'gate-timeout', gate };
+    }
   }
   const wait = step.wait;
-  if (wait?.kind === 'duration') consider({ at: active.since + wait.durationMs, order: 1, kind: 'wait-duration' });
-  else if (wait && wait.timeoutMs !== undefined) consider({ at: active.since + wait.timeoutMs, order: 1, kind: 'wait-timeout' });
+  if (wait?.kind === 'duration') {
+    const at = active.since + wait.durationMs;
+    if (beats(best, at, 1, until)) best = { at, order: 1, kind: 'wait-duration' };
+  } else if (wait && wait.timeoutMs !== undefined) {
+    const at = active.since + wait.timeoutMs;
+    if (beats(best, at, 1, until)) best = { at, order: 1, kind: 'wait-timeout' };
+  }
   return best;
 }
 
