@@ -185,10 +185,12 @@ export async function gatherFacts(gh: GitHubClient, repo: RepoRef, number: numbe
     let anchor: string | null | undefined;
     let moreTimeline = true;
     let end = cursor;
+    // The first page also asks for the item just before the cursor.
+    let opening = true;
     while (moreTimeline || moreFiles) {
-      const opening = end === cursor && moreTimeline;
       const pull = await read({ timeline: end, files: filesCursor, withPr: pr === undefined, withFiles: moreFiles && knownFiles === undefined, withAnchor: opening && cursor !== null });
       if (opening && pull.anchor) anchor = pull.anchor.nodes[0]?.id ?? null;
+      opening = false;
       if (pull.defaultBranch) defaultBranch = pull.defaultBranch;
       if (pr === undefined) {
         pr = pull as PullRequestFields;
