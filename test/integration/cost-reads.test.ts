@@ -127,3 +127,18 @@ describe('reads per event', () => {
     expect(sandbox.pullRequest(REPO, pr.number).comments.find((comment) => comment.id === stickyComment.id)!.body).toBe(written);
   });
 });
+
+describe("the app's own comments, deleted", () => {
+  it('a sticky comment deleted after the app kept it is answered NOT_FOUND by GitHub inside the one query; the event goes on and writes it again', async () => {
+    const sandbox = await setUp();
+    const pr = await sandbox.openPullRequest(REPO, { author: 'dev', title: 'Change', branch: 'dev/change', changes: { 'billing/x.ts': 'export const x = 2;\n' } });
+    await sandbox.label(REPO, pr.number, 'dev', 'ready');
+    const stickyComment = sandbox.pullRequest(REPO, pr.number).comments.find((comment) => comment.body.startsWith('<!-- flowgate:sticky -->'))!;
+    await sandbox.deleteComment(REPO, pr.number, stickyComment.id, 'admin');
+    await sandbox.label(REPO, pr.number, 'dev', 'docs');
+    expect(sandbox.deliveries.findLast((delivery) => delivery.name === 'pull_request')).toMatchObject({ payload: { action: 'labeled', label: { name: 'docs' } }, status: 200 });
+    const stickies = sandbox.pullRequest(REPO, pr.number).comments.filter((comment) => comment.body.startsWith('<!-- flowgate:sticky -->'));
+    expect(stickies).toHaveLength(1);
+    expect(stickies[0]!.id).not.toBe(stickyComment.id);
+  });
+});
