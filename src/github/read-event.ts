@@ -12,18 +12,15 @@
  * was not foreseen, or a head GitHub reports that the commits list does not.
  */
 import { compileFlow, type CompiledFlow } from '../flow/compile.js';
-import type { FlowSet } from './facts/flow-source.js';
-import { readFlows } from './facts/flow-source.js';
-import { eventsFrom } from './facts/pull-request-query.js';
-import { APP_COMMENTS_FIELD, PULL_REQUEST_FRAGMENTS, PULL_REQUEST_PAGE, type AppCommentNode, type FactsPage } from './facts/pull-request-query.js';
-import { firstPagePlan, gatherFacts, keptTimeline, needsOf, PullRequestNotFound, type GatheredFacts } from './facts/gather.js';
+import { readFlows, type FlowSet } from './facts/flow-source.js';
+import { APP_COMMENTS_FIELD, eventsFrom, PULL_REQUEST_FRAGMENTS, PULL_REQUEST_PAGE, type AppCommentNode, type FactsPage } from './facts/pull-request-query.js';
+import { firstPagePlan, gatherFacts, keptTimeline, lastSeen, needsOf, PullRequestNotFound, type GatheredFacts } from './facts/gather.js';
 import { codeownersFields, involved, keepPeople, unknownPeople } from './facts/people.js';
 import { peopleQuery, type ExtraFields } from './facts/people-query.js';
 import { APP_RUNS_FRAGMENT, findAllRuns, runsFrom, type RunsOnCommit } from './history/check-runs.js';
 import type { FoundRuns } from './history/duplicate-runs.js';
-import type { StoredRun } from './history/stored-run.js';
 import type { FoundSummary } from './history/summary-check.js';
-import { LIVE_COMMIT_FIELDS, LIVE_DEPLOYMENTS_FIELD, LIVE_DEPLOYMENTS_FRAGMENT, liveFrom, liveVariables, type DeploymentPage, type LiveCommit, type LiveFlows } from './releases/live.js';
+import { lastLiveFiles, LIVE_COMMIT_FIELDS, LIVE_DEPLOYMENTS_FIELD, LIVE_DEPLOYMENTS_FRAGMENT, liveFrom, liveVariables, type DeploymentPage, type LiveCommit, type LiveFlows } from './releases/live.js';
 import type { GitHubClient, RepoRef } from './client.js';
 import type { GitHubCache } from './facts/cache.js';
 import type { Payload } from './payload.js';
@@ -126,10 +123,9 @@ export function eventQuery(parts: EventQueryParts): { query: string; variables: 
 /** Reads what the event needs; a repository without flows and without runs on the PR ends here (`skipped`). */
 export async function readEvent(deps: ReadDeps, payload: Payload, repo: RepoRef, number: number, now: number): Promise<EventRead | { skipped: string }> {
   const { gh, cache } = deps;
-  const key = `${repo.owner}/${repo.name}#${number}`.toLowerCase();
-  const lastSeen = cache.heads.get(key);
-  const headSha = payload.pull_request?.head.sha ?? payload.check_run?.head_sha ?? lastSeen?.head;
-  const base = payload.pull_request?.base?.sha ?? lastSeen?.base;
+  const seen = lastSeen(cache, repo, number);
+  const headSha = payload.pull_request?.head.sha ?? payload.check_run?.head_sha ?? seen?.head;
+  const base = payload.pull_request?.base?.sha ?? seen?.base;
   const { appComments, ...plan } = firstPagePlan(repo, number, { cache, appId: deps.app.id, appLogin: deps.app.login, ...(headSha ? { headSha } : {}) });
   const before = payload.action === 'synchronize' ? payload.before : undefined;
   const people = deps.peopleInEventQuery === false ? { query: undefined, ask: undefined, codeownersAt: undefined } : foreseenPeople(deps, repo, number, payload, base, now);
@@ -218,9 +214,7 @@ export async function readEvent(deps: ReadDeps, payload: Payload, repo: RepoRef,
  */
 function foreseenPeople(deps: ReadDeps, repo: RepoRef, number: number, payload: Payload, base: string | undefined, now: number) {
   const { cache } = deps;
-  const tree = cache.liveTrees.peek(`${repo.owner}/${repo.name}`.toLowerCase());
-  const files = tree ? cache.flowsByTree.peek(`${repo.owner}/${repo.name}^${tree}`) : undefined;
-  const needs = needsOf((files ?? []).flatMap((file) => (file.flow ? [compiled(file.flow)] : [])));
+  const needs = needsOf((lastLiveFiles(cache, repo) ?? []).flatMap((file) => (file.flow ? [compiled(file.flow)] : [])));
   const timeline = keptTimeline(cache, repo, number);
   const author = (payload.pull_request as { user?: { login?: string } } | undefined)?.user?.login;
   const logins = needs.permissions ? [...involved({ author: author ?? '' }, eventsFrom(timeline)), ...(payload.sender ? [payload.sender.login] : [])].filter(Boolean) : [];

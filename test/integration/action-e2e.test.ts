@@ -1,15 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { signBody } from '../../src/github/effects/connections.js';
-import { encodeRecord, decodeRecord } from '../../src/github/history/record.js';
-import { startReceiver } from '../../src/sandbox/receiver.js';
+import { decodeRecord } from '../../src/github/history/record.js';
 import type { Sandbox } from '../../src/sandbox/sandbox.js';
 import { startAppOnSandbox, type AppOnSandbox } from '../../src/sandbox/with-app.js';
 import { ACTION_SECRET, ActionOnSandbox, type ActionRun } from '../action-harness.js';
 import { GATE_FLOW } from '../helpers.js';
 
 const HOTFIX_FLOW = readFileSync(new URL('../../examples/4-time-bound/flow.yml', import.meta.url), 'utf8');
-const AGENT_FLOW = readFileSync(new URL('../../examples/3-coding-agent/flow.yml', import.meta.url), 'utf8');
 const HOUR = 3600_000;
 
 /**

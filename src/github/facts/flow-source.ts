@@ -81,8 +81,8 @@ export function flowSetOf(repo: RepoRef, object: FlowsObject | null | undefined,
   const known = byCommit.get(key);
   if (known) return known;
   const tree = object?.file?.object;
-  const treeKey = tree?.oid ? `${repo.owner}/${repo.name}^${tree.oid}` : undefined;
-  const validated = treeKey === undefined ? undefined : cache.flowsByTree.get(treeKey);
+  const byTree = tree?.oid ? treeKey(repo, tree.oid) : undefined;
+  const validated = byTree === undefined ? undefined : cache.flowsByTree.get(byTree);
   if (validated) return remember(byCommit, key, { commit, files: validated });
   // Asked without the text, and a tree not seen before: only a read with the text can tell.
   if (tree && !tree.entries) return undefined;
@@ -104,8 +104,13 @@ export function flowSetOf(repo: RepoRef, object: FlowsObject | null | undefined,
       delete owner.flow;
     }
   }
-  if (treeKey !== undefined) cache.flowsByTree.set(treeKey, files);
+  if (byTree !== undefined) cache.flowsByTree.set(byTree, files);
   return remember(byCommit, key, { commit, files });
+}
+
+/** Where a `.github/flows` tree's validated files are kept (FlowCache.flowsByTree). */
+export function treeKey(repo: RepoRef, oid: string): string {
+  return `${repo.owner}/${repo.name}^${oid}`;
 }
 
 function remember(byCommit: Map<string, FlowSet>, key: string, set: FlowSet): FlowSet {

@@ -14,7 +14,6 @@
 import type { CompiledFlow } from '../../flow/compile.js';
 import { lower } from '../../flow/compile.js';
 import type { BaseMergeCheck, ChangedFile, FactEvent, PullRequestSnapshot } from '../../engine/facts.js';
-import { parseCommand, parseReassign } from '../../engine/commands.js';
 import type { GitHubCache } from './cache.js';
 import type { GitHubClient, RepoRef } from '../client.js';
 import { appCommentsFrom, checkRunsFrom, commitsFrom, eventsFrom, FACTS_QUERY, isAppComment, snapshotFrom, suitesFrom, type AppCommentNode, type FactsPage, type PullRequestFields, type SuiteTime, type TimelineItem } from './pull-request-query.js';
@@ -125,8 +124,15 @@ export function keptTimeline(cache: GitHubCache, repo: RepoRef, number: number):
   return cache.timelines.peek(timelineKey(repo, number, true))?.items ?? [];
 }
 
+const pullKey = (repo: RepoRef, number: number) => `${repo.owner}/${repo.name}#${number}`.toLowerCase();
+
 /** Timelines read with the app's check suites and without them (the CLI) differ, so they are kept apart. */
-const timelineKey = (repo: RepoRef, number: number, withSuites: boolean) => `${repo.owner}/${repo.name}#${number}${withSuites ? '' : ':plain'}`.toLowerCase();
+const timelineKey = (repo: RepoRef, number: number, withSuites: boolean) => `${pullKey(repo, number)}${withSuites ? '' : ':plain'}`;
+
+/** A PR's head and base commits when the app last read it: a hint for what is known before asking. */
+export function lastSeen(cache: GitHubCache, repo: RepoRef, number: number): { head: string; base: string } | undefined {
+  return cache.heads.get(pullKey(repo, number));
+}
 
 type Counts = { total?: number; reviews?: number; comments?: number; anchor?: string | null };
 
@@ -229,7 +235,7 @@ export async function gatherFacts(gh: GitHubClient, repo: RepoRef, number: numbe
   }
   timelines.set(key, { items: timeline, cursor: end });
   const changed = knownFiles ?? remember(filesByHead, pr!.headRefOid, files);
-  options.cache.heads.set(`${repo.owner}/${repo.name}#${number}`.toLowerCase(), { head: pr!.headRefOid, base: pr!.baseRefOid });
+  options.cache.heads.set(pullKey(repo, number), { head: pr!.headRefOid, base: pr!.baseRefOid });
   const snapshot = snapshotFrom({ pr: pr!, files: changed, timeline });
   const timelineEvents = eventsFrom(timeline);
   const forced = timelineEvents.flatMap((event) => (event.type === 'push' ? [{ at: event.at, sha: event.sha, ...(event.before ? { before: event.before } : {}), ...(event.actor ? { actor: event.actor } : {}) }] : []));

@@ -11,7 +11,8 @@
  * settings file and the newest deployments, and the flows at a release's
  * commit never change, so they are read once per commit (facts/cache.ts).
  */
-import { FLOW_TREE_FIELDS, flowSetOf, readFlows, type FlowCache, type FlowSet, type FlowsObject } from '../facts/flow-source.js';
+import { FLOW_TREE_FIELDS, flowSetOf, readFlows, treeKey, type FlowCache, type FlowSet, type FlowsObject } from '../facts/flow-source.js';
+import type { FlowFile } from '../../flow/validate.js';
 import type { GitHubClient, RepoRef } from '../client.js';
 import { DEFAULT_FLOWS_DIR } from '../../flow/flows-dir.js';
 import { CONFIG_FILE, parseFlowgateConfig, type ConfigResult } from '../../release/config.js';
@@ -130,16 +131,23 @@ export type LiveCache = FlowCache & { readonly liveTrees: Map<string, string | n
  * seen on the default branch is not known: a flow rarely changes, and when it did, one more read (readFlows) gets it.
  */
 export function liveVariables(repo: RepoRef, cache: LiveCache): { owner: string; name: string; path: string; config: string; environment: string; withFlowTexts: boolean } {
-  const tree = cache.liveTrees.get(`${repo.owner}/${repo.name}`.toLowerCase());
-  const known = tree === null || (tree !== undefined && cache.flowsByTree.has(`${repo.owner}/${repo.name}^${tree}`));
-  return { owner: repo.owner, name: repo.name, path: DEFAULT_FLOWS_DIR, config: CONFIG_FILE, environment: LIVE_ENVIRONMENT, withFlowTexts: !known };
+  return { owner: repo.owner, name: repo.name, path: DEFAULT_FLOWS_DIR, config: CONFIG_FILE, environment: LIVE_ENVIRONMENT, withFlowTexts: lastLiveFiles(cache, repo) === undefined };
+}
+
+const liveKey = (repo: RepoRef) => `${repo.owner}/${repo.name}`.toLowerCase();
+
+/** The validated flow files last seen on a repository's default branch ([] when it had none); undefined when not known. */
+export function lastLiveFiles(cache: LiveCache, repo: RepoRef): readonly FlowFile[] | undefined {
+  const tree = cache.liveTrees.get(liveKey(repo));
+  if (tree === null) return [];
+  return tree === undefined ? undefined : cache.flowsByTree.get(treeKey(repo, tree));
 }
 
 /** What is live, from the default branch's commit and the newest deployments as a query answered them; reads more only when it must. */
 export async function liveFrom(gh: GitHubClient, repo: RepoRef, answer: { commit: LiveCommit | null | undefined; deployments?: DeploymentPage | undefined } | null, cache: LiveCache, options: LiveOptions = {}): Promise<LiveFlows> {
   const appLogin = options.appLogin ?? DEFAULT_APP_LOGIN;
   const object = answer?.commit;
-  if (object?.oid) cache.liveTrees.set(`${repo.owner}/${repo.name}`.toLowerCase(), object.file?.object?.oid ?? null);
+  if (object?.oid) cache.liveTrees.set(liveKey(repo), object.file?.object?.oid ?? null);
   // Asked without the text and the tree is new (a flow changed): the flows at that commit, once.
   const defaultSet = flowSetOf(repo, object, cache) ?? (object?.oid ? await readFlows(gh, repo, object.oid, cache) : undefined);
   const settings = object?.settings?.object;
