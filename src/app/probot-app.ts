@@ -8,7 +8,7 @@ import { sweep, type SweepReport } from '../github/sweep.js';
 import { lazyRedisLock, type Lock } from '../github/lock.js';
 import { lazyRedisSweepIndex, memorySweepIndex, type SweepIndex } from '../github/sweep-index.js';
 import { parseDuration } from '../flow/duration.js';
-import { GitHubCache, RecentSet } from '../github/facts/cache.js';
+import { GitHubCache, PEOPLE_TTL_MS, RecentSet, REPLICA_PEOPLE_TTL_MS } from '../github/facts/cache.js';
 import type { GitHubClient } from '../github/client.js';
 import { connectionsFromEnv, type Connections } from '../github/effects/connections.js';
 import { completeCallback, handleWebhook, PullRequestQueue } from '../github/handle.js';
@@ -83,9 +83,10 @@ export function flowgateApp(options: AppOptions = {}) {
         throw error;
       }));
     const connections = options.connections ?? connectionsFromEnv();
-    const cache = new GitHubCache();
-    const queue = new PullRequestQueue();
     const redisUrl = options.redisUrl ?? process.env.REDIS_URL;
+    // A webhook that changes people reaches one replica: with several, the others must not believe people long.
+    const cache = new GitHubCache({}, { peopleTtlMs: redisUrl || options.lock ? REPLICA_PEOPLE_TTL_MS : PEOPLE_TTL_MS });
+    const queue = new PullRequestQueue();
     const lock = options.lock ?? (redisUrl ? lazyRedisLock(redisUrl, (message) => app.log.warn(message)) : undefined);
     const now = options.now ?? Date.now;
     const callbacks = options.callbacks ?? callbacksFromEnv();

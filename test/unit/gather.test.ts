@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { compileFlow } from '../../src/flow/compile.js';
 import type { GitHubClient } from '../../src/github/client.js';
 import type { TimelineItem } from '../../src/github/facts/pull-request-query.js';
-import { GitHubCache, PEOPLE_TTL_MS } from '../../src/github/facts/cache.js';
+import { GitHubCache, PEOPLE_TTL_MS, REPLICA_PEOPLE_TTL_MS } from '../../src/github/facts/cache.js';
 import { gatherFacts, needsOf } from '../../src/github/facts/gather.js';
 import { flowOf } from '../helpers.js';
 
@@ -143,6 +143,14 @@ describe('gathering facts', () => {
     await gatherFacts(gh, { owner: 'acme', name: 'widgets' }, 7, needsOf([flow]), { cache, now: 0 });
     expect((await gatherFacts(gh, { owner: 'acme', name: 'widgets' }, 7, needsOf([flow]), { cache, now: PEOPLE_TTL_MS - 1, headSha: 'head1' })).requests).toBe(1);
     expect((await gatherFacts(gh, { owner: 'acme', name: 'widgets' }, 7, needsOf([flow]), { cache, now: PEOPLE_TTL_MS + 1, headSha: 'head1' })).requests).toBe(2);
+  });
+
+  it('with replicas, people are believed for a minute only: a webhook that changes them reaches one replica', async () => {
+    const replica = new GitHubCache({}, { peopleTtlMs: REPLICA_PEOPLE_TTL_MS });
+    const { gh } = fakeGitHub(world());
+    await gatherFacts(gh, { owner: 'acme', name: 'widgets' }, 7, needsOf([flow]), { cache: replica, now: 0 });
+    expect((await gatherFacts(gh, { owner: 'acme', name: 'widgets' }, 7, needsOf([flow]), { cache: replica, now: REPLICA_PEOPLE_TTL_MS - 1, headSha: 'head1' })).requests).toBe(1);
+    expect((await gatherFacts(gh, { owner: 'acme', name: 'widgets' }, 7, needsOf([flow]), { cache: replica, now: REPLICA_PEOPLE_TTL_MS + 1, headSha: 'head1' })).requests).toBe(2);
   });
 
   it('reads only the timeline pages that are new since the last event', async () => {

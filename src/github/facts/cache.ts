@@ -23,6 +23,11 @@ import type { TimelineItem } from './pull-request-query.js';
  * (its verdict is then kept in the run's record), so only that first judgement reads people.
  */
 export const PEOPLE_TTL_MS = 10 * 60_000;
+/**
+ * With replicas (REDIS_URL), a `membership` webhook reaches one of them and only that one forgets: the others'
+ * people go stale until this bound, as they did before people were kept per team and per person.
+ */
+export const REPLICA_PEOPLE_TTL_MS = 60_000;
 
 const MiB = 1024 * 1024;
 
@@ -206,7 +211,11 @@ export class GitHubCache {
   /** What was proven of a head move (`owner/name:before..sha`), when it cannot change: see base-merge.ts. */
   readonly baseMerges = new Lru<string, BaseMergeCheck>(CACHE_BOUNDS.baseMerges);
 
-  constructor(bounds: Partial<Record<keyof typeof CACHE_BOUNDS, CacheBounds>> = {}) {
+  /** How long people are believed without a webhook saying they changed (PEOPLE_TTL_MS, or REPLICA_PEOPLE_TTL_MS). */
+  readonly peopleTtlMs: number;
+
+  constructor(bounds: Partial<Record<keyof typeof CACHE_BOUNDS, CacheBounds>> = {}, options: { peopleTtlMs?: number } = {}) {
+    this.peopleTtlMs = options.peopleTtlMs ?? PEOPLE_TTL_MS;
     if (bounds.flowsByCommit) this.flowsByCommit = new Lru(bounds.flowsByCommit);
     if (bounds.flowsByTree) this.flowsByTree = new Lru(bounds.flowsByTree);
     if (bounds.liveTrees) this.liveTrees = new Lru(bounds.liveTrees);

@@ -7,12 +7,13 @@
  * Each team and each person is kept on its own (cache.ts, PeopleCache), so a
  * new reviewer costs the read of one login. They are forgotten when a
  * `membership`, `member`, `team` or `organization` webhook says they changed,
- * and after PEOPLE_TTL_MS regardless. CODEOWNERS at a commit never changes.
+ * and after GitHubCache.peopleTtlMs regardless (10 minutes; 1 with replicas, whose
+ * webhooks reach one of them). CODEOWNERS at a commit never changes.
  */
 import { lower } from '../../flow/compile.js';
 import type { FactEvent, PullRequestSnapshot } from '../../engine/facts.js';
 import { parseCommand, parseReassign } from '../../engine/commands.js';
-import { PEOPLE_TTL_MS, type GitHubCache } from './cache.js';
+import type { GitHubCache } from './cache.js';
 import type { GitHubClient, RepoRef } from '../client.js';
 import { peopleQuery, type ExtraFields, type PeopleQuery } from './people-query.js';
 
@@ -44,12 +45,12 @@ export function involved(snapshot: Pick<Snapshot, 'author'>, events: readonly Fa
 /** A team's members, or a person's permission, when known and fresh. */
 function knownTeam(cache: GitHubCache, repo: RepoRef, team: string, now: number): string[] | undefined {
   const entry = cache.people.get(teamKey(repo, team));
-  return entry?.members && now - entry.at < PEOPLE_TTL_MS ? entry.members : undefined;
+  return entry?.members && now - entry.at < cache.peopleTtlMs ? entry.members : undefined;
 }
 
 function knownPermission(cache: GitHubCache, repo: RepoRef, login: string, now: number): Permission | undefined {
   const entry = cache.people.get(loginKey(repo, login));
-  return entry?.permission && now - entry.at < PEOPLE_TTL_MS ? entry.permission : undefined;
+  return entry?.permission && now - entry.at < cache.peopleTtlMs ? entry.permission : undefined;
 }
 
 /** What is not known of these teams, logins and CODEOWNERS at `base`: what a query must ask. */
