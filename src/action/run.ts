@@ -48,11 +48,12 @@ export async function runAction(env: NodeJS.ProcessEnv): Promise<ActionReport> {
   }
   const clock = sandboxClock(env, run.apiUrl);
   const etagPath = input(env, 'etag-cache');
-  const etags = EtagStore.load(etagPath);
+  const etags = EtagStore.load(etagPath, secret);
   const throttle = !clock;
   const gh = withPeopleReader(
     await tokenClient({ token: run.inputs.token, apiUrl: run.apiUrl, tally, etags, throttle, ...(clock ? { onResponse: clock.see } : {}) }),
-    run.inputs.appToken ? await tokenClient({ token: run.inputs.appToken, apiUrl: run.apiUrl, tally, throttle, ...(clock ? { onResponse: clock.see } : {}) }) : undefined,
+    // The app token's requests are its own budget, not GITHUB_TOKEN's: counted apart, not in the `requests` output.
+    run.inputs.appToken ? await tokenClient({ token: run.inputs.appToken, apiUrl: run.apiUrl, tally: { sent: 0, notModified: 0 }, throttle, ...(clock ? { onResponse: clock.see } : {}) }) : undefined,
   );
   const deps: HandlerDeps = {
     gh,
@@ -71,7 +72,7 @@ export async function runAction(env: NodeJS.ProcessEnv): Promise<ActionReport> {
   };
   try {
     const outcome = await dispatch(deps, run, event);
-    etags.save(etagPath);
+    etags.save(etagPath, secret);
     const refused = outcome.callback && outcome.callback.status >= 400 ? outcome.callback.error : undefined;
     if (refused) return report('failed', run.eventName, { reason: `callback refused (${outcome.callback!.status}): ${refused}`, runs: outcome.runs, callback: outcome.callback });
     return report(outcome.skipped ? 'skipped' : 'handled', run.eventName, { runs: outcome.runs, ...(outcome.skipped ? { reason: outcome.skipped } : {}), ...(outcome.callback ? { callback: outcome.callback } : {}) });

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -37,15 +37,37 @@ describe("the action's requests", () => {
 
   it('keeps ETags between runs in the etag-cache file, and starts empty when there is none', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'flowgate-etags-')), 'deep', 'etags.json');
-    expect(EtagStore.load(path).get('x')).toBeUndefined();
+    expect(EtagStore.load(path, 'secret').get('x')).toBeUndefined();
     const gh = github();
     const url = 'https://api.github.com/search/issues?q=x';
     const before = new EtagStore();
     await tallyingFetch(gh.fetch, { sent: 0, notModified: 0 }, before)(url);
-    before.save(path);
+    before.save(path, 'secret');
     const tally: RequestTally = { sent: 0, notModified: 0 };
-    await tallyingFetch(gh.fetch, tally, EtagStore.load(path))(url);
+    await tallyingFetch(gh.fetch, tally, EtagStore.load(path, 'secret'))(url);
     expect(tally.notModified).toBe(1);
+  });
+
+  it('believes no answer planted in the etag-cache file: another job can write the Actions cache, so the file is signed with the secret', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'flowgate-etags-')), 'etags.json');
+    const url = 'https://api.github.com/search/issues?q=x';
+    const kept = new EtagStore();
+    await tallyingFetch(github().fetch, { sent: 0, notModified: 0 }, kept)(url);
+    kept.save(path, 'secret');
+    const saved = JSON.parse(readFileSync(path, 'utf8')) as { entries: string; signature: string };
+    // A job rewrites the answer kept for the URL and keeps GitHub's ETag, so GitHub would answer 304.
+    const planted = (JSON.parse(saved.entries) as [string, { body: string }][]).map(([at, answer]) => [at, { ...answer, body: '{"total_count":0,"items":[]}' }]);
+    for (const file of [
+      { entries: JSON.stringify(planted), signature: saved.signature },
+      { entries: JSON.stringify(planted) },
+      planted,
+    ]) {
+      writeFileSync(path, JSON.stringify(file));
+      expect(EtagStore.load(path, 'secret').get(url)).toBeUndefined();
+    }
+    // Signed with another secret: not believed either.
+    kept.save(path, 'another');
+    expect(EtagStore.load(path, 'secret').get(url)).toBeUndefined();
   });
 
   it('writes are never conditional nor answered from a copy', async () => {
