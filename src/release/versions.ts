@@ -52,17 +52,21 @@ export function isApp(login: string, type: string, appLogin: string): boolean {
 
 /**
  * The promotions among deployments: only the app's own count (anyone with write
- * access can create a deployment), and only when its payload names a release tag
- * under the prefix and the very commit the deployment is for.
+ * access can create a deployment), and only when its payload names the very
+ * commit the deployment is for. Its version is the one the app judged when it
+ * promoted (`version` in the payload; for a promotion made before that field, the
+ * tag read under today's prefix, or the version that ends it): a prefix changed
+ * since, or a settings file broken since, must not make a promotion vanish and
+ * the default branch live without one.
  */
 export function promotionsOf(deployments: readonly SeenDeployment[], appLogin: string, prefix: string): Promotion[] {
   return deployments.flatMap((deployment) => {
     if (!isApp(deployment.creator, deployment.creatorType, appLogin)) return [];
     const payload = payloadOf(deployment.payload);
     if (!payload || payload.sha !== deployment.sha) return [];
-    const parsed = parseReleaseTag(payload.tag, prefix);
-    if (parsed.ok !== true) return [];
-    return [{ tag: payload.tag, version: parsed.version, sha: deployment.sha, ...(payload.previous ? { previous: payload.previous } : {}), ...(payload.previous_sha ? { previousSha: payload.previous_sha } : {}), deploymentId: deployment.id, createdAt: deployment.createdAt }];
+    const version = promotedVersion(payload, prefix);
+    if (version === undefined) return [];
+    return [{ tag: payload.tag, version, sha: deployment.sha, ...(payload.previous ? { previous: payload.previous } : {}), ...(payload.previous_sha ? { previousSha: payload.previous_sha } : {}), deploymentId: deployment.id, createdAt: deployment.createdAt }];
   });
 }
 
@@ -71,7 +75,14 @@ export function liveOf(promotions: readonly Promotion[]): Promotion | undefined 
   return [...promotions].sort((a, b) => semver.rcompare(a.version, b.version) || b.createdAt.localeCompare(a.createdAt) || b.deploymentId - a.deploymentId)[0];
 }
 
-function payloadOf(raw: unknown): { tag: string; sha: string; previous?: string; previous_sha?: string } | undefined {
+/** The release version a promotion's payload stands for, or undefined when it names none. */
+function promotedVersion(payload: { tag: string; version?: string }, prefix: string): string | undefined {
+  const release = (version: string | null | undefined) => (version && semver.valid(version) === version && !semver.prerelease(version) ? version : undefined);
+  const parsed = parseReleaseTag(payload.tag, prefix);
+  return release(payload.version) ?? (parsed.ok === true ? parsed.version : release(/(\d+\.\d+\.\d+)$/.exec(payload.tag)?.[1]));
+}
+
+function payloadOf(raw: unknown): { tag: string; sha: string; version?: string; previous?: string; previous_sha?: string } | undefined {
   let value = raw;
   if (typeof value === 'string') {
     try {
@@ -80,9 +91,9 @@ function payloadOf(raw: unknown): { tag: string; sha: string; previous?: string;
       return undefined;
     }
   }
-  const { tag, sha, previous, previous_sha: previousSha } = (value ?? {}) as Record<string, unknown>;
+  const { tag, sha, version, previous, previous_sha: previousSha } = (value ?? {}) as Record<string, unknown>;
   if (typeof tag !== 'string' || typeof sha !== 'string') return undefined;
-  return { tag, sha, ...(typeof previous === 'string' ? { previous } : {}), ...(typeof previousSha === 'string' ? { previous_sha: previousSha } : {}) };
+  return { tag, sha, ...(typeof version === 'string' ? { version } : {}), ...(typeof previous === 'string' ? { previous } : {}), ...(typeof previousSha === 'string' ? { previous_sha: previousSha } : {}) };
 }
 
 /** The facts a promotion is judged on. */

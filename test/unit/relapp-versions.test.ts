@@ -37,6 +37,15 @@ describe('promotions', () => {
     expect(isApp('flowgate[bot]', 'Bot', 'flowgate[bot]')).toBe(true);
   });
 
+  it('stay promotions when the tag prefix changes, or the settings break: live never falls back to the default branch for that', () => {
+    const made = [deployment({ id: 1, payload: { tag: 'flows/v1.0.0', sha: A, version: '1.0.0' } }), deployment({ id: 2, payload: { tag: 'flows/v1.1.0', sha: A } })];
+    for (const prefix of ['flows/v', 'release/', 'flows/v']) {
+      expect(promotionsOf(made, 'flowgate[bot]', prefix).map((each) => each.version)).toEqual(['1.0.0', '1.1.0']);
+    }
+    // What the payload says is a release version, never a pre-release or a made-up one.
+    expect(promotionsOf([deployment({ id: 3, payload: { tag: 'x', sha: A, version: '2.0.0-rc.1' } }), deployment({ id: 4, payload: { tag: 'nightly', sha: A } })], 'flowgate[bot]', 'flows/v')).toEqual([]);
+  });
+
   it('live is the highest version, whatever order the promotions were made in', () => {
     expect(liveOf([promotion('flows/v1.10.0', '1.10.0', A, 1), promotion('flows/v1.9.0', '1.9.0', B, 2)])?.tag).toBe('flows/v1.10.0');
     expect(liveOf([])).toBeUndefined();

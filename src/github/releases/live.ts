@@ -161,7 +161,7 @@ export async function liveFrom(gh: GitHubClient, repo: RepoRef, answer: { commit
   let promotions = promotionsOf(seen, appLogin, prefix);
   // The app's newest deployment is normally on the first page; others' deployments can push it further.
   for (let pages = 1; promotions.length === 0 && page?.pageInfo.hasNextPage && page.pageInfo.endCursor; pages += 1) {
-    if (pages >= MAX_PAGES) throw new LiveUnknown(`more than ${pages * DEPLOYMENTS_PER_PAGE} deployments to ${LIVE_ENVIRONMENT} in ${repo.owner}/${repo.name} and none is Flowgate's among the newest; remove the others to let Flowgate find the live release`);
+    if (pages >= MAX_PAGES) throw new LiveUnknown(`more than ${seen.length} deployments to ${LIVE_ENVIRONMENT} in ${repo.owner}/${repo.name} and none is Flowgate's among the newest; remove the others to let Flowgate find the live release`);
     const more = await gh.graphql<{ repository: { deployments: DeploymentPage } | null }>(MORE_DEPLOYMENTS_QUERY, { owner: repo.owner, name: repo.name, environment: LIVE_ENVIRONMENT, after: page.pageInfo.endCursor });
     page = more.repository?.deployments;
     seen.push(...deploymentsOf(page));

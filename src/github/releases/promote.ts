@@ -90,7 +90,8 @@ async function promote(deps: PromotionDeps, repo: RepoRef, defaultBranch: string
         environment: LIVE_ENVIRONMENT,
         auto_merge: false,
         required_contexts: [],
-        payload: { tag, sha, previous, ...(previousSha ? { previous_sha: previousSha } : {}) },
+        // The version judged now: what is live is read from it, whatever the tag prefix becomes.
+        payload: { tag, sha, version: judgement.version, previous, ...(previousSha ? { previous_sha: previousSha } : {}) },
         description: `Flowgate flows ${tag}`.slice(0, 140),
         transient_environment: false,
         production_environment: false,
