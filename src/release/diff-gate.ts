@@ -35,6 +35,9 @@ export function diffGate(before: CompiledGate, after: CompiledGate): string[] {
   if (before.invalidateOnPush !== after.invalidateOnPush) {
     changes.push(`a push voids earlier approvals: ${yesNo(before.invalidateOnPush)} → ${yesNo(after.invalidateOnPush)}`);
   }
+  if (before.keepOnBaseMerge !== after.keepOnBaseMerge) {
+    changes.push(`approvals survive a proven "Update branch" merge: ${yesNo(before.keepOnBaseMerge)} → ${yesNo(after.keepOnBaseMerge)}`);
+  }
   if (before.requestReview !== after.requestReview) {
     changes.push(`reviews requested when the gate opens: ${yesNo(before.requestReview)} → ${yesNo(after.requestReview)}`);
   }
@@ -42,7 +45,19 @@ export function diffGate(before: CompiledGate, after: CompiledGate): string[] {
   if (before.onTimeout !== after.onTimeout) changes.push(`at the deadline: ${before.onTimeout} → ${after.onTimeout}`);
   changes.push(...diffLadder(before.escalate, after.escalate));
   if ((before.message ?? '') !== (after.message ?? '')) changes.push(after.message === undefined ? 'gate message removed' : before.message === undefined ? 'gate message added' : 'gate message changed');
+  // A setting this diff does not name yet still shows: a draft never reads as "no change" when the gate differs.
+  if (changes.length === 0 && comparable(before) !== comparable(after)) changes.push('a gate setting changed');
   return changes;
+}
+
+/** The gate as data, in the forms the words above compare (logins without case, sources as a sorted list). */
+function comparable(gate: CompiledGate): string {
+  return canonical({
+    ...gate,
+    from: { ...gate.from, users: logins(gate.from.users) },
+    exclude: { ...gate.exclude, users: logins(gate.exclude.users) },
+    sources: [...gate.sources].sort(),
+  });
 }
 
 function diffExclusions(before: CompiledGate['exclude'], after: CompiledGate['exclude']): string[] {

@@ -65,6 +65,10 @@ name: payment
     expect(renderDiffText(diff)).toContain('No change to what any flow does.');
   });
 
+  it('names a draft that stops approvals surviving "Update branch" (or lets them): never "no change"', () => {
+    expect(diffOf(BASE, BASE.replace('exclude: [author]', 'keep_on_base_merge: false\n      exclude: [author]'))).toEqual(['manager: approvals survive a proven "Update branch" merge: yes → no']);
+  });
+
   it('words a quorum change side by side', () => {
     expect(diffOf(BASE, BASE.replace('exclude: [author]', 'count: 2\n      exclude: [author]'))).toEqual(['manager: quorum 1 → 2']);
   });
