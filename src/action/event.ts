@@ -47,7 +47,7 @@ export function classify(eventName: string, raw: Record<string, unknown>, repo: 
       return eventName === 'pull_request_review' ? { kind: 'webhook', name: eventName, payload: raw } : { kind: 'skip', reason: 'review comments are not decisions' };
     case 'issue_comment':
     case 'push':
-      // A push of a `flows/v*` tag: handled (promotion) once releases exist; until then the handler skips it.
+      // A push: the handler skips a tag (releases are off in the Action: docs/action.md) and checks the default branch's flows.
       return { kind: 'webhook', name: eventName, payload: raw };
     case 'schedule':
     case 'workflow_dispatch':

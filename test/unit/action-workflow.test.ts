@@ -41,7 +41,8 @@ describe('the workflow users copy (examples/workflows/flowgate.yml)', () => {
     expect(workflow.concurrency['cancel-in-progress']).toBe(false);
     expect(workflow.concurrency.group).toContain('github.event.pull_request.number');
     expect(workflow.concurrency.group).toContain('github.event.issue.number');
-    expect(workflow.concurrency.group).toContain("github.event_name == 'schedule' && 'sweep'");
+    // A sweep by hand (workflow_dispatch) queues with the scheduled ones, never beside them.
+    expect(workflow.concurrency.group).toContain("(github.event_name == 'schedule' || github.event_name == 'workflow_dispatch') && 'sweep'");
     expect(workflow.concurrency.group).toMatch(/\|\| github\.run_id \}\}$/);
   });
 
