@@ -10,7 +10,7 @@ import { connectionsFromEnv } from '../github/effects/connections.js';
 import { EffectPending } from '../github/effects/apply.js';
 import { RecordRefused } from '../github/history/record.js';
 import { sweepRepository } from '../github/sweep.js';
-import { statusOf, type GitHubClient, type RepoRef } from '../github/client.js';
+import { statusOf, type RepoRef } from '../github/client.js';
 import { classify, type ActionEvent } from './event.js';
 import { EtagStore } from './etags.js';
 import { input, readWorkflowRun, type WorkflowRun } from './inputs.js';
@@ -116,4 +116,3 @@ function failureReason(error: unknown): string {
   return (error as Error).message;
 }
 
-export type { GitHubClient };

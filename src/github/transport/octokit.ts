@@ -10,7 +10,7 @@
  */
 import { ProbotOctokit } from 'probot';
 import { timedFetch } from './timeout.js';
-import { answerCache, conditionalFetch, type AnswerStore } from './conditional.js';
+import { answerCache, conditionalFetch } from './conditional.js';
 
 export const RATE_LIMIT_RETRIES = 2;
 export const LONGEST_RETRY_AFTER_S = 120;
@@ -71,6 +71,6 @@ export function flowgateOctokit(options: Pick<TransportOptions, 'throttle' | 'se
  * What to spread into `new Probot(...)` or `createProbot({ overrides })`: the Octokit class, and the deadline for it
  * and for token requests. REST reads are conditional (conditional.ts): a 304 costs no rate limit.
  */
-export function probotTransport(options: TransportOptions & { answers?: AnswerStore }): { Octokit: typeof ProbotOctokit; request: { fetch: typeof globalThis.fetch } } {
-  return { Octokit: flowgateOctokit(options), request: { fetch: conditionalFetch(timedFetch(options.timeoutMs), options.answers ?? answerCache()) } };
+export function probotTransport(options: TransportOptions): { Octokit: typeof ProbotOctokit; request: { fetch: typeof globalThis.fetch } } {
+  return { Octokit: flowgateOctokit(options), request: { fetch: conditionalFetch(timedFetch(options.timeoutMs), answerCache()) } };
 }
