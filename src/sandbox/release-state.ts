@@ -7,7 +7,8 @@
 interface Repository {
   owner: string;
   name: string;
-  commits: Map<string, { parent?: string }>;
+  /** `merged`: a merge commit's second parent (state.ts's Commit). */
+  commits: Map<string, { parent?: string; merged?: string }>;
 }
 
 export interface DeploymentStatusRecord {
@@ -80,10 +81,10 @@ export class ReleaseStore {
   }
 }
 
-/** A commit's parents: the one the sandbox records, or several where a merge records them. */
-function parentsOf(repo: Repository, oid: string): string[] {
-  const commit = repo.commits.get(oid) as ({ parent?: string; parents?: string[] } | undefined);
-  return commit?.parents ?? (commit?.parent ? [commit.parent] : []);
+/** A commit's parents, a merge's second one included, as commit-graph.ts's parentsOf (which this file cannot import: a cycle). */
+function parentsOfOid(repo: Repository, oid: string): string[] {
+  const commit = repo.commits.get(oid);
+  return [commit?.parent, commit?.merged].filter((parent): parent is string => parent !== undefined);
 }
 
 /** Every commit reachable from `oid`, itself included, nearest first. */
@@ -94,7 +95,7 @@ export function ancestry(repo: Repository, oid: string): string[] {
     const next = queue.shift()!;
     if (seen.has(next) || !repo.commits.has(next)) continue;
     seen.add(next);
-    queue.push(...parentsOf(repo, next));
+    queue.push(...parentsOfOid(repo, next));
   }
   return [...seen];
 }

@@ -97,6 +97,19 @@ describe('promotion', () => {
     expect(check!.output.summary).toContain('Live stays default branch');
   });
 
+  it('a tag refused on an unmerged commit, pushed again once main holds the commit, is promoted and its one release check turns green', async () => {
+    const sandbox = await setUp();
+    const pr = await openPr(sandbox);
+    await sandbox.pushTag(REPO, 'flows/v1.0.0', pr.headSha, 'rel');
+    expect(releaseChecks(sandbox, pr.headSha).map((check) => check.conclusion)).toEqual(['failure']);
+    // The commit lands on main as it is (a fast-forward push of main to it), then the tag is pushed again.
+    sandbox.state.repo(REPO).branches.main = pr.headSha;
+    await sandbox.deleteTag(REPO, 'flows/v1.0.0', 'rel');
+    await sandbox.pushTag(REPO, 'flows/v1.0.0', pr.headSha, 'rel');
+    expect(deployments(sandbox)).toHaveLength(1);
+    expect(releaseChecks(sandbox, pr.headSha).map((check) => check.conclusion)).toEqual(['success']);
+  });
+
   it('a tag whose flows are invalid is refused, with the errors annotated at file:line', async () => {
     const sandbox = await setUp();
     const sha = await sandbox.pushToDefault(REPO, 'dev', { [FLOW]: 'name: gate\nsteps: nope\n' });

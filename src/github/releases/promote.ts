@@ -64,14 +64,14 @@ async function promote(deps: PromotionDeps, repo: RepoRef, defaultBranch: string
     case 'not-a-release':
       return { skipped: judgement.reason };
     case 'refused': {
-      await ensureReleaseCheck(deps, repo, tag, sha, async () => refusal(tag, sha, live, judgement.reasons, problems));
+      await ensureReleaseCheck(deps, repo, tag, sha, 'failure', async () => refusal(tag, sha, live, judgement.reasons, problems));
       deps.log(`release ${tag} at ${sha.slice(0, 7)} refused: ${judgement.reasons.join('; ')}`);
       return { result: 'refused', reasons: judgement.reasons };
     }
     case 'promoted-already': {
       // A redelivery, or an earlier attempt that stopped half-way: complete what is missing, make nothing twice.
       const { promotion } = judgement;
-      const check = await ensureReleaseCheck(deps, repo, tag, sha, async () => {
+      const check = await ensureReleaseCheck(deps, repo, tag, sha, 'success', async () => {
         const before = promotion.previousSha ? await readFlows(gh, repo, promotion.previousSha, deps.cache) : undefined;
         return success(tag, flows, { label: promotion.previous ?? DEFAULT_BRANCH_LABEL, ...(before ? { set: before } : {}) }, promotion.deploymentId);
       });
@@ -100,7 +100,7 @@ async function promote(deps: PromotionDeps, repo: RepoRef, defaultBranch: string
       });
       const deployment = data as { id: number; sha: string };
       const promotion: Promotion = { tag, version: judgement.version, sha, previous, deploymentId: deployment.id, createdAt: new Date(deps.now()).toISOString() };
-      const check = await ensureReleaseCheck(deps, repo, tag, sha, async () => success(tag, flows, { label: previous, ...(live.set ? { set: live.set } : {}) }, deployment.id));
+      const check = await ensureReleaseCheck(deps, repo, tag, sha, 'success', async () => success(tag, flows, { label: previous, ...(live.set ? { set: live.set } : {}) }, deployment.id));
       await ensureSuccessStatus(deps, repo, promotion, check.url);
       deps.log(`release ${tag} at ${sha.slice(0, 7)} promoted (deployment ${deployment.id}); it was ${previous}`);
       return { result: 'promoted', deploymentId: deployment.id };
@@ -157,15 +157,19 @@ function refusal(tag: string, sha: string, live: LiveFlows, reasons: readonly st
 }
 
 /** The `Flowgate: release` check run for this tag on its commit: made once; a redelivery finds it. */
-async function ensureReleaseCheck(deps: PromotionDeps, repo: RepoRef, tag: string, sha: string, make: () => Promise<SummaryOutput>): Promise<{ url?: string }> {
+/**
+ * The tag's `Flowgate: release` check on its commit, written once per verdict: a redelivery finds it and writes
+ * nothing; a tag refused and later promoted (pushed again once its commit was merged) turns the same check green.
+ */
+async function ensureReleaseCheck(deps: PromotionDeps, repo: RepoRef, tag: string, sha: string, want: 'success' | 'failure', make: () => Promise<SummaryOutput>): Promise<{ url?: string }> {
   const { data } = await deps.gh.request('GET /repos/{owner}/{repo}/commits/{ref}/check-runs', { owner: repo.owner, repo: repo.name, ref: sha, check_name: RELEASE_CHECK, app_id: deps.app.id, filter: 'all' });
-  const existing = ((data as { check_runs?: { name: string; external_id?: string | null; html_url?: string | null; conclusion?: string | null }[] }).check_runs ?? []).find(
+  const existing = ((data as { check_runs?: { id: number; name: string; external_id?: string | null; html_url?: string | null; conclusion?: string | null }[] }).check_runs ?? []).find(
     (run) => run.name === RELEASE_CHECK && run.external_id === releaseExternalId(tag),
   );
-  if (existing) return existing.html_url ? { url: existing.html_url } : {};
+  if (existing?.conclusion === want) return existing.html_url ? { url: existing.html_url } : {};
   const output = await make();
-  await writeCheck(deps.gh, repo, { name: RELEASE_CHECK, external_id: releaseExternalId(tag), sha, output, now: deps.now() });
-  return { url: `https://github.com/${repo.owner}/${repo.name}/commit/${sha}/checks` };
+  await writeCheck(deps.gh, repo, { name: RELEASE_CHECK, external_id: releaseExternalId(tag), sha, output, now: deps.now(), ...(existing ? { id: existing.id } : {}) });
+  return { url: existing?.html_url ?? `https://github.com/${repo.owner}/${repo.name}/commit/${sha}/checks` };
 }
 
 /** The success status people see on the Environments page; statuses by others do not count. */
