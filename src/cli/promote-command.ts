@@ -63,7 +63,7 @@ export async function promoteCommand(options: PromoteOptions, io: CliIO): Promis
     const say = exit === ExitCode.ok ? io.out : io.err;
     const words: Record<Result, string> = {
       'tag-created': `created ${tag} at ${sha.slice(0, 7)}: Flowgate promotes it when the push reaches it (see the Flowgate: release check on the commit, or flowgate versions)`,
-      'tag-exists': `${tag} already points at ${sha.slice(0, 7)}: Flowgate promotes it when it sees the push (see the Flowgate: release check on the commit)`,
+      'tag-exists': `${tag} already points at ${sha.slice(0, 7)}, and it would be promoted now. If its push was refused earlier (see the Flowgate: release check on the commit), push the tag again: git push --delete origin ${tag} && git push origin ${tag}`,
       'already-live': `${tag} at ${sha.slice(0, 7)} is already promoted`,
       refused: `${tag} at ${sha.slice(0, 7)} would be refused, so no tag was created. Live stays ${live.version.label}:`,
     };
