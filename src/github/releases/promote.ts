@@ -156,7 +156,6 @@ function refusal(tag: string, sha: string, live: LiveFlows, reasons: readonly st
   };
 }
 
-/** The `Flowgate: release` check run for this tag on its commit: made once; a redelivery finds it. */
 /**
  * The tag's `Flowgate: release` check on its commit, written once per verdict: a redelivery finds it and writes
  * nothing; a tag refused and later promoted (pushed again once its commit was merged) turns the same check green.
