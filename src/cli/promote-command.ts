@@ -74,13 +74,22 @@ export async function promoteCommand(options: PromoteOptions, io: CliIO): Promis
   });
 }
 
-/** Where the tag points now, if it exists. */
+/**
+ * The commit the tag names now, if it exists. An annotated tag's ref names a tag object, which names the commit (or,
+ * rarely, another tag): peeled a few levels, as `git rev-parse tag^{commit}` does.
+ */
 async function tagTarget(gh: Parameters<typeof judgeTag>[0], repo: { owner: string; name: string }, tag: string): Promise<string | undefined> {
+  let object: { type: string; sha: string };
   try {
     const { data } = await gh.request('GET /repos/{owner}/{repo}/git/ref/{ref}', { owner: repo.owner, repo: repo.name, ref: `tags/${tag}` });
-    return (data as { object: { sha: string } }).object.sha;
+    object = (data as { object: { type: string; sha: string } }).object;
   } catch (error) {
     if (statusOf(error) === 404) return undefined;
     throw error;
   }
+  for (let depth = 0; object.type === 'tag' && depth < 4; depth += 1) {
+    const { data } = await gh.request('GET /repos/{owner}/{repo}/git/tags/{tag_sha}', { owner: repo.owner, repo: repo.name, tag_sha: object.sha });
+    object = (data as { object: { type: string; sha: string } }).object;
+  }
+  return object.sha;
 }

@@ -252,6 +252,8 @@ export function createGraphQL(state: GitHubState) {
           return page(pulls, args);
         },
         object: ({ expression, oid }: { expression?: string; oid?: string }) => {
+          const tag = oid === undefined ? undefined : state.releases.tagObject(repo, oid);
+          if (tag) return { __typename: 'Tag', oid: tag.oid, name: tag.tag, message: tag.message, target: commitNode(repo, repo.commits.get(tag.target)!) };
           const commit = state.resolve(repo, expression ?? oid ?? '');
           return commit ? commitNode(repo, commit) : null;
         },

@@ -11,7 +11,7 @@ import { NotFound, Refused, type Repository } from './state.js';
 /** Where a full ref name (`refs/tags/…`, `refs/heads/…`) points now. */
 export function refTarget(ctx: SandboxContext, repo: Repository, ref: string): string | undefined {
   if (ref.startsWith('refs/heads/')) return repo.branches[ref.slice('refs/heads/'.length)];
-  if (ref.startsWith('refs/tags/')) return ctx.state.releases.tag(repo, ref);
+  if (ref.startsWith('refs/tags/')) return ctx.state.releases.tagRef(repo, ref);
   return undefined;
 }
 
@@ -25,10 +25,13 @@ export function changeRef(ctx: SandboxContext, repo: Repository, ref: string, sh
   const before = refTarget(ctx, repo, ref);
   if (options.create && before !== undefined) throw new Refused(422, 'Reference already exists');
   if (!options.create && before === undefined) throw new Refused(422, 'Reference does not exist');
-  if (sha !== undefined && !repo.commits.has(sha)) throw new Refused(422, 'Object does not exist');
+  const { releases } = ctx.state;
+  // A tag may point at an annotated tag's object; a branch only at a commit.
+  const exists = sha !== undefined && (repo.commits.has(sha) || (kind[1] === 'tags' && releases.tagObject(repo, sha) !== undefined));
+  if (sha !== undefined && !exists) throw new Refused(422, 'Object does not exist');
   let forced = false;
   if (sha !== undefined && before !== undefined) {
-    const fastForward = ancestorOf(repo, before, sha);
+    const fastForward = ancestorOf(repo, releases.peel(repo, before), releases.peel(repo, sha));
     if (!fastForward && !options.force) throw new Refused(422, 'Update is not a fast forward');
     forced = !fastForward;
   }

@@ -6,15 +6,29 @@
 import type { SandboxContext } from './context.js';
 import { shaped } from './openapi-shapes.js';
 import { userPayload } from './payloads.js';
-import type { DeploymentRecord, DeploymentStatusRecord, EnvironmentRecord } from './release-state.js';
+import type { DeploymentRecord, DeploymentStatusRecord, EnvironmentRecord, TagObjectRecord } from './release-state.js';
 import type { Repository } from './state.js';
 
 const api = (repo: Repository) => `https://api.github.com/repos/${repo.owner}/${repo.name}`;
 const web = (repo: Repository) => `https://github.com/${repo.owner}/${repo.name}`;
 
 /** A ref (`refs/tags/flows/v1.0.0`) as REST answers it. */
-export function gitRefPayload(repo: Repository, ref: string, sha: string) {
-  return shaped('git-ref', { ref, node_id: `REF_${Buffer.from(ref).toString('base64url')}`, url: `${api(repo)}/git/${ref}`, object: { type: 'commit', sha, url: `${api(repo)}/git/commits/${sha}` } });
+export function gitRefPayload(repo: Repository, ref: string, sha: string, type: 'commit' | 'tag' = 'commit') {
+  return shaped('git-ref', { ref, node_id: `REF_${Buffer.from(ref).toString('base64url')}`, url: `${api(repo)}/git/${ref}`, object: { type, sha, url: `${api(repo)}/git/${type}s/${sha}` } });
+}
+
+/** An annotated tag's object, as `GET /git/tags/{tag_sha}` answers. */
+export function gitTagPayload(repo: Repository, object: TagObjectRecord) {
+  return shaped('git-tag', {
+    node_id: `TAG_${object.oid.slice(0, 12)}`,
+    tag: object.tag,
+    sha: object.oid,
+    url: `${api(repo)}/git/tags/${object.oid}`,
+    message: object.message,
+    tagger: { date: object.at, email: `${object.tagger}@users.noreply.github.com`, name: object.tagger },
+    object: { sha: object.target, type: 'commit', url: `${api(repo)}/git/commits/${object.target}` },
+    verification: { verified: false, reason: 'unsigned', signature: null, payload: null, verified_at: null },
+  });
 }
 
 /** A commit as a compare lists it. */
@@ -94,7 +108,8 @@ const ZERO = '0000000000000000000000000000000000000000';
 /** The `push` webhook for a ref that was created, moved or deleted (`after` undefined), as GitHub sends it for a tag or a branch. */
 export function pushPayload(ctx: SandboxContext, repo: Repository, ref: string, before: string | undefined, after: string | undefined, forced: boolean, by: string): Record<string, unknown> {
   const person = { name: by, email: `${by}@users.noreply.github.com` };
-  const head = after ? repo.commits.get(after) : undefined;
+  // An annotated tag's push names the tag's object in `after`, and its commit in `head_commit`.
+  const head = after ? repo.commits.get(ctx.state.releases.peel(repo, after)) : undefined;
   const headCommit = head
     ? { id: head.oid, tree_id: head.oid, distinct: true, message: head.message, timestamp: head.at, url: `${web(repo)}/commit/${head.oid}`, author: { name: head.author, email: `${head.author}@users.noreply.github.com` }, committer: { name: head.author, email: `${head.author}@users.noreply.github.com` }, added: [], removed: [], modified: [] }
     : null;

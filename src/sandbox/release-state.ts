@@ -41,6 +41,20 @@ export interface DeploymentRecord {
   statuses: DeploymentStatusRecord[];
 }
 
+/** An annotated tag's object (`git tag -a`): a ref under `refs/tags/` may point at one instead of at a commit. */
+export interface TagObjectRecord {
+  oid: string;
+  /** `owner/name`, lower case. */
+  repo: string;
+  /** The tag's name, without `refs/tags/`. */
+  tag: string;
+  /** The commit it names. */
+  target: string;
+  message: string;
+  tagger: string;
+  at: string;
+}
+
 export interface EnvironmentRecord {
   id: number;
   name: string;
@@ -51,8 +65,9 @@ export interface EnvironmentRecord {
 const keyOf = (repo: Pick<Repository, 'owner' | 'name'>): string => `${repo.owner}/${repo.name}`.toLowerCase();
 
 export class ReleaseStore {
-  /** Tags by repository, then by name (without `refs/tags/`): the commit each points at. */
+  /** Tags by repository, then by name (without `refs/tags/`): the object each ref points at (a commit, or an annotated tag). */
   readonly #tags = new Map<string, Map<string, string>>();
+  readonly #tagObjects = new Map<string, TagObjectRecord>();
   readonly #environments = new Map<string, Map<string, EnvironmentRecord>>();
   /** Every deployment, oldest first. */
   readonly deployments: DeploymentRecord[] = [];
@@ -64,9 +79,32 @@ export class ReleaseStore {
     return tags;
   }
 
-  /** The commit a tag names, given as `name` or `refs/tags/name`. */
+  /** The commit a tag names, given as `name` or `refs/tags/name`: an annotated tag's object is peeled to its commit. */
   tag(repo: Pick<Repository, 'owner' | 'name'>, expression: string): string | undefined {
+    const object = this.tagRef(repo, expression);
+    return object === undefined ? undefined : this.peel(repo, object);
+  }
+
+  /** What the tag's ref points at, as `git/ref` answers: a commit, or an annotated tag's object. */
+  tagRef(repo: Pick<Repository, 'owner' | 'name'>, expression: string): string | undefined {
     return this.#tags.get(keyOf(repo))?.get(expression.replace(/^refs\/tags\//, ''));
+  }
+
+  /** This repository's annotated tag object with that id. */
+  tagObject(repo: Pick<Repository, 'owner' | 'name'>, oid: string): TagObjectRecord | undefined {
+    const object = this.#tagObjects.get(oid);
+    return object?.repo === keyOf(repo) ? object : undefined;
+  }
+
+  addTagObject(repo: Pick<Repository, 'owner' | 'name'>, object: Omit<TagObjectRecord, 'repo'>): TagObjectRecord {
+    const record = { ...object, repo: keyOf(repo) };
+    this.#tagObjects.set(record.oid, record);
+    return record;
+  }
+
+  /** The commit an object names: itself, or an annotated tag's target. */
+  peel(repo: Pick<Repository, 'owner' | 'name'>, oid: string): string {
+    return this.tagObject(repo, oid)?.target ?? oid;
   }
 
   environments(repo: Pick<Repository, 'owner' | 'name'>): Map<string, EnvironmentRecord> {

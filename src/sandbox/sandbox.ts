@@ -196,9 +196,9 @@ export class Sandbox {
     return releases.pushToDefault(this.#context, fullName, by, changes, message);
   }
 
-  /** Creates a tag at `sha`, or moves it there (sends `push` for the tag). */
-  async pushTag(fullName: string, tag: string, sha: string, by: string): Promise<void> {
-    return releases.pushTag(this.#context, fullName, tag, sha, by);
+  /** Creates a tag at `sha`, or moves it there (sends `push` for the tag); `annotated` makes it `git tag -a`'s, a tag object. */
+  async pushTag(fullName: string, tag: string, sha: string, by: string, annotated?: { message: string }): Promise<void> {
+    return releases.pushTag(this.#context, fullName, tag, sha, by, annotated);
   }
 
   async deleteTag(fullName: string, tag: string, by: string): Promise<void> {

@@ -77,6 +77,25 @@ describe('flowgate versions and promote', () => {
     expect(running.sandbox.state.releases.tags(running.sandbox.state.repo(REPO)).size).toBe(before);
   });
 
+  it('promote reads an annotated tag (`git tag -a`) as the commit it names: one at the commit is "exists", one elsewhere is refused naming that commit', async () => {
+    const { sandbox } = running;
+    const main = await sandbox.pushToDefault(REPO, 'dev', { 'docs/a.md': 'a\n' });
+    // The app never sees these pushes (as when its webhook was down): the tags exist, unpromoted.
+    const url = sandbox.webhookUrl;
+    sandbox.webhookUrl = undefined;
+    try {
+      await sandbox.pushTag(REPO, 'flows/v1.1.0', main, 'rel', { message: 'Flows 1.1.0' });
+      await sandbox.pushTag(REPO, 'flows/v1.2.0', sandbox.state.repo(REPO).commits.get(main)!.parent!, 'rel', { message: 'Flows 1.2.0' });
+    } finally {
+      sandbox.webhookUrl = url;
+    }
+    const exists = JSON.parse((await cli('promote', 'flows/v1.1.0', '--repo', REPO, '--json')).out);
+    expect(exists).toMatchObject({ result: 'tag-exists', sha: main, exit_code: 0 });
+    const elsewhere = JSON.parse((await cli('promote', 'flows/v1.2.0', '--repo', REPO, '--json')).out);
+    expect(elsewhere).toMatchObject({ result: 'refused', exit_code: 8 });
+    expect(elsewhere.reasons.join('\n')).toContain(`flows/v1.2.0 already points at ${sandbox.state.repo(REPO).commits.get(main)!.parent!.slice(0, 7)}`);
+  });
+
   it('explains bad arguments and missing tokens', async () => {
     expect((await cli('promote', '--repo', REPO)).err).toContain('promote needs a tag');
     expect((await cli('promote', 'v1.0.0', '--repo', REPO)).err).toContain('v1.0.0 is not a release tag: release tags here are flows/vX.Y.Z');

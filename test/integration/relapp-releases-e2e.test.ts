@@ -78,6 +78,20 @@ describe('promotion', () => {
     expect(sandbox.pullRequest(REPO, pr.number).comments[0]!.body).toContain(`Flows: flows/v1.0.0 at ${sha.slice(0, 7)}`);
   });
 
+  it('an annotated tag (`git tag -a`, whose push names a tag object) is promoted at the commit it names', async () => {
+    const sandbox = await setUp();
+    const sha = head(sandbox);
+    await sandbox.pushTag(REPO, 'flows/v1.0.0', sha, 'rel', { message: 'Flows 1.0.0' });
+    const pushed = sandbox.deliveries.find((delivery) => delivery.name === 'push')!.payload as { after: string };
+    expect(pushed.after).not.toBe(sha);
+    expect(deployments(sandbox)).toHaveLength(1);
+    expect(deployments(sandbox)[0]).toMatchObject({ sha, payload: { tag: 'flows/v1.0.0', sha } });
+    expect(deployments(sandbox)[0]!.statuses.map((status) => status.state)).toEqual(['success']);
+    expect(releaseChecks(sandbox, sha)).toMatchObject([{ conclusion: 'success', output: { title: 'flows/v1.0.0 is live' } }]);
+    const pr = await openPr(sandbox);
+    expect(runRecord(sandbox, pr.headSha)).toMatchObject({ record: { run: { version: sha, label: 'flows/v1.0.0' } } });
+  });
+
   it('before any release, runs say the default branch is live', async () => {
     const sandbox = await setUp();
     const pr = await openPr(sandbox);

@@ -39,6 +39,7 @@ const REPO = 'acme/widgets';
 let sandbox: Sandbox;
 let receiver: Awaited<ReturnType<typeof startReceiver>>;
 let graph: { deployments: { nodes: { commitOid: string; payload: string; creator: { login: string; __typename: string } }[] } };
+let annotated: { main: string; ref: { object: { type: string; sha: string } }; tag: { sha: string; tag: string; object: { sha: string; type: string } }; graph: { object: { __typename: string; oid: string; target: { __typename: string; oid: string } } } };
 beforeAll(async () => {
   receiver = await startReceiver();
   sandbox = new Sandbox({ webhookUrl: receiver.url });
@@ -61,6 +62,15 @@ beforeAll(async () => {
   await octokit.request('GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses', { ...r, deployment_id: id });
   await octokit.request('PUT /repos/{owner}/{repo}/environments/{environment_name}', { ...r, environment_name: 'flowgate-live' });
   await octokit.request('GET /repos/{owner}/{repo}/environments/{environment_name}', { ...r, environment_name: 'flowgate-live' });
+  // An annotated tag (`git tag -a`): its ref names a tag object, which names the commit.
+  await sandbox.pushTag(REPO, 'flows/v2.0.0', main, 'dev', { message: 'Flows 2.0.0' });
+  const { data: ref } = await octokit.request('GET /repos/{owner}/{repo}/git/ref/{ref}', { ...r, ref: 'tags/flows/v2.0.0' });
+  const { data: tag } = await octokit.request('GET /repos/{owner}/{repo}/git/tags/{tag_sha}', { ...r, tag_sha: ref.object.sha });
+  const object = await octokit.graphql<{ repository: (typeof annotated)['graph'] }>(
+    `query($owner: String!, $name: String!, $oid: GitObjectID!) { repository(owner: $owner, name: $name) { object(oid: $oid) { __typename oid ... on Tag { target { __typename oid } } } } }`,
+    { owner: 'acme', name: 'widgets', oid: ref.object.sha },
+  );
+  annotated = { main, ref, tag, graph: object.repository };
   graph = (await octokit.graphql<{ repository: typeof graph }>(
     `query($owner: String!, $name: String!) { repository(owner: $owner, name: $name) { deployments(environments: ["flowgate-live"], first: 10, orderBy: { field: CREATED_AT, direction: DESC }) { nodes { commitOid payload creator { login __typename } } } } }`,
     { owner: 'acme', name: 'widgets' },
@@ -88,6 +98,8 @@ describe('the sandbox\'s releases against GitHub', () => {
       'GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses 200',
       'PUT /repos/{owner}/{repo}/environments/{environment_name} 200',
       'GET /repos/{owner}/{repo}/environments/{environment_name} 200',
+      'GET /repos/{owner}/{repo}/git/ref/{ref} 200',
+      'GET /repos/{owner}/{repo}/git/tags/{tag_sha} 200',
     ]);
     const problems = sandbox.responses.flatMap(({ method, path, status, body }) => {
       const { template, validate } = validatorFor(method, path, status);
@@ -118,6 +130,7 @@ describe('the sandbox\'s releases against GitHub', () => {
       ['refs/tags/flows/v1.1.0', true, false],
       ['refs/tags/flows/v1.1.0', false, false],
       ['refs/tags/flows/v1.1.0', false, true],
+      ['refs/tags/flows/v2.0.0', true, false],
     ]);
     const candidates = examples.find((event) => event.name === 'push')!.examples;
     const problems = pushes.flatMap((delivery) => {
@@ -125,6 +138,16 @@ describe('the sandbox\'s releases against GitHub', () => {
       return each.some((list) => list.length === 0) ? [] : each.sort((a, b) => a.length - b.length)[0]!;
     });
     expect(problems).toEqual([]);
+  });
+
+  it('keeps an annotated tag as GitHub does: the ref names a tag object, the object and GraphQL name the commit, the push names the object in `after` and the commit in `head_commit`', () => {
+    const { main, ref, tag, graph: object } = annotated;
+    expect(ref.object.type).toBe('tag');
+    expect(ref.object.sha).not.toBe(main);
+    expect(tag).toMatchObject({ sha: ref.object.sha, tag: 'flows/v2.0.0', object: { sha: main, type: 'commit' } });
+    expect(object.object).toEqual({ __typename: 'Tag', oid: ref.object.sha, target: { __typename: 'Commit', oid: main } });
+    const push = sandbox.deliveries.find((delivery) => delivery.payload.ref === 'refs/tags/flows/v2.0.0')!;
+    expect(push.payload).toMatchObject({ after: ref.object.sha, head_commit: { id: main } });
   });
 
   it('answers deployments in GraphQL with GitHub\'s schema: a bot creator without `[bot]`, the payload as JSON text', () => {
