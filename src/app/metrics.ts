@@ -10,6 +10,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 import type { Observer } from '../github/observer.js';
+import { NOT_MODIFIED_HEADER } from '../github/transport/conditional.js';
 
 export const METRICS_PATH = '/metrics';
 
@@ -32,7 +33,7 @@ export function createMetrics(): Metrics {
   const handled = new Counter({ name: 'flowgate_events_handled_total', help: 'Webhook events (and callbacks) the app acted on, by event name.', labelNames: ['event'], registers });
   const skipped = new Counter({ name: 'flowgate_events_skipped_total', help: 'Webhook events skipped before any work that could change a run, by event name and reason.', labelNames: ['event', 'reason'], registers });
   const failed = new Counter({ name: 'flowgate_events_failed_total', help: 'Webhook events that failed (answered 5xx, so GitHub shows them failed and the sweep redelivers them), by event name.', labelNames: ['event'], registers });
-  const requests = new Counter({ name: 'flowgate_github_requests_total', help: 'Requests to GitHub by kind (method and route template, or graphql) and status class (2xx..5xx, or none when GitHub never answered).', labelNames: ['kind', 'status'], registers });
+  const requests = new Counter({ name: 'flowgate_github_requests_total', help: 'Requests to GitHub by kind (method and route template, or graphql) and status class (2xx..5xx, 3xx being a 304 that costs no rate limit, or none when GitHub never answered).', labelNames: ['kind', 'status'], registers });
   const effects = new Counter({ name: 'flowgate_effects_total', help: 'Effect results by type and outcome (applied, already_done, failed, pending).', labelNames: ['type', 'outcome'], registers });
   const runs = new Counter({ name: 'flowgate_run_transitions_total', help: 'Runs that started (with the status they started in) or left waiting, by the status they have now.', labelNames: ['status'], registers });
   const sweeps = new Histogram({ name: 'flowgate_sweep_duration_seconds', help: 'How long each sweep (redelivery of failed webhooks, then due timers) took, by outcome.', labelNames: ['outcome'], buckets: [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300], registers });
@@ -89,7 +90,9 @@ export function countRequests<T>(octokit: T, metrics: Pick<Metrics, 'request'>):
     const kind = requestKind(options.method, options.url);
     try {
       const response = await request(options as unknown as Record<string, unknown>);
-      metrics.request(kind, response.status);
+      // GitHub answered 304 and the kept copy was given (transport/conditional.ts): free, so counted as what it was.
+      const notModified = (response as { headers?: Record<string, unknown> }).headers?.[NOT_MODIFIED_HEADER] !== undefined;
+      metrics.request(kind, notModified ? 304 : response.status);
       return response;
     } catch (error) {
       const status = (error as { status?: unknown }).status;

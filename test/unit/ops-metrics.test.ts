@@ -1,7 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { Octokit } from '@octokit/rest';
 import { countRequests, createMetrics, metricsRoute, requestKind, skipReason } from '../../src/app/metrics.js';
+import { answerCache, conditionalFetch } from '../../src/github/transport/conditional.js';
 
 let server: Server | undefined;
 afterEach(async () => {
@@ -88,5 +90,24 @@ describe('requests counted', () => {
     expect(text).toContain('flowgate_github_requests_total{kind="GET /ok",status="2xx"} 1');
     expect(text).toContain('flowgate_github_requests_total{kind="GET /slow",status="none"} 1');
     expect(text).toContain('flowgate_github_requests_total{kind="GET /gone",status="4xx"} 1');
+  });
+
+  it('a read GitHub answered 304 (free, given from the kept copy) counts as 3xx, not as a charged 2xx', async () => {
+    let answered = 0;
+    server = createServer((request, response) => {
+      answered += 1;
+      if (request.headers['if-none-match'] === '"v1"') return void response.writeHead(304, { etag: '"v1"' }).end();
+      response.writeHead(200, { 'content-type': 'application/json', etag: '"v1"' }).end(JSON.stringify({ id: 7 }));
+    });
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    const octokit = new Octokit({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, request: { fetch: conditionalFetch(globalThis.fetch, answerCache()) } });
+    const metrics = createMetrics();
+    countRequests(octokit, metrics);
+    const first = await octokit.request('GET /repos/{owner}/{repo}', { owner: 'acme', repo: 'widgets' });
+    const second = await octokit.request('GET /repos/{owner}/{repo}', { owner: 'acme', repo: 'widgets' });
+    expect([answered, first.data, second.data]).toEqual([2, { id: 7 }, { id: 7 }]);
+    const text = await metrics.registry.metrics();
+    expect(text).toContain('flowgate_github_requests_total{kind="GET /repos/{owner}/{repo}",status="2xx"} 1');
+    expect(text).toContain('flowgate_github_requests_total{kind="GET /repos/{owner}/{repo}",status="3xx"} 1');
   });
 });

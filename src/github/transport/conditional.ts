@@ -20,6 +20,9 @@ export interface AnswerStore {
 
 type Fetch = typeof globalThis.fetch;
 
+/** Set on an answer given from the kept copy after GitHub's 304, so a count of requests can tell it was free. */
+export const NOT_MODIFIED_HEADER = 'x-flowgate-not-modified';
+
 /**
  * Makes `inner`'s GETs conditional on what `store` kept. Kept by URL alone: GitHub's ETag is its answer's digest, so a
  * 304 to another token means that token would get the very same answer.
@@ -32,7 +35,7 @@ export function conditionalFetch(inner: Fetch, store: AnswerStore, seen: { notMo
     const response = await inner(request);
     if (response.status === 304 && conditional) {
       seen.notModified?.();
-      return new Response(conditional.body, { status: 200, headers: { ...conditional.headers, etag: conditional.etag } });
+      return new Response(conditional.body, { status: 200, headers: { ...conditional.headers, etag: conditional.etag, [NOT_MODIFIED_HEADER]: 'true' } });
     }
     const etag = response.headers.get('etag');
     if (request.method === 'GET' && etag && response.ok) store.set(request.url, { etag, body: await response.clone().text(), headers: Object.fromEntries(response.headers) });
