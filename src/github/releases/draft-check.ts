@@ -102,10 +102,10 @@ export async function draftCheck(deps: DraftCheckDeps, input: DraftCheckInput): 
   const draftVersion: FlowVersion = { label: `draft #${number}`, sha: draftSet?.commit ?? head, files: draftSet?.files ?? [] };
   const problems: Problem[] = [...draftVersion.files.flatMap((file) => file.problems), ...draftConfig.problems];
 
-  const flows = [...compiled(liveVersion), ...compiled(draftVersion)];
-  const needs = needsOf(flows);
+  const liveFlows = compiled(liveVersion);
+  const needs = needsOf([...liveFlows, ...compiled(draftVersion)]);
   let own = gathered;
-  if (!covers(needsOf(compiled(liveVersion)), needs)) {
+  if (!covers(needsOf(liveFlows), needs)) {
     own = await gatherFacts(gh, repo, number, needs, { cache: deps.cache, now: deps.now(), appId: deps.app.id, ...(deps.app.login ? { appLogin: deps.app.login } : {}), headSha: head });
   }
   const now = new Date(deps.now()).toISOString();
