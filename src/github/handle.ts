@@ -35,7 +35,7 @@ import { relevance, WAITING_LABEL, type AppIdentity } from './relevance.js';
 import { upsertSticky } from './history/sticky.js';
 import type { Observer } from './observer.js';
 import { nextDue, type SweepIndex } from './sweep-index.js';
-import { currentRuns, policyProblems, summaryOf, writeSummaryCheck } from './history/summary-check.js';
+import { currentRuns, policyProblems, summaryOf, supersedeSummary, writeSummaryCheck } from './history/summary-check.js';
 import { DRAFT_ACTIONS, draftCheck, touchesFlows } from './releases/draft-check.js';
 
 export interface HandlerDeps {
@@ -291,6 +291,7 @@ async function handlePullRequest(deps: HandlerDeps & { signal?: AbortSignal }, e
   if (duplicates.length > 0) await completeDuplicates(gh, repo, duplicates);
   if (pending) throw pending;
   if (postsSummary) await writeSummary(outcome.runs);
+  for (const id of read.found.summariesLeft ?? []) await supersedeSummary(gh, repo, id, head, deps.now());
   await markWaiting(gh, repo, number, facts.pr.labels, sticky.map(({ evaluation }) => evaluation));
   if (deps.dueIndex && installation !== undefined) {
     // Lost or stale, an entry is repaired by the sweep's full pass: a failure here costs reads, never a timer.

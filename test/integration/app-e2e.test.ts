@@ -148,6 +148,20 @@ steps:
     expect(sandbox.requests.filter((request) => request.startsWith('PUT')).length).toBe(1);
   });
 
+  it('a push leaves no pending check behind: the `Flowgate` check on the commit it moved past is closed as moved, once', async () => {
+    const { sandbox, pr } = await setUp();
+    const summaryOn = (sha: string) => sandbox.checkRunsFor(sha).filter((run) => run.name === 'Flowgate');
+    const first = pr.headSha;
+    expect(summaryOn(first)).toMatchObject([{ status: 'in_progress' }]);
+    const moved = await sandbox.push(REPO, pr.number, 'dev', { 'billing/x.ts': 'export const x = 3;\n' });
+    expect(summaryOn(first)).toMatchObject([{ status: 'completed', conclusion: 'neutral', output: { title: `Moved to ${moved.slice(0, 7)}`, text: '' } }]);
+    expect(summaryOn(moved)).toMatchObject([{ status: 'in_progress' }]);
+    // The next event finds nothing left to close.
+    sandbox.requests.length = 0;
+    await sandbox.label(REPO, pr.number, 'dev', 'unrelated');
+    expect(sandbox.requests.filter((request) => request.startsWith('PATCH'))).toEqual([]);
+  });
+
   it('/flowgate status brings back a deleted sticky comment and acknowledges with a reaction', async () => {
     const { sandbox, pr } = await setUp();
     const pull = sandbox.pullRequest(REPO, pr.number);

@@ -65,11 +65,15 @@ export const APP_RUNS_FRAGMENT = /* GraphQL */ `
 export function runsFrom(commits: readonly RunsOnCommit[], appId: number | undefined, log: (message: string) => void = () => {}, recordSecret?: string): FoundRuns & { summary?: FoundSummary } {
   // The `Flowgate` check on the head: the newest, which is the one GitHub shows and branch protection reads.
   let summary: FoundSummary | undefined;
+  // Those a push left in progress on earlier commits, which would show pending there for ever.
+  const summariesLeft: number[] = [];
+  const found = (runs: FoundRuns): FoundRuns & { summary?: FoundSummary } => ({ ...runs, ...(summary ? { summary } : {}), ...(summariesLeft.length > 0 ? { summariesLeft } : {}) });
   for (const [index, { sha, suites }] of commits.entries()) {
     const runs: StoredRun[] = [];
     for (const suite of suites) {
       for (const checkRun of suite.checkRuns.nodes) {
         if (index === 0 && appId !== undefined && checkRun.name === SUMMARY_CHECK && checkRun.databaseId > (summary?.id ?? 0)) summary = { id: checkRun.databaseId, text: checkRun.text };
+        if (index > 0 && appId !== undefined && checkRun.name === SUMMARY_CHECK && checkRun.status !== 'COMPLETED') summariesLeft.push(checkRun.databaseId);
         if (!checkRun.name.startsWith(FLOWGATE_PREFIX)) continue;
         // A check run the app closed as moved or duplicate keeps no record: it is no run any more.
         if (!checkRun.text && (recordSecret === undefined || checkRun.status === 'COMPLETED')) continue;
@@ -82,9 +86,9 @@ export function runsFrom(commits: readonly RunsOnCommit[], appId: number | undef
         runs.push({ checkRunId: checkRun.databaseId, sha, status: checkRun.status.toLowerCase(), record: decoded.record, url: checkRun.permalink });
       }
     }
-    if (runs.length > 0) return { ...collapseRuns(runs), ...(summary ? { summary } : {}) };
+    if (runs.length > 0) return found(collapseRuns(runs));
   }
-  return { runs: [], duplicates: [], ...(summary ? { summary } : {}) };
+  return found({ runs: [], duplicates: [] });
 }
 
 function refused(checkRun: { databaseId: number; name: string }, sha: string, error: string): RecordRefused {

@@ -26,6 +26,8 @@ export interface DuplicateRun {
 export interface FoundRuns {
   runs: StoredRun[];
   duplicates: DuplicateRun[];
+  /** `Flowgate` checks still in progress on commits the PR moved past, for the event to close. */
+  summariesLeft?: number[];
 }
 
 /** One run per run id; each kept run carries the union of its duplicates' records. */

@@ -122,6 +122,24 @@ export async function writeSummaryCheck(gh: GitHubClient, repo: RepoRef, sha: st
   return { requests: written.requests, found: { id: written.id, text } };
 }
 
+/**
+ * Closes a `Flowgate` check a push left in progress on a commit the PR moved past, as the runs' own check runs are
+ * (check-runs.ts's supersede): otherwise that commit shows a pending check for ever. Its text is emptied, so a force
+ * push back to that commit writes the check afresh.
+ */
+export async function supersedeSummary(gh: GitHubClient, repo: RepoRef, id: number, head: string, now: number): Promise<void> {
+  await gh.request('PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}', {
+    owner: repo.owner,
+    repo: repo.name,
+    check_run_id: id,
+    status: 'completed',
+    conclusion: 'neutral',
+    completed_at: new Date(now).toISOString(),
+    output: { title: `Moved to ${head.slice(0, 7)}`, summary: `A push moved this pull request to ${head}; its \`${SUMMARY_CHECK}\` check is there.`, text: '' },
+    actions: [],
+  });
+}
+
 /** Creates or updates a check run, sending its annotations 50 at a time (GitHub appends each batch). */
 export async function writeCheck(gh: GitHubClient, repo: RepoRef, check: { name: string; external_id: string; sha: string; output: SummaryOutput; text?: string; now: number; id?: number }): Promise<{ requests: number; id: number }> {
   const { output } = check;
