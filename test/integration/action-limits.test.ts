@@ -83,13 +83,16 @@ describe('a callback through repository_dispatch', () => {
     const { sandbox, job } = await agentScenario('action');
     const token = new URL(job.callback).searchParams.get('token')!;
     await sandbox.dispatch('acme/agents', 'ci-bot', 'flowgate-callback', { token, result: 'failure', summary: 'replayed' });
-    const [replayed] = await action!.runWorkflows();
+    // Sent without pr, it is handed to a run in the PR's group, where the token is refused as already used.
+    const [forwarded, replayed] = await action!.runWorkflows();
+    expect(forwarded).toMatchObject({ exitCode: 0, outputs: { result: 'forwarded' } });
     expect(replayed).toMatchObject({ exitCode: 1, outputs: { result: 'failed' } });
     expect(replayed!.stdout).toMatch(/::error title=Flowgate::callback refused \(409\): this token was already used/);
     const [prefix, claims] = token.split('.') as [string, string];
     await sandbox.dispatch('acme/agents', 'ci-bot', 'flowgate-callback', { token: `${prefix}.${claims}.AAAA`, result: 'success' });
-    const [forged] = await action!.runWorkflows();
-    expect(forged!.stdout).toContain('callback refused (401): the token is forged or altered');
+    const forged = await action!.runWorkflows();
+    expect(forged).toHaveLength(1);
+    expect(forged[0]!.stdout).toContain('callback refused (401): the token is forged or altered');
   });
 });
 
@@ -113,7 +116,11 @@ describe("a fork's pull request", () => {
       repository: repository(REPO),
       sender: { login: 'mia' },
     });
-    expect(followUp).toMatchObject({ exitCode: 0, outputs: { result: 'handled' } });
+    // The follow-up is in a group of its own: it hands the PR to a run in flowgate-<pr>, which merges.
+    expect(followUp).toMatchObject({ exitCode: 0, outputs: { result: 'forwarded' } });
+    expect(sandbox.pullRequest(REPO, pr.number).merged).toBe(false);
+    const [inGroup] = await action.runWorkflows();
+    expect(inGroup).toMatchObject({ event: 'repository_dispatch', exitCode: 0, outputs: { result: 'handled' }, payload: { action: 'flowgate-pr', client_payload: { pr: pr.number, reason: 'fork-review' } } });
     expect(sandbox.pullRequest(REPO, pr.number).merged).toBe(true);
     expect(sandbox.truth.merges.map((merge) => merge.sha)).toEqual([pr.headSha]);
   });
