@@ -71,7 +71,8 @@ export async function runAction(env: NodeJS.ProcessEnv): Promise<ActionReport> {
     connections: connectionsFromEnv(env),
     now: clock?.now ?? Date.now,
     log: (message) => console.log(message),
-    callbacks: { publicUrl: run.inputs.callbackUrl ?? `${env.GITHUB_SERVER_URL ?? 'https://github.com'}/${run.repo.owner}/${run.repo.name}`, secret },
+    // Without callback-url there is no route to link to: a wait's link is the repository_dispatch that sends its token back.
+    callbacks: { ...(run.inputs.callbackUrl ? { publicUrl: run.inputs.callbackUrl } : {}), secret },
     recordSecret: secret,
     // Any workflow with this token could deploy "as the app": releases are for the server app (docs/action.md).
     releases: false,

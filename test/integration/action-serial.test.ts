@@ -100,12 +100,12 @@ describe('the sweep (group sweep) hands each due PR to a run in its own group', 
 });
 
 describe('a callback sent without pr (a group of its own)', () => {
-  async function agentRepo(prs = 1) {
+  async function agentRepo(prs = 1, inputs: Record<string, string> = {}) {
     const vm = await startReceiver('/jobs');
     receivers.push(vm);
     action = await new ActionOnSandbox().start();
     const { sandbox } = action;
-    const env = { FLOWGATE_CONNECTION_AGENT_VM_URL: vm.url, FLOWGATE_CONNECTION_AGENT_VM_SECRET: 'vm-secret' };
+    const env = { FLOWGATE_CONNECTION_AGENT_VM_URL: vm.url, FLOWGATE_CONNECTION_AGENT_VM_SECRET: 'vm-secret', ...inputs };
     sandbox.createRepo('acme/agents', { '.github/flows/agent.yml': AGENT_FLOW, 'src/dates.ts': 'old\n' }, { permissions: { rita: 'write' } });
     const pulls = [];
     for (let index = 0; index < prs; index += 1) {
@@ -113,10 +113,37 @@ describe('a callback sent without pr (a group of its own)', () => {
     }
     const opened = await action.runWorkflows({ env });
     expect(opened.map((run) => run.exitCode)).toEqual(pulls.map(() => 0));
-    const tokens = vm.received.map((job) => new URL((job.body as { callback: string }).callback).searchParams.get('token')!);
+    const jobs = vm.received.map((job) => (job.body as { callback: string }).callback);
+    const tokens = jobs.map((callback) => /fgc1\.[\w-]+\.[\w-]+/.exec(callback)![0]);
     const summaries = (number: number) => sandbox.pullRequest('acme/agents', number).comments.filter((comment) => comment.body.includes('### Agent summary'));
-    return { sandbox, pulls, tokens, env, summaries, action };
+    return { sandbox, pulls, tokens, jobs, env, summaries, action };
   }
+
+  /** What `gh api repos/O/R/dispatches -f event_type=... -F 'client_payload[k]=v' ...` sends: -F makes a number of digits. */
+  function ghApiDispatch(line: string): { repo: string; eventType: string; clientPayload: Record<string, unknown> } {
+    const match = /^gh api repos\/([^/]+\/[^/]+)\/dispatches -f event_type=(\S+)((?: -[fF] '[^']*')+)$/.exec(line);
+    if (!match) throw new Error(`not a gh api dispatch line: ${line}`);
+    const clientPayload: Record<string, unknown> = {};
+    for (const [, flag, key, value] of match[3]!.matchAll(/ -([fF]) 'client_payload\[(\w+)\]=([^']*)'/g)) clientPayload[key!] = flag === 'F' && /^\d+$/.test(value!) ? Number(value) : value;
+    return { repo: match[1]!, eventType: match[2]!, clientPayload };
+  }
+
+  it('without callback-url, the agent is given no link but the gh api line; sent as it says, it completes in one run, in the PR\'s group', { timeout: 90_000 }, async () => {
+    const { sandbox, pulls, jobs, env, summaries } = await agentRepo();
+    expect(jobs[0]).not.toMatch(/https?:\/\//);
+    const sent = ghApiDispatch(jobs[0]!);
+    expect(sent).toMatchObject({ repo: 'acme/agents', eventType: 'flowgate-callback', clientPayload: { pr: pulls[0]!.number, result: 'success' } });
+    await sandbox.dispatch(sent.repo, 'ci-bot', sent.eventType, { ...sent.clientPayload, summary: 'Sent as the line says.' });
+    const runs = await action!.runWorkflows({ env });
+    expect(runs.map((run) => [run.event, run.exitCode, run.outputs.result])).toEqual([['repository_dispatch', 0, 'handled']]);
+    expect(expectSerialised(runs)).toEqual([`flowgate-${pulls[0]!.number}`]);
+    expect(summaries(pulls[0]!.number)).toHaveLength(1);
+  });
+
+  it('with callback-url, the agent is given a link to it, as before', { timeout: 90_000 }, async () => {
+    const { jobs, tokens } = await agentRepo(1, { 'INPUT_CALLBACK-URL': 'https://relay.example.com/' });
+    expect(jobs[0]).toBe(`https://relay.example.com/flowgate/callback?token=${tokens[0]}`);
+  });
 
   it('is verified, then sent again with the token\'s pr, and completed once by the run in that PR\'s group', { timeout: 90_000 }, async () => {
     const { sandbox, pulls, tokens, env, summaries } = await agentRepo();
