@@ -99,6 +99,51 @@ describe('the sweep (group sweep) hands each due PR to a run in its own group', 
   });
 });
 
+describe('the sweep looks without acting (attack: an effect sent from outside the PR\'s group)', () => {
+  const TIMED_HOOK = `name: timed-hook
+on:
+  pull_request: {}
+connections:
+  vm: { type: webhook, description: A runner told when the wait times out }
+steps:
+  - id: remote
+    wait:
+      callback:
+        message: Waiting for the runner.
+      timeout: 1h
+    on_timeout: tell
+  - id: tell
+    actions:
+      - webhook:
+          connection: vm
+          body:
+            event: timed-out
+            pr: "{{pr.number}}"
+    next: fail
+`;
+
+  it('a connection webhook that comes due is not sent by the sweep, and is sent once by the run in the PR\'s group', { timeout: 90_000 }, async () => {
+    const vm = await startReceiver('/hooks');
+    receivers.push(vm);
+    action = await new ActionOnSandbox().start();
+    const { sandbox } = action;
+    const env = { FLOWGATE_CONNECTION_VM_URL: vm.url, FLOWGATE_CONNECTION_VM_SECRET: 'vm-secret' };
+    sandbox.createRepo('acme/hooks', { '.github/flows/timed.yml': TIMED_HOOK, 'a.ts': '1\n' });
+    const pr = await sandbox.openPullRequest('acme/hooks', { author: 'dev', title: 'Change', branch: 'dev/a', changes: { 'a.ts': '2\n' } });
+    expect((await action.runWorkflows({ env })).map((run) => run.exitCode)).toEqual([0]);
+    expect(sandbox.pullRequest('acme/hooks', pr.number).labels).toContain('flowgate:waiting');
+    sandbox.clock.advance(HOUR + 60_000);
+    const swept = await action.run('schedule', { schedule: '*/5 * * * *', repository: repository('acme/hooks') }, { env });
+    expect(swept).toMatchObject({ exitCode: 0, outputs: { result: 'forwarded' } });
+    expect(writesOf(swept)).toEqual(['POST /repos/acme/hooks/dispatches']);
+    expect(vm.received).toEqual([]);
+    const handled = await action.runWorkflows({ env });
+    expect(handled.map((run) => [run.event, run.exitCode])).toEqual([['repository_dispatch', 0]]);
+    expect(expectSerialised([swept, ...handled])).toEqual(['flowgate-sweep', `flowgate-${pr.number}`]);
+    expect(vm.received.map((hook) => hook.body)).toEqual([{ event: 'timed-out', pr: String(pr.number) }]);
+  });
+});
+
 describe('a callback sent without pr (a group of its own)', () => {
   async function agentRepo(prs = 1, inputs: Record<string, string> = {}) {
     const vm = await startReceiver('/jobs');
