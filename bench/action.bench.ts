@@ -76,22 +76,24 @@ console.log(`node -e 0 (start and exit), 10 runs: p50 ${bare[5]!.toFixed(0)} ms`
 console.log(`cold start (spawn to first API request), 10 runs: p50 ${starts[5]!.toFixed(0)} ms, max ${starts.at(-1)!.toFixed(0)} ms (target < 1000 ms; load average ${loadavg()[0]!.toFixed(1)} on ${(await import('node:os')).cpus().length} cores)`);
 
 // ---------------------------------------------------------------- requests per event
-const rows: [string, number][] = [];
+/** What an event cost: its requests, and the workflow runs it took (a sweep starts one per due PR, in that PR's group). */
+const rows: [string, number, number][] = [];
 const cost = (runs: { outputs: Record<string, string> }[]) => runs.reduce((sum, run) => sum + Number(run.outputs.requests ?? 0), 0);
+const row = (event: string, runs: { outputs: Record<string, string> }[]): [string, number, number] => [event, cost(runs), runs.length];
 {
   const action = await new ActionOnSandbox().start();
   const { sandbox } = action;
   sandbox.createRepo('acme/widgets', { '.github/flows/gate.yml': GATE_FLOW, 'x.ts': '1\n' }, { permissions: { mia: 'write' } });
   const pr = await sandbox.openPullRequest('acme/widgets', { author: 'dev', title: 'Change', branch: 'dev/x', changes: { 'x.ts': '2\n' } });
-  rows.push(['a PR opened that starts a run', cost(await action.runWorkflows())]);
+  rows.push(row('a PR opened that starts a run', await action.runWorkflows()));
   await sandbox.comment('acme/widgets', pr.number, 'mia', 'Looks fine so far.');
-  rows.push(['a comment without a command', cost(await action.runWorkflows())]);
+  rows.push(row('a comment without a command', await action.runWorkflows()));
   await sandbox.label('acme/widgets', pr.number, 'dev', 'unrelated');
-  rows.push(['an event that changes nothing (a label)', cost(await action.runWorkflows())]);
+  rows.push(row('an event that changes nothing (a label)', await action.runWorkflows()));
   await sandbox.review('acme/widgets', pr.number, 'mia', 'approved');
-  rows.push(['an approval that merges', cost(await action.runWorkflows())]);
+  rows.push(row('an approval that merges', await action.runWorkflows()));
   const sweep = () => action.run('schedule', { schedule: '*/5 * * * *', repository: { full_name: 'acme/widgets', name: 'widgets', owner: { login: 'acme' } } });
-  rows.push(['a sweep with no timer pending', cost([await sweep()])]);
+  rows.push(row('a sweep with no timer pending', [await sweep(), ...(await action.runWorkflows())]));
   await action.stop();
 }
 {
@@ -102,13 +104,15 @@ const cost = (runs: { outputs: Record<string, string> }[]) => runs.reduce((sum, 
   await action.runWorkflows();
   const sweep = () => action.run('schedule', { schedule: '*/5 * * * *', repository: { full_name: 'acme/service', name: 'service', owner: { login: 'acme' } } });
   sandbox.clock.advance(60_000);
-  rows.push(['a sweep, one PR waiting, nothing due', cost([await sweep()])]);
+  rows.push(row('a sweep, one PR waiting, nothing due', [await sweep(), ...(await action.runWorkflows())]));
   sandbox.clock.advance(4 * HOUR);
-  rows.push(['a sweep that escalates (a comment)', cost([await sweep()])]);
+  const escalating = await sweep();
+  rows.push(row('a sweep that escalates: the sweep (search, look, dispatch)', [escalating]));
+  rows.push(row('  and the run it starts in the PR\'s group (a comment)', await action.runWorkflows()));
   await action.stop();
 }
-console.log('\nrequests per event (GITHUB_TOKEN: 1,000 an hour per repository)');
-for (const [event, requests] of rows) console.log(`  ${String(requests).padStart(3)}  ${event}`);
+console.log('\nrequests and workflow runs per event (GITHUB_TOKEN: 1,000 requests an hour per repository)');
+for (const [event, requests, runs] of rows) console.log(`  ${String(requests).padStart(3)} requests  ${String(runs).padStart(2)} run(s)  ${event}`);
 const idle = rows.find(([event]) => event === 'a sweep with no timer pending')![1];
 const waiting = rows.find(([event]) => event === 'a sweep, one PR waiting, nothing due')![1];
 console.log(`\nthe sweep every 5 minutes: ${idle * 12} requests an hour with nothing waiting, ${waiting * 12} with one PR waiting on a timer (+${(waiting - idle) * 12} per further PR)`);

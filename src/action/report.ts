@@ -55,6 +55,6 @@ export function publish(report: ActionReport, paths: { outputPath?: string | und
   write(requestsLine(report));
   const escaped = (report.reason ?? '').replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
   if (report.result === 'failed') write(`::error title=Flowgate::${escaped}`);
-  else if (report.result === 'deferred') write(`::notice title=Flowgate::${escaped}`);
+  else if (report.result === 'deferred' || report.result === 'forwarded') write(`::notice title=Flowgate::${escaped}`);
   else if (report.result === 'skipped') write(`Skipped: ${report.reason ?? ''}`);
 }

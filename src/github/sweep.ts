@@ -167,14 +167,22 @@ async function sweepInstallation(deps: SweepDeps, installation: Installation, re
 
 /** Evaluates each open PR in `scope` that carries the waiting label. */
 async function sweepSearch(deps: Omit<HandlerDeps, 'gh'>, gh: GitHubClient, scope: string, installation: number, report: SweepReport): Promise<void> {
+  for await (const pulls of waitingPulls(gh, scope, installation)) await sweepPulls(deps, gh, installation, pulls, report);
+}
+
+/**
+ * The open PRs in `scope` that carry the waiting label, a page (one search) at a
+ * time: what a full pass looks at. The GitHub Action's sweep hands each to a run
+ * of its own (src/action/sweep.ts).
+ */
+export async function* waitingPulls(gh: GitHubClient, scope: string, installation: number): AsyncGenerator<IndexedPull[]> {
   for (let page = 1; page <= 10; page += 1) {
     const { data } = await gh.request('GET /search/issues', { q: `is:pr is:open label:"${WAITING_LABEL}" ${scope}`, per_page: 100, page });
     const items = (data as { items: SearchItem[] }).items;
-    const pulls = items.map((item) => {
+    yield items.map((item) => {
       const [name, owner] = item.repository_url.split('/').reverse() as [string, string];
       return { installation, owner, name, number: item.number };
     });
-    await sweepPulls(deps, gh, installation, pulls, report);
     if (items.length < 100) break;
   }
 }

@@ -3,13 +3,15 @@
  * node process per workflow event, with the event in a file and inputs as
  * `INPUT_*`, against a sandbox that is the GitHub Actions app. Webhooks the
  * sandbox sends become workflow events, as GitHub would start them: `pull_request`
- * as `pull_request_target`, and none for what the workflow's own token did.
+ * as `pull_request_target`, none for what the workflow's own token did, except its
+ * repository_dispatches of a type the workflow takes, which start runs of their own.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DISPATCH_TYPES } from '../action/event.js';
 import { actionsSandboxOptions, workflowEvents } from './actions-token.js';
 import { Sandbox, type Delivery } from './sandbox.js';
 
@@ -19,6 +21,10 @@ export const ACTION_SECRET = 'action-secret-for-the-sandbox-0123456789';
 
 export interface ActionRun {
   event: string;
+  /** The event as the run read it (what the workflow's concurrency group is computed from). */
+  payload: Record<string, unknown>;
+  /** The sandbox's request log while this run ran: `METHOD /path`. Runs are played one at a time, so these are its own. */
+  requests: string[];
   exitCode: number;
   stdout: string;
   stderr: string;
@@ -68,16 +74,21 @@ export class ActionOnSandbox {
     rmSync(this.#dir, { recursive: true, force: true });
   }
 
-  /** The workflow events GitHub would start for what happened since the last call, each run by the action in turn. */
+  /**
+   * The workflow events GitHub would start for what happened since the last call, each run by the action in turn,
+   * and then the runs those runs started (their repository_dispatches), until none is left.
+   */
   async runWorkflows(options: RunOptions = {}): Promise<ActionRun[]> {
     const done: ActionRun[] = [];
-    // What each run's token does starts no workflow, so one pass over what people did is all there is.
     await this.sandbox.settle();
-    const fresh = this.sandbox.deliveries.slice(this.#seen);
-    this.#seen = this.sandbox.deliveries.length;
-    for (const delivery of workflowEvents(fresh)) done.push(await this.run(workflowName(delivery), delivery.payload, options));
-    this.#seen = this.sandbox.deliveries.length;
-    return done;
+    for (let pass = 0; ; pass += 1) {
+      const fresh = workflowEvents(this.sandbox.deliveries.slice(this.#seen)).filter(takenByWorkflow);
+      this.#seen = this.sandbox.deliveries.length;
+      if (fresh.length === 0) return done;
+      // A run that dispatches itself again for ever would be a bug in the action: stop and say so.
+      if (pass >= MAX_DISPATCH_PASSES) throw new Error(`the action's runs kept starting runs after ${MAX_DISPATCH_PASSES} rounds: ${fresh.map((delivery) => delivery.name).join(', ')}`);
+      for (const delivery of fresh) done.push(await this.run(workflowName(delivery), delivery.payload, options));
+    }
   }
 
   /** Marks what happened so far as seen, without running workflows for it. */
@@ -114,12 +125,21 @@ export class ActionOnSandbox {
       ...(secret !== undefined ? { INPUT_SECRET: secret } : {}),
       ...options.env,
     };
+    const logged = this.sandbox.requests.length;
     const { exitCode, stdout, stderr } = await runNode(ACTION_ENTRY, env);
     await this.sandbox.settle();
-    const run: ActionRun = { event, exitCode, stdout, stderr, outputs: parseOutputs(readFileSync(outputPath, 'utf8')), summary: readFileSync(summaryPath, 'utf8') };
+    const requests = this.sandbox.requests.slice(logged);
+    const run: ActionRun = { event, payload, requests, exitCode, stdout, stderr, outputs: parseOutputs(readFileSync(outputPath, 'utf8')), summary: readFileSync(summaryPath, 'utf8') };
     this.runs.push(run);
     return run;
   }
+}
+
+const MAX_DISPATCH_PASSES = 10;
+
+/** The workflow lists the repository_dispatch types it takes (`on.repository_dispatch.types`); GitHub starts no run for others. */
+function takenByWorkflow(delivery: Delivery): boolean {
+  return delivery.name !== 'repository_dispatch' || DISPATCH_TYPES.includes(String(delivery.payload.action));
 }
 
 /** The workflow event a webhook starts: the app's `pull_request` is the workflow's `pull_request_target`. */

@@ -36,7 +36,9 @@ async function actionDriver(env: Record<string, string> = {}): Promise<Driver & 
     sweep: async () => {
       await action.runWorkflows({ env });
       const repo = repoOf();
-      return [await action.run('schedule', { schedule: '*/5 * * * *', repository: { full_name: `${repo.owner}/${repo.name}`, name: repo.name, owner: { login: repo.owner } } }, { env })];
+      const sweep = await action.run('schedule', { schedule: '*/5 * * * *', repository: { full_name: `${repo.owner}/${repo.name}`, name: repo.name, owner: { login: repo.owner } } }, { env });
+      // The sweep hands each due PR to a run in its own group (a repository_dispatch), which GitHub then starts.
+      return [sweep, ...(await action.runWorkflows({ env }))];
     },
     stop: () => action.stop(),
   };
@@ -140,7 +142,12 @@ describe('the bundled action does what the server does (the same history for the
   it('a timer sweep (schedule) escalates and then declines, as the server does', { timeout: 60_000 }, async () => {
     const action = track(await actionDriver());
     const { pr, afterEscalation, runs } = await timerEscalatesThenDeclines(action);
-    expect(runs.map((run) => [run.event, run.exitCode])).toEqual([['schedule', 0], ['schedule', 0]]);
+    expect(runs.map((run) => [run.event, run.exitCode, run.outputs.result])).toEqual([
+      ['schedule', 0, 'forwarded'],
+      ['repository_dispatch', 0, 'handled'],
+      ['schedule', 0, 'forwarded'],
+      ['repository_dispatch', 0, 'handled'],
+    ]);
     expect(afterEscalation.some((body) => body.startsWith('@backup-oncall:'))).toBe(true);
     const pull = action.sandbox.pullRequest(HOTFIX_REPO, pr.number);
     expect(pull.labels).toEqual(['hotfix', 'hotfix-expired']);

@@ -64,7 +64,8 @@ describe('a callback through repository_dispatch', () => {
     const pr = await sandbox.openPullRequest('acme/agents', { author: 'coder-agent[bot]', title: 'Upgrade the date library', branch: 'agent/dates', changes: { 'src/dates.ts': 'new\n' } });
     await runEvents();
     const job = vm.received[0]!.body as { callback: string };
-    const token = new URL(job.callback).searchParams.get('token');
+    // The server's link is a URL; the Action's (no callback-url) is the gh api line that dispatches the token back.
+    const token = /fgc1\.[\w-]+\.[\w-]+/.exec(job.callback)![0];
     await sandbox.dispatch('acme/agents', 'ci-bot', 'flowgate-callback', { token, result: 'success', summary: 'All 412 tests pass.' });
     await runEvents();
     return { sandbox, pr, job };
@@ -72,7 +73,7 @@ describe('a callback through repository_dispatch', () => {
 
   it('the agent is sent a signed job whose token, dispatched back, resumes the run: the same history as the server', { timeout: 60_000 }, async () => {
     const { sandbox, pr, job } = await agentScenario('action');
-    expect(job.callback).toMatch(/^https:\/\/github\.com\/acme\/agents\/flowgate\/callback\?token=fgc1\./);
+    expect(job.callback).toMatch(/^gh api repos\/acme\/agents\/dispatches -f event_type=flowgate-callback -F 'client_payload\[pr\]=1' -f 'client_payload\[token\]=fgc1\./);
     expect(sandbox.pullRequest('acme/agents', pr.number).comments.map((comment) => comment.body).join('\n')).toContain('### Agent summary\nAll 412 tests pass.');
     expect(action!.runs.at(-1)).toMatchObject({ event: 'repository_dispatch', exitCode: 0, outputs: { result: 'handled' } });
     const fromServer = await agentScenario('server');
@@ -81,15 +82,18 @@ describe('a callback through repository_dispatch', () => {
 
   it('a dispatched token replayed, or forged, is refused and the step fails saying why', { timeout: 60_000 }, async () => {
     const { sandbox, job } = await agentScenario('action');
-    const token = new URL(job.callback).searchParams.get('token')!;
+    const token = /fgc1\.[\w-]+\.[\w-]+/.exec(job.callback)![0];
     await sandbox.dispatch('acme/agents', 'ci-bot', 'flowgate-callback', { token, result: 'failure', summary: 'replayed' });
-    const [replayed] = await action!.runWorkflows();
+    // Sent without pr, it is handed to a run in the PR's group, where the token is refused as already used.
+    const [forwarded, replayed] = await action!.runWorkflows();
+    expect(forwarded).toMatchObject({ exitCode: 0, outputs: { result: 'forwarded' } });
     expect(replayed).toMatchObject({ exitCode: 1, outputs: { result: 'failed' } });
     expect(replayed!.stdout).toMatch(/::error title=Flowgate::callback refused \(409\): this token was already used/);
     const [prefix, claims] = token.split('.') as [string, string];
     await sandbox.dispatch('acme/agents', 'ci-bot', 'flowgate-callback', { token: `${prefix}.${claims}.AAAA`, result: 'success' });
-    const [forged] = await action!.runWorkflows();
-    expect(forged!.stdout).toContain('callback refused (401): the token is forged or altered');
+    const forged = await action!.runWorkflows();
+    expect(forged).toHaveLength(1);
+    expect(forged[0]!.stdout).toContain('callback refused (401): the token is forged or altered');
   });
 });
 
@@ -113,7 +117,11 @@ describe("a fork's pull request", () => {
       repository: repository(REPO),
       sender: { login: 'mia' },
     });
-    expect(followUp).toMatchObject({ exitCode: 0, outputs: { result: 'handled' } });
+    // The follow-up is in a group of its own: it hands the PR to a run in flowgate-<pr>, which merges.
+    expect(followUp).toMatchObject({ exitCode: 0, outputs: { result: 'forwarded' } });
+    expect(sandbox.pullRequest(REPO, pr.number).merged).toBe(false);
+    const [inGroup] = await action.runWorkflows();
+    expect(inGroup).toMatchObject({ event: 'repository_dispatch', exitCode: 0, outputs: { result: 'handled' }, payload: { action: 'flowgate-pr', client_payload: { pr: pr.number, reason: 'fork-review' } } });
     expect(sandbox.pullRequest(REPO, pr.number).merged).toBe(true);
     expect(sandbox.truth.merges.map((merge) => merge.sha)).toEqual([pr.headSha]);
   });

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { load } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
-import { CALLBACK_EVENT_TYPE } from '../../src/action/event.js';
+import { CALLBACK_EVENT_TYPE, DISPATCH_TYPES, PR_EVENT_TYPE } from '../../src/action/event.js';
 import { EVENTS } from '../../src/app/probot-app.js';
 
 const text = readFileSync(new URL('../../examples/workflows/flowgate.yml', import.meta.url), 'utf8');
@@ -18,7 +18,9 @@ describe('the workflow users copy (examples/workflows/flowgate.yml)', () => {
   it('listens to pull_request_target, never pull_request, and to reviews, comments, callbacks, the sweep, flow tags and the fork follow-up', () => {
     expect(Object.keys(workflow.on).sort()).toEqual(['issue_comment', 'pull_request_review', 'pull_request_target', 'push', 'repository_dispatch', 'schedule', 'workflow_dispatch', 'workflow_run']);
     expect(workflow.on).not.toHaveProperty('pull_request');
-    expect((workflow.on.repository_dispatch as { types: string[] }).types).toEqual([CALLBACK_EVENT_TYPE]);
+    expect((workflow.on.repository_dispatch as { types: string[] }).types).toEqual([CALLBACK_EVENT_TYPE, PR_EVENT_TYPE]);
+    // The harness starts runs for exactly these (src/sandbox/action-runner.ts).
+    expect((workflow.on.repository_dispatch as { types: string[] }).types).toEqual(DISPATCH_TYPES);
     expect((workflow.on.push as { tags: string[] }).tags).toEqual(['flows/v*']);
     expect((workflow.on.workflow_run as { workflows: string[] }).workflows).toEqual([workflow.name]);
   });
