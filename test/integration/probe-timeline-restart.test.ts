@@ -35,6 +35,8 @@ function outcome(sandbox: Sandbox) {
   const pull = sandbox.pullRequest(REPO, 1);
   return {
     merged: pull.merged,
+    // Webhooks the app answered with an error: a NOT_FOUND inside the event's query must not fail it.
+    failed: sandbox.deliveries.filter((delivery) => delivery.status !== undefined && delivery.status >= 400).map((delivery) => delivery.name),
     runs: pull.commits.flatMap((sha) =>
       sandbox.checkRunsFor(sha).map((run) => ({ sha: sha.slice(0, 7), name: run.name, status: run.status, conclusion: run.conclusion, title: run.output.title, record: decodeRecord(run.output.text ?? '') })),
     ),
@@ -68,7 +70,7 @@ async function warmAndCold(steps: Step[]) {
 const lastCommentId = (sandbox: Sandbox) => sandbox.pullRequest(REPO, 1).comments.filter((comment) => !comment.body.startsWith('<!--')).at(-1)!.id;
 
 describe('a warm app and a restarted one reach the same verdict', () => {
-  it('an /approve judged, then deleted, then a second approval', async () => {
+  it('an /approve judged, then deleted, then a second approval: the deleted one no longer counts, warm as cold', async () => {
     let command = 0;
     const { warm, cold } = await warmAndCold([
       (sandbox) => sandbox.comment(REPO, 1, 'mia', '/approve'),
@@ -78,6 +80,11 @@ describe('a warm app and a restarted one reach the same verdict', () => {
       },
       (sandbox) => sandbox.review(REPO, 1, 'max', 'approved'),
     ]);
+    // A command deleted is withdrawn: GitHub no longer has it, so it does not count, warm or cold.
+    expect(warm.merged).toBe(false);
+    expect(warm.runs.find((run) => run.name === 'Flowgate: gate')).toMatchObject({ title: 'Waiting for 1 more approval(s) from @acme/managers' });
+    // The deleted command was the last item kept: GitHub answers NOT_FOUND for it inside the event's query.
+    expect(warm.failed).toEqual([]);
     expect(warm).toEqual(cold);
   });
 
@@ -124,6 +131,38 @@ describe('a warm app and a restarted one reach the same verdict', () => {
       (sandbox) => sandbox.review(REPO, 1, 'max', 'approved'),
     ]);
     expect(warm.merged).toBe(false);
+    expect(warm).toEqual(cold);
+  });
+
+  it('a review submitted on a commit older than the head does not count for the head, warm as cold', async () => {
+    const { warm, cold } = await warmAndCold([
+      (sandbox) => sandbox.review(REPO, 1, 'mia', 'approved'),
+      (sandbox) => sandbox.push(REPO, 1, 'dev', { 'a.ts': 'c\n' }),
+      async (sandbox) => {
+        // max started his review before the push and submitted it after: GitHub binds it to the commit he reviewed.
+        const pull = sandbox.pullRequest(REPO, 1);
+        const at = sandbox.clock.tick();
+        pull.timeline.push({ __typename: 'PullRequestReview', at, databaseId: 777_001, state: 'APPROVED', submittedAt: at, body: '', author: { login: 'max' }, commit: { oid: pull.commits[0] } });
+        await sandbox.label(REPO, 1, 'dev', 'docs');
+      },
+      (sandbox) => sandbox.review(REPO, 1, 'mo', 'approved'),
+    ]);
+    expect(warm.merged).toBe(false);
+    expect(warm).toEqual(cold);
+  });
+
+  it('two approvals whose webhooks arrive at once, twice each: one merge, warm as cold', async () => {
+    const { warm, cold } = await warmAndCold([
+      (sandbox) => sandbox.label(REPO, 1, 'dev', 'docs'),
+      async (sandbox) => {
+        sandbox.faults.loseDeliveries((delivery) => delivery.name === 'pull_request_review', 2);
+        await sandbox.review(REPO, 1, 'mia', 'approved');
+        await sandbox.review(REPO, 1, 'max', 'approved');
+        const [one, two] = sandbox.deliveries.filter((delivery) => delivery.name === 'pull_request_review').slice(-2);
+        await Promise.all([sandbox.redeliverAtOnce(one!, 2), sandbox.redeliverAtOnce(two!, 2)]);
+      },
+    ]);
+    expect(warm.merged).toBe(true);
     expect(warm).toEqual(cold);
   });
 });
