@@ -165,4 +165,18 @@ describe('a warm app and a restarted one reach the same verdict', () => {
     expect(warm.merged).toBe(true);
     expect(warm).toEqual(cold);
   });
+
+  it.each([
+    ['/decline changed my mind'],
+    ['looks good'],
+  ])('an /approve judged, then edited to %j: its first judgement stands, warm as cold', async (edited) => {
+    const { warm, cold } = await warmAndCold([
+      (sandbox) => sandbox.comment(REPO, 1, 'mia', '/approve'),
+      (sandbox) => sandbox.editComment(REPO, 1, lastCommentId(sandbox), 'mia', edited),
+      (sandbox) => sandbox.review(REPO, 1, 'max', 'approved'),
+    ]);
+    // The edit is no decision either way: mia's approval, judged as first posted, counts with max's.
+    expect(warm.merged).toBe(true);
+    expect(warm).toEqual(cold);
+  });
 });
