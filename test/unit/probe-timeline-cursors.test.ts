@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import type { GitHubClient } from '../../src/github/client.js';
 import { GitHubCache } from '../../src/github/facts/cache.js';
 import { firstPagePlan, gatherFacts, type GatheredFacts } from '../../src/github/facts/gather.js';
-import type { AppCommentNode, TimelineItem } from '../../src/github/facts/pull-request-query.js';
+import { FACTS_QUERY, type AppCommentNode, type FactsPage, type TimelineItem } from '../../src/github/facts/pull-request-query.js';
 
 type Mode = 'position' | 'key';
 type Item = TimelineItem & { id: string; key: number };
@@ -213,5 +213,24 @@ describe.each(['position', 'key'] as const)('the kept timeline on GitHub-like cu
     const hot = await gather(world, warm, false);
     const cold = await gather(world, new GitHubCache(), false);
     expect(view(hot.facts)).toEqual(view(cold.facts));
+  });
+
+  it("a kept timeline evicted while the event's query was in flight: the page read on from its cursor is not taken for the whole timeline", async () => {
+    const world = fakeGitHub(mode);
+    const warm = new GitHubCache();
+    world.commit('c1', 'alice');
+    world.comment('max', '/decline not like this');
+    await gather(world, warm);
+    world.comment('mia', '/approve');
+    // The event's one query is planned and sent with the kept cursor (read-event.ts) ...
+    const plan = firstPagePlan(REPO, 7, { cache: warm, appId: APP.id, appLogin: APP.login });
+    const current = world.current(warm);
+    const first = await world.gh.graphql<FactsPage>(FACTS_QUERY, { owner: 'acme', name: 'widgets', number: 7, timeline: plan.timeline, files: null, withPr: true, withFiles: plan.withFiles, withAnchor: plan.withAnchor, appId: APP.id, withSuites: plan.withSuites });
+    // ... and while it is in flight, other PRs' events fill the bounded cache and this PR's timeline is evicted.
+    warm.timelines.clear();
+    const facts = await gatherFacts(world.gh, REPO, 7, NEEDS, { cache: warm, appId: APP.id, appLogin: APP.login, now: 0, first, current });
+    const cold = await gather(world, new GitHubCache());
+    expect(view(facts)).toEqual(view(cold.facts));
+    expect(facts.pr.committers).toContain('alice');
   });
 });

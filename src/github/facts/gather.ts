@@ -177,7 +177,10 @@ export async function gatherFacts(gh: GitHubClient, repo: RepoRef, number: numbe
   const kept = timelines.get(key);
   const known = kept?.cursor != null ? kept : undefined;
   let requests = 0;
-  let first = options.first;
+  // The event's first page was read on from the cursor kept when its query was planned. If that timeline is gone
+  // since (evicted by other PRs' events while the query was in flight), the page is only the timeline's tail, not
+  // the timeline: it is set aside and the timeline read from its start.
+  let first = known === undefined && options.first?.repository?.pullRequest?.anchor !== undefined ? undefined : options.first;
   const read = async (variables: { timeline: string | null; files: string | null; withPr: boolean; withFiles: boolean; withAnchor: boolean }): Promise<NonNullable<NonNullable<FactsPage['repository']>['pullRequest']> & { defaultBranch?: string }> => {
     let page: FactsPage;
     if (first) {
