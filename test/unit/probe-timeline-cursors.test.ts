@@ -20,8 +20,12 @@ const REPO = { owner: 'acme', name: 'widgets' };
 const NEEDS = { teams: [], permissions: false, codeowners: false };
 const APP = { id: 4242, login: 'flowgate[bot]' };
 
+/** Node ids are unique across GitHub: each fake world names its own. */
+let worlds = 0;
+
 /** GitHub's timeline as Flowgate's facts query sees it, with Relay's `after`/`before` over position or key cursors. */
 function fakeGitHub(mode: Mode) {
+  const worldNumber = (worlds += 1);
   const items: Item[] = [];
   let requests = 0;
   let clock = 0;
@@ -61,7 +65,7 @@ function fakeGitHub(mode: Mode) {
     /** An item made now, or at an earlier key (a commit whose date its author set). */
     add(item: TimelineItem, key?: number): Item {
       clock += 10;
-      const made = { ...item, id: `N_${(nextId += 1)}`, key: key ?? clock } as Item;
+      const made = { ...item, id: `N${worldNumber}_${(nextId += 1)}`, key: key ?? clock } as Item;
       items.push(made);
       items.sort((a, b) => a.key - b.key);
       return made;
@@ -232,5 +236,32 @@ describe.each(['position', 'key'] as const)('the kept timeline on GitHub-like cu
     const cold = await gather(world, new GitHubCache());
     expect(view(facts)).toEqual(view(cold.facts));
     expect(facts.pr.committers).toContain('alice');
+  });
+
+  it('a review started before the cursor and submitted after it (placed where it was started): it is read, warm as cold', async () => {
+    const world = fakeGitHub(mode);
+    const warm = new GitHubCache();
+    world.commit('c1', 'dev');
+    world.comment('rob', 'hello');
+    world.comment('ann', 'hi');
+    await gather(world, warm);
+    world.add({ __typename: 'PullRequestReview', databaseId: 42, state: 'CHANGES_REQUESTED', submittedAt: '2026-11-24T12:00:00Z', body: 'no', author: { login: 'mia' }, reviewedCommit: { oid: 'c1' } }, 15);
+    const { warm: w, cold: c } = await warmAndCold(world, warm);
+    expect(w.events.some((event) => event.type === 'review' && event.state === 'changes_requested')).toBe(true);
+    expect(w).toEqual(c);
+  });
+
+  it('a repository made again under the same name, its PR #7 another PR with as many items: nothing kept is believed', async () => {
+    const before = fakeGitHub(mode);
+    const warm = new GitHubCache();
+    before.commit('c1', 'dev');
+    before.comment('mia', '/approve');
+    await gather(before, warm);
+    const after = fakeGitHub(mode);
+    after.commit('d1', 'mallory');
+    after.comment('rob', 'hello');
+    const { warm: w, cold: c } = await warmAndCold(after, warm);
+    expect(w.committers).toEqual(['mallory']);
+    expect(w).toEqual(c);
   });
 });
