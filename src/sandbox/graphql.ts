@@ -20,13 +20,17 @@ interface PageArgs {
   before?: string | null;
 }
 
-/** A page as GitHub's connections give it. Cursors here are positions (GitHub's are opaque): deleting an item shifts them. */
+/**
+ * A page as GitHub's connections give it. Cursors here are positions (GitHub's are opaque): deleting an item shifts
+ * them. A cursor is an item's (its place, from 1), as `endCursor` is the page's last item's; `after` and `before`
+ * leave out the cursor's own item, as Relay's connections and GitHub's do.
+ */
 function page<T>(items: readonly T[], { first = 100, after, last, before }: PageArgs) {
   const at = (cursor: string) => Number(Buffer.from(cursor, 'base64').toString('utf8'));
   let start = after ? at(after) : 0;
   let end = Math.min(items.length, start + Math.min(first, 100));
   if (last !== undefined) {
-    end = before ? Math.min(items.length, at(before)) : items.length;
+    end = before ? Math.max(0, Math.min(items.length, at(before) - 1)) : items.length;
     start = Math.max(0, end - Math.min(last, 100));
   }
   return {
@@ -181,11 +185,11 @@ export function createGraphQL(state: GitHubState) {
   });
 
   /** Every timeline item has a node id, kept as long as the item is. */
-  const ids = new WeakMap<object, string>();
+  const itemIds = new WeakMap<object, string>();
   let nextId = 0;
   const nodeId = (item: PullRequest['timeline'][number]) => {
-    let id = ids.get(item);
-    if (!id) ids.set(item, (id = `${item.__typename}_${Buffer.from(`sandbox:${(nextId += 1)}`).toString('base64url')}`));
+    let id = itemIds.get(item);
+    if (!id) itemIds.set(item, (id = `${item.__typename}_${Buffer.from(`sandbox:${(nextId += 1)}`).toString('base64url')}`));
     return id;
   };
 
@@ -211,12 +215,16 @@ export function createGraphQL(state: GitHubState) {
   };
 
   const rootValue = {
-    /** Objects by global id: the sandbox knows its comments'. An id it cannot resolve is null, with GitHub's NOT_FOUND error. */
+    /** Objects by global id: the sandbox knows its comments' and its timeline items'. An id it cannot resolve is null, with GitHub's NOT_FOUND error. */
     nodes: ({ ids }: { ids: string[] }) =>
       ids.map((id) => {
-        for (const pull of state.pulls.values()) {
+        for (const [key, pull] of state.pulls) {
           const comment = pull.comments.find((candidate) => commentId(candidate.id) === id);
           if (comment) return commentNode(comment);
+          // A comment's item has its comment's id; the others keep the id they were first read with, while they are there.
+          const item = pull.timeline.find((candidate) => candidate.__typename !== 'IssueComment' && itemIds.get(candidate) === id);
+          const repo = state.repos.get(key.slice(0, key.lastIndexOf('#')));
+          if (item && repo) return withActors(repo, pull, item);
         }
         return new GraphQLError(`Could not resolve to a node with the global id of '${id}'`, { extensions: { type: 'NOT_FOUND' } });
       }),

@@ -2,9 +2,9 @@ import { validate } from '@octokit/graphql-schema';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { compileFlow } from '../../src/flow/compile.js';
 import type { GitHubClient } from '../../src/github/client.js';
-import type { TimelineItem } from '../../src/github/facts/pull-request-query.js';
+import type { AppCommentNode, TimelineItem } from '../../src/github/facts/pull-request-query.js';
 import { GitHubCache, PEOPLE_TTL_MS, REPLICA_PEOPLE_TTL_MS } from '../../src/github/facts/cache.js';
-import { gatherFacts, needsOf } from '../../src/github/facts/gather.js';
+import { firstPagePlan, gatherFacts, needsOf } from '../../src/github/facts/gather.js';
 import { flowOf } from '../helpers.js';
 
 interface World {
@@ -34,8 +34,8 @@ function fakeGitHub(world: World) {
           : {};
         const files = variables.withFiles ? { files: page(world.files, variables.files) } : {};
         const count = (type: string) => ({ totalCount: world.timeline.filter((item) => item.__typename === type).length });
-        // Cursors are positions, as the sandbox's: the item before one is the anchor.
-        const anchor = variables.withAnchor ? { anchor: { nodes: world.timeline.slice(Math.max(0, Number(variables.timeline) - 1), Number(variables.timeline)).map((item) => ({ id: item.id })) } } : {};
+        // Cursors are positions, as the sandbox's; `before:` leaves out the cursor's own item, as GitHub's does.
+        const anchor = variables.withAnchor ? { anchor: { nodes: world.timeline.slice(Math.max(0, Number(variables.timeline) - 2), Math.max(0, Number(variables.timeline) - 1)).map((item) => ({ id: item.id })) } } : {};
         return { repository: { pullRequest: { ...pr, ...files, timelineItems: page(world.timeline, variables.timeline), ...anchor, reviewCount: count('PullRequestReview'), commentCount: count('IssueComment') } } } as T;
       }
       const answer: Record<string, unknown> = {};
@@ -62,7 +62,11 @@ function fakeGitHub(world: World) {
     },
     request: () => Promise.reject(new Error('REST is not used for facts')),
   };
-  return { gh, sent };
+  /** The nodes the event's one query reads again by id (firstPagePlan's `appComments`): `{}` while there, null once gone. */
+  const current = (cache: GitHubCache) => ({
+    current: new Map(firstPagePlan({ owner: 'acme', name: 'widgets' }, 7, { cache }).appComments.map((id): [string, AppCommentNode] => [id, world.timeline.some((item) => item.id === id) ? ({} as AppCommentNode) : null])),
+  });
+  return { gh, sent, current };
 }
 
 const flow = compileFlow(
@@ -119,9 +123,9 @@ describe('gathering facts', () => {
   });
 
   it('the next event on the same head skips the diff, the people and CODEOWNERS', async () => {
-    const { gh, sent } = fakeGitHub(world());
+    const { gh, sent, current } = fakeGitHub(world());
     await gatherFacts(gh, { owner: 'acme', name: 'widgets' }, 7, needsOf([flow]), { cache, now: 0 });
-    const again = await gatherFacts(gh, { owner: 'acme', name: 'widgets' }, 7, needsOf([flow]), { cache, now: 30_000, headSha: 'head1' });
+    const again = await gatherFacts(gh, { owner: 'acme', name: 'widgets' }, 7, needsOf([flow]), { cache, now: 30_000, headSha: 'head1', ...current(cache) });
     // One request: the timeline after the 150 items already read (none new), without the diff.
     expect(again.requests).toBe(1);
     expect(again.events).toHaveLength(150);
@@ -139,26 +143,26 @@ describe('gathering facts', () => {
   });
 
   it('people are asked again once they are older than PEOPLE_TTL_MS, and not before', async () => {
-    const { gh } = fakeGitHub(world());
+    const { gh, current } = fakeGitHub(world());
     await gatherFacts(gh, { owner: 'acme', name: 'widgets' }, 7, needsOf([flow]), { cache, now: 0 });
-    expect((await gatherFacts(gh, { owner: 'acme', name: 'widgets' }, 7, needsOf([flow]), { cache, now: PEOPLE_TTL_MS - 1, headSha: 'head1' })).requests).toBe(1);
-    expect((await gatherFacts(gh, { owner: 'acme', name: 'widgets' }, 7, needsOf([flow]), { cache, now: PEOPLE_TTL_MS + 1, headSha: 'head1' })).requests).toBe(2);
+    expect((await gatherFacts(gh, { owner: 'acme', name: 'widgets' }, 7, needsOf([flow]), { cache, now: PEOPLE_TTL_MS - 1, headSha: 'head1', ...current(cache) })).requests).toBe(1);
+    expect((await gatherFacts(gh, { owner: 'acme', name: 'widgets' }, 7, needsOf([flow]), { cache, now: PEOPLE_TTL_MS + 1, headSha: 'head1', ...current(cache) })).requests).toBe(2);
   });
 
   it('with replicas, people are believed for a minute only: a webhook that changes them reaches one replica', async () => {
     const replica = new GitHubCache({}, { peopleTtlMs: REPLICA_PEOPLE_TTL_MS });
-    const { gh } = fakeGitHub(world());
+    const { gh, current } = fakeGitHub(world());
     await gatherFacts(gh, { owner: 'acme', name: 'widgets' }, 7, needsOf([flow]), { cache: replica, now: 0 });
-    expect((await gatherFacts(gh, { owner: 'acme', name: 'widgets' }, 7, needsOf([flow]), { cache: replica, now: REPLICA_PEOPLE_TTL_MS - 1, headSha: 'head1' })).requests).toBe(1);
-    expect((await gatherFacts(gh, { owner: 'acme', name: 'widgets' }, 7, needsOf([flow]), { cache: replica, now: REPLICA_PEOPLE_TTL_MS + 1, headSha: 'head1' })).requests).toBe(2);
+    expect((await gatherFacts(gh, { owner: 'acme', name: 'widgets' }, 7, needsOf([flow]), { cache: replica, now: REPLICA_PEOPLE_TTL_MS - 1, headSha: 'head1', ...current(replica) })).requests).toBe(1);
+    expect((await gatherFacts(gh, { owner: 'acme', name: 'widgets' }, 7, needsOf([flow]), { cache: replica, now: REPLICA_PEOPLE_TTL_MS + 1, headSha: 'head1', ...current(replica) })).requests).toBe(2);
   });
 
   it('reads only the timeline pages that are new since the last event', async () => {
     const state = world();
-    const { gh, sent } = fakeGitHub(state);
+    const { gh, sent, current } = fakeGitHub(state);
     await gatherFacts(gh, { owner: 'acme', name: 'widgets' }, 7, needsOf([flow]), { cache, now: 0 });
     state.timeline.push(...comments(160).slice(150));
-    const next = await gatherFacts(gh, { owner: 'acme', name: 'widgets' }, 7, needsOf([flow]), { cache, now: 1, headSha: 'head1' });
+    const next = await gatherFacts(gh, { owner: 'acme', name: 'widgets' }, 7, needsOf([flow]), { cache, now: 1, headSha: 'head1', ...current(cache) });
     expect(next.requests).toBe(1);
     expect(sent.at(-1)!.variables.timeline).toBe('150');
     expect(next.events.map((event) => (event as { id?: string }).id)).toEqual(['1', ...state.timeline.slice(1).map((item) => String((item as { databaseId: number }).databaseId))]);
@@ -167,12 +171,12 @@ describe('gathering facts', () => {
 
   it('reads the whole timeline again when an item before the cursor was deleted, so a deleted comment does not linger', async () => {
     const state = world();
-    const { gh } = fakeGitHub(state);
+    const { gh, current } = fakeGitHub(state);
     await gatherFacts(gh, { owner: 'acme', name: 'widgets' }, 7, needsOf([flow]), { cache, now: 0 });
     // The /approve (comment 3) is deleted and one comment is added: the kept 150 plus 1 new is not GitHub's 150.
     state.timeline.splice(4, 1);
     state.timeline.push(...comments(151).slice(150));
-    const next = await gatherFacts(gh, { owner: 'acme', name: 'widgets' }, 7, needsOf([flow]), { cache, now: 1, headSha: 'head1' });
+    const next = await gatherFacts(gh, { owner: 'acme', name: 'widgets' }, 7, needsOf([flow]), { cache, now: 1, headSha: 'head1', ...current(cache) });
     expect(next.events.some((event) => event.type === 'comment' && event.id === '3')).toBe(false);
     expect(next.events).toHaveLength(150);
     // One page after the cursor, then the two pages of the whole timeline.
@@ -181,11 +185,11 @@ describe('gathering facts', () => {
 
   it('reads the whole timeline again when a deletion and an insertion of another kind cancel out in the total', async () => {
     const state = world();
-    const { gh } = fakeGitHub(state);
+    const { gh, current } = fakeGitHub(state);
     await gatherFacts(gh, { owner: 'acme', name: 'widgets' }, 7, needsOf([flow]), { cache, now: 0 });
     // A comment gone and a review that appears before the cursor: the total is unchanged, the counts by kind are not.
     state.timeline.splice(4, 1, { __typename: 'PullRequestReview', id: 'R99', databaseId: 99, state: 'APPROVED', submittedAt: '2026-11-24T09:00:00Z', body: '', author: { login: 'mia' }, reviewedCommit: { oid: 'head1' } });
-    const next = await gatherFacts(gh, { owner: 'acme', name: 'widgets' }, 7, needsOf([flow]), { cache, now: 1, headSha: 'head1' });
+    const next = await gatherFacts(gh, { owner: 'acme', name: 'widgets' }, 7, needsOf([flow]), { cache, now: 1, headSha: 'head1', ...current(cache) });
     expect(next.events.filter((event) => event.type === 'review')).toHaveLength(2);
     expect(next.events.some((event) => event.type === 'comment' && event.id === '3')).toBe(false);
   });

@@ -4,9 +4,12 @@
  *  1. the facts query, paged by 100 while the timeline or the diff goes on.
  *     The diff is skipped when the head commit's files are already known, and
  *     the timeline is read on from where the last event left it: only pages
- *     that are new cost a request. GitHub's counts of the timeline's items say
- *     whether what was kept is still true (nothing before the cursor deleted or
- *     inserted); when they disagree, the whole timeline is read again.
+ *     that are new cost a request. The item before the last one kept (GitHub's
+ *     `before:` leaves out the cursor's own item), the last one kept (read again
+ *     by its node id), and GitHub's counts of the timeline's items say whether
+ *     what was kept is still true (nothing before the cursor deleted or
+ *     inserted); when they disagree, or a force push rewrote the PR's commits,
+ *     the whole timeline is read again.
  *     The event's one query (read-event.ts) asks the first page itself.
  *  2. what the flows need beyond that (people.ts): team members, permissions
  *     and CODEOWNERS, only what is not already known.
@@ -89,17 +92,26 @@ export interface GatherOptions {
   headSha?: string;
   /** The first page, already read by the event's one query with `firstPagePlan`'s variables. */
   first?: FactsPage;
-  /** The app's comments in the kept timeline as they read now (`firstPagePlan`'s `appComments`), by node id; null: deleted. */
+  /**
+   * The nodes `firstPagePlan` names in `appComments` as they read now, by node id; null: deleted. They are the app's
+   * comments in the kept timeline and the last item kept, whatever its kind: without it the kept timeline is read again.
+   */
   current?: ReadonlyMap<string, AppCommentNode>;
 }
 
-/** The variables of the facts query's first page: on from the timeline already read, with the diff only when the head's is not known. */
+/**
+ * The variables of the facts query's first page: on from the timeline already read, with the diff only when the head's
+ * is not known. `appComments` are the nodes to read again by id: the app's own comments kept, and the last item kept,
+ * which GitHub's cursors cannot show (`before:` the cursor stops short of it, `after:` starts past it).
+ */
 export function firstPagePlan(repo: RepoRef, number: number, options: Pick<GatherOptions, 'cache' | 'appId' | 'appLogin' | 'headSha'>): { timeline: string | null; files: null; withFiles: boolean; withSuites: boolean; withAnchor: boolean; appComments: string[] } {
   const withSuites = options.appId !== undefined;
   const known = options.cache.timelines.peek(timelineKey(repo, number, withSuites));
   const files = options.headSha === undefined ? undefined : options.cache.filesByHead.peek(options.headSha);
   // The app's comments already kept, to read again as they are now (see APP_COMMENTS_FIELD).
   const appComments = (known?.items ?? []).flatMap((item) => (isAppComment(item, options.appLogin) && item.id ? [item.id] : []));
+  const last = known?.cursor != null ? known.items.at(-1)?.id : undefined;
+  if (last !== undefined && !appComments.includes(last)) appComments.push(last);
   return { timeline: known?.cursor ?? null, files: null, withFiles: files === undefined, withSuites, withAnchor: known?.cursor != null, appComments };
 }
 
@@ -109,11 +121,14 @@ function unseen(kept: readonly TimelineItem[], read: readonly TimelineItem[]): T
   return read.filter((item) => item.id === undefined || !ids.has(item.id));
 }
 
-/** The kept timeline with the app's comments as they read now: edited in place, or gone. */
-function current(items: readonly TimelineItem[], now: ReadonlyMap<string, AppCommentNode> | undefined): TimelineItem[] {
+/**
+ * The kept timeline with the app's comments as they read now: edited in place, or gone. Others' comments keep the
+ * body first read, even the last one kept (read again only to prove it is still there): an edit is no decision.
+ */
+function current(items: readonly TimelineItem[], now: ReadonlyMap<string, AppCommentNode> | undefined, appLogin: string | undefined): TimelineItem[] {
   if (!now || now.size === 0) return [...items];
   return items.flatMap((item): TimelineItem[] => {
-    if (item.__typename !== 'IssueComment' || !item.id || !now.has(item.id)) return [item];
+    if (!isAppComment(item, appLogin) || !item.id || !now.has(item.id)) return [item];
     const node = now.get(item.id);
     return node ? [{ ...item, body: node.body, lastEditedAt: node.lastEditedAt }] : [];
   });
@@ -137,14 +152,20 @@ export function lastSeen(cache: GitHubCache, repo: RepoRef, number: number): { h
 type Counts = { total?: number; reviews?: number; comments?: number; anchor?: string | null };
 
 /**
- * Whether the kept timeline and what was read after it are GitHub's timeline: the item just before the cursor is
- * still the last one kept, and GitHub counts as many items, reviews and comments. A deleted, inserted or replaced
- * item before the cursor changes one of them, whether GitHub's cursors name a position or an item.
+ * Whether the kept timeline and what was read after it are GitHub's timeline: the item GitHub has just before the
+ * cursor is still the one kept before the last (`before:` leaves out the cursor's own item, GitHub's `endCursor` being
+ * the last item's), the last one kept is still there (`lastThere`, read again by id), GitHub counts as many items,
+ * reviews and comments, and no force push was read on: it drops commits and may bring ones dated before the cursor,
+ * as many as it drops. A deleted, inserted or replaced item before the cursor changes one of them, whether GitHub's
+ * cursors name a position or an item.
  */
-function agrees(kept: readonly TimelineItem[], timeline: readonly TimelineItem[], counts: Counts): boolean {
+function agrees(kept: readonly TimelineItem[], read: readonly TimelineItem[], timeline: readonly TimelineItem[], counts: Counts, lastThere: boolean): boolean {
   const of = (type: TimelineItem['__typename']) => timeline.reduce((sum, item) => sum + (item.__typename === type ? 1 : 0), 0);
   const last = kept.at(-1)?.id;
-  return last !== undefined && counts.anchor === last && counts.total === timeline.length && counts.reviews === of('PullRequestReview') && counts.comments === of('IssueComment');
+  const before = kept.length > 1 ? kept.at(-2)?.id : null;
+  if (last === undefined || before === undefined || !lastThere) return false;
+  if (read.some((item) => item.__typename === 'HeadRefForcePushedEvent')) return false;
+  return counts.anchor === before && counts.total === timeline.length && counts.reviews === of('PullRequestReview') && counts.comments === of('IssueComment');
 }
 
 export async function gatherFacts(gh: GitHubClient, repo: RepoRef, number: number, needs: Needs, options: GatherOptions): Promise<GatheredFacts> {
@@ -156,7 +177,10 @@ export async function gatherFacts(gh: GitHubClient, repo: RepoRef, number: numbe
   const kept = timelines.get(key);
   const known = kept?.cursor != null ? kept : undefined;
   let requests = 0;
-  let first = options.first;
+  // The event's first page was read on from the cursor kept when its query was planned. If that timeline is gone
+  // since (evicted by other PRs' events while the query was in flight), the page is only the timeline's tail, not
+  // the timeline: it is set aside and the timeline read from its start.
+  let first = known === undefined && options.first?.repository?.pullRequest?.anchor !== undefined ? undefined : options.first;
   const read = async (variables: { timeline: string | null; files: string | null; withPr: boolean; withFiles: boolean; withAnchor: boolean }): Promise<NonNullable<NonNullable<FactsPage['repository']>['pullRequest']> & { defaultBranch?: string }> => {
     let page: FactsPage;
     if (first) {
@@ -225,9 +249,13 @@ export async function gatherFacts(gh: GitHubClient, repo: RepoRef, number: numbe
   };
 
   const fresh = await pageOn(known?.cursor ?? null);
-  let timeline = known ? [...current(known.items, options.current), ...unseen(known.items, fresh.items)] : fresh.items;
+  const added = known ? unseen(known.items, fresh.items) : fresh.items;
+  let timeline = known ? [...current(known.items, options.current, options.appLogin), ...added] : fresh.items;
   let end = fresh.end;
-  if (known && !agrees(known.items, timeline, fresh.counts)) {
+  // The last item kept, as the event's query read it again: absent (a caller without that query) proves nothing.
+  const lastId = known?.items.at(-1)?.id;
+  const lastThere = lastId !== undefined && options.current?.get(lastId) != null;
+  if (known && !agrees(known.items, added, timeline, fresh.counts, lastThere)) {
     // Something before the cursor changed (a comment deleted, a force push that dropped commits): read it all again.
     const again = await pageOn(null);
     timeline = again.items;
