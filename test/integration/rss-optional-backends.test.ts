@@ -3,18 +3,18 @@
  * never uses the Redis client (ioredis) or the lock library (redis-semaphore),
  * so it does not load them, and holds no memory for them; with REDIS_URL it
  * loads both and takes its locks in that Redis. Every module the server
- * resolves is written down by a module hook of this test's own.
+ * resolves is written down by a module hook (test/rss-module-trace.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac, generateKeyPairSync } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { fromPackage, moduleTrace } from '../rss-module-trace.js';
 
 const SERVER = resolve('dist/server.js');
 const SECRET = 'rss-test-secret';
@@ -31,21 +31,6 @@ const freePort = () =>
       probe.close(() => done(port));
     });
   });
-
-/** A module hook that appends every URL the process resolves to the file in FLOWGATE_TRACE_FILE. */
-function traceHook(dir: string): string {
-  writeFileSync(
-    join(dir, 'trace-hooks.mjs'),
-    "import { appendFileSync } from 'node:fs';\n" +
-      'export async function resolve(specifier, context, next) {\n' +
-      '  const resolved = await next(specifier, context);\n' +
-      "  appendFileSync(process.env.FLOWGATE_TRACE_FILE, resolved.url + '\\n');\n" +
-      '  return resolved;\n' +
-      '}\n',
-  );
-  writeFileSync(join(dir, 'trace.mjs'), "import { register } from 'node:module';\nregister('./trace-hooks.mjs', import.meta.url);\n");
-  return pathToFileURL(join(dir, 'trace.mjs')).href;
-}
 
 /** GitHub for the server: its identity at GET /app; anything else 404 (the sweep's questions go unanswered). */
 let github: Server;
@@ -75,8 +60,7 @@ interface Started {
 
 async function startServer(env: Record<string, string>): Promise<Started> {
   const dir = mkdtempSync(join(tmpdir(), 'flowgate-rss-'));
-  const trace = join(dir, 'modules.txt');
-  writeFileSync(trace, '');
+  const trace = moduleTrace();
   const port = await freePort();
   const base = {
     PATH: process.env.PATH ?? '',
@@ -90,9 +74,8 @@ async function startServer(env: Record<string, string>): Promise<Started> {
     HOST: '127.0.0.1',
     PORT: String(port),
     FLOWGATE_SWEEP_EVERY: 'off',
-    FLOWGATE_TRACE_FILE: trace,
   };
-  const server = spawn(process.execPath, ['--import', traceHook(dir), SERVER], { cwd: dir, env: { ...base, ...env } as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const server = spawn(process.execPath, ['--import', trace.hook, SERVER], { cwd: dir, env: { ...base, ...env } as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   child = server;
   let output = '';
   server.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -101,7 +84,7 @@ async function startServer(env: Record<string, string>): Promise<Started> {
     if (attempt > 300 || server.exitCode !== null) throw new Error(`the server did not start:\n${output}`);
     await sleep(50);
   }
-  return { url: `http://127.0.0.1:${port}`, loaded: () => readFileSync(trace, 'utf8').split('\n').filter(Boolean) };
+  return { url: `http://127.0.0.1:${port}`, loaded: trace.loaded };
 }
 
 /** A signed issue_comment.created without a command: an event every server meets, skipped from its payload. */
@@ -122,8 +105,6 @@ async function deliverSkippedComment(url: string): Promise<number> {
   await response.arrayBuffer();
   return response.status;
 }
-
-const fromPackage = (urls: string[], name: string) => urls.filter((url) => url.includes(`/node_modules/${name}/`));
 
 describe('npm start loads the Redis client and the lock library only when REDIS_URL is set', () => {
   it('without REDIS_URL, neither ioredis nor redis-semaphore is loaded: not at start, not for an event, not for /readyz', async () => {
