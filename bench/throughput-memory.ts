@@ -10,7 +10,9 @@
  *   code, loaded and never called);
  * - bare Probot with both;
  * - Flowgate as `npm start` runs it.
- * Each variant's idle RSS, live heap after major GCs, and peak RSS (VmHWM);
+ * Each variant's idle RSS, live heap after major GCs, what scavenges leave in
+ * the old generation per 1,000 deliveries (promoted objects, which fill it up to
+ * its next major GC), and peak RSS (VmHWM);
  * medians over the rounds. `npm run build` first.
  * Options: `--deliveries N` (8000), `--warmup N` (1000), `--concurrency N` (16), `--rounds N` (2).
  */
@@ -56,13 +58,15 @@ const MiB = (kib: number | undefined) => (kib === undefined ? NaN : kib / 1024);
 const fixed = (value: number, digits = 0) => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
 const spread = (values: number[]) => (values.length === 0 ? 'none' : `${fixed(Math.min(...values), 1)}–${fixed(Math.max(...values), 1)}`);
 const underLoad = (measurement: SkippedMeasurement) => measurement.liveAfterMajorGcs ?? [];
+// Promoted objects, mostly: what fills the old generation up to its next major GC.
+const growthPerThousand = (measurement: SkippedMeasurement) => ((measurement.oldGenerationGrowth ?? NaN) * 1000) / (measurement.warmup.sent + measurement.measured.sent);
 
 console.log(`\n## Throughput memory: where peak RSS goes (node ${process.version}, load average ${load()} at start)`);
 console.log(`${rounds} rounds, each variant fresh and alone with --trace-gc; ${warmup} warm-up then ${count} measured skipped deliveries, ${concurrency} in flight\n`);
 const github = await standInGitHub();
 const measured = new Map<Variant, SkippedMeasurement[]>(VARIANTS.map((variant) => [variant, []]));
-console.log('| round | server | idle RSS MiB | live heap after major GCs, MB | peak RSS MiB | load avg |');
-console.log('|---:|---|---:|---|---:|---|');
+console.log('| round | server | idle RSS MiB | live heap after major GCs, MB | old generation growth, MB per 1,000 deliveries | peak RSS MiB | load avg |');
+console.log('|---:|---|---:|---|---:|---:|---|');
 try {
   for (let round = 1; round <= rounds; round += 1) {
     for (const variant of VARIANTS) {
@@ -75,7 +79,7 @@ try {
         ...(variant.bare ? { env: { FLOWGATE_BENCH_BARE: variant.bare } } : {}),
       });
       measured.get(variant)!.push(measurement);
-      console.log(`| ${round} | ${variant.label} | ${fixed(MiB(measurement.idle?.nowKiB))} | ${spread(underLoad(measurement))} | ${fixed(MiB(measurement.after?.peakKiB))} | ${load()} |`);
+      console.log(`| ${round} | ${variant.label} | ${fixed(MiB(measurement.idle?.nowKiB))} | ${spread(underLoad(measurement))} | ${fixed(growthPerThousand(measurement), 1)} | ${fixed(MiB(measurement.after?.peakKiB))} | ${load()} |`);
     }
   }
 } finally {
@@ -84,10 +88,10 @@ try {
 
 const baseline = median(measured.get(VARIANTS[0]!)!.map((measurement) => MiB(measurement.after?.peakKiB)));
 console.log(`\nmedians of ${rounds} rounds:\n`);
-console.log('| server | idle RSS MiB | live heap after major GCs (median), MB | peak RSS MiB | peak over bare Probot |');
-console.log('|---|---:|---:|---:|---:|');
+console.log('| server | idle RSS MiB | live heap after major GCs (median), MB | old generation growth, MB per 1,000 deliveries | peak RSS MiB | peak over bare Probot |');
+console.log('|---|---:|---:|---:|---:|---:|');
 for (const variant of VARIANTS) {
   const runs = measured.get(variant)!;
   const peak = median(runs.map((measurement) => MiB(measurement.after?.peakKiB)));
-  console.log(`| ${variant.label} | ${fixed(median(runs.map((measurement) => MiB(measurement.idle?.nowKiB))))} | ${fixed(median(runs.flatMap(underLoad)), 1)} | ${fixed(peak)} | ${fixed(peak / baseline, 2)} |`);
+  console.log(`| ${variant.label} | ${fixed(median(runs.map((measurement) => MiB(measurement.idle?.nowKiB))))} | ${fixed(median(runs.flatMap(underLoad)), 1)} | ${fixed(median(runs.map(growthPerThousand)), 1)} | ${fixed(peak)} | ${fixed(peak / baseline, 2)} |`);
 }

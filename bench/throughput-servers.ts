@@ -113,6 +113,8 @@ export interface ServerChild {
   output(): string;
   /** With --trace-gc: the heap (MB) live after each major GC since the server listened. */
   liveAfterMajorGcs(): number[];
+  /** With --trace-gc: what scavenges left in the old generation since the server listened (MB): promoted objects, mostly. */
+  oldGenerationGrowth(): number;
   /** How the process ended (a signal, or its exit code), once it has, waiting up to `ms` for it. */
   ended(ms: number): Promise<string | undefined>;
   stop(): Promise<void>;
@@ -151,6 +153,9 @@ export async function startServer(kind: ServerKind, github: StandInGitHub, nodeO
   let output = '';
   // With --trace-gc: the heap left live after each major GC, kept apart from the output, which is cut to its last lines.
   const majorGcs: number[] = [];
+  // And what the old generation gained between GCs: the heap left after a scavenge over that left after the GC before it.
+  let oldGrowth = 0;
+  let lastAfter: number | undefined;
   let partial = '';
   const keep = (chunk: Buffer) => {
     const text = chunk.toString('utf8');
@@ -158,8 +163,12 @@ export async function startServer(kind: ServerKind, github: StandInGitHub, nodeO
     const lines = (partial + text).split('\n');
     partial = lines.pop() ?? '';
     for (const line of lines) {
-      const live = /Mark-Compact [\d.]+ \([\d.]+\) -> ([\d.]+) \(/.exec(line)?.[1];
-      if (live !== undefined) majorGcs.push(Number(live));
+      const gc = /(Scavenge|Mark-Compact) [\d.]+ \([\d.]+\) -> ([\d.]+) \(/.exec(line);
+      if (!gc) continue;
+      const after = Number(gc[2]);
+      if (gc[1] === 'Mark-Compact') majorGcs.push(after);
+      else if (lastAfter !== undefined && after > lastAfter) oldGrowth += after - lastAfter;
+      lastAfter = after;
     }
   };
   child.stdout!.on('data', keep);
@@ -190,6 +199,7 @@ export async function startServer(kind: ServerKind, github: StandInGitHub, nodeO
   }
   // Major GCs of start-up (loading the code) are not the heap under load.
   const startupGcs = majorGcs.length;
+  const startupGrowth = oldGrowth;
   return {
     kind,
     pid: child.pid!,
@@ -199,6 +209,7 @@ export async function startServer(kind: ServerKind, github: StandInGitHub, nodeO
     cpuMs: () => cpuMsOf(child.pid!),
     output: () => output,
     liveAfterMajorGcs: () => majorGcs.slice(startupGcs),
+    oldGenerationGrowth: () => oldGrowth - startupGrowth,
     ended: async (ms) => {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([gone, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);

@@ -48,10 +48,11 @@ describe('the bare Probot variants of the memory diagnostic', () => {
     expect(measurement.githubRequests).toEqual(['GET /api/v3/app']);
   }, 60_000);
 
-  it('with --trace-gc, the live heap after major GCs is read from the server, as numbers', async () => {
+  it('with --trace-gc, the live heap after major GCs and the old generation\'s growth are read from the server, as numbers', async () => {
     const measurement = await measureSkipped('flowgate', github, skippedDeliveries(BENCH_SECRET), { ...TINY, nodeOptions: ['--trace-gc', '--expose-gc'] });
     expect(measurement.events).toEqual({ skipped: 8, handled: 0, failed: 0 });
     expect(Array.isArray(measurement.liveAfterMajorGcs)).toBe(true);
     for (const live of measurement.liveAfterMajorGcs ?? []) expect(Number.isFinite(live) && live > 0).toBe(true);
+    expect(Number.isFinite(measurement.oldGenerationGrowth) && measurement.oldGenerationGrowth! >= 0).toBe(true);
   }, 60_000);
 });
