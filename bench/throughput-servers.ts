@@ -111,6 +111,10 @@ export interface ServerChild {
   cpuMs(): number | undefined;
   /** The last 20,000 characters it wrote, for failure messages. */
   output(): string;
+  /** With --trace-gc: the heap (MB) live after each major GC since the server listened. */
+  liveAfterMajorGcs(): number[];
+  /** With --trace-gc: what scavenges left in the old generation since the server listened (MB): promoted objects, mostly. */
+  oldGenerationGrowth(): number;
   /** How the process ended (a signal, or its exit code), once it has, waiting up to `ms` for it. */
   ended(ms: number): Promise<string | undefined>;
   stop(): Promise<void>;
@@ -120,8 +124,11 @@ export interface ServerChild {
 const running = new Set<ChildProcess>();
 process.once('exit', () => running.forEach((child) => child.kill('SIGKILL')));
 
-/** Starts one server on a free loopback port and waits until it answers HTTP (20 s at most); `nodeOptions` are for experiments (--trace-gc). */
-export async function startServer(kind: ServerKind, github: StandInGitHub, nodeOptions: string[] = []): Promise<ServerChild> {
+/**
+ * Starts one server on a free loopback port and waits until it answers HTTP (20 s at most); `nodeOptions` are for experiments
+ * (--trace-gc), `env` for the bare app's diagnostic variants (throughput-memory.ts).
+ */
+export async function startServer(kind: ServerKind, github: StandInGitHub, nodeOptions: string[] = [], extraEnv: Record<string, string> = {}): Promise<ServerChild> {
   const entry = SERVER_ENTRY[kind];
   if (!existsSync(entry)) throw new Error(`${entry} is missing: run npm run build first`);
   const port = await freePort();
@@ -139,11 +146,31 @@ export async function startServer(kind: ServerKind, github: StandInGitHub, nodeO
     PORT: String(port),
     // The bench measures webhooks: no timer sweep in the background.
     FLOWGATE_SWEEP_EVERY: 'off',
+    ...extraEnv,
   };
   // A directory of its own, so no .env of the checkout is read.
   const child: ChildProcess = spawn(process.execPath, [...nodeOptions, entry], { cwd: mkdtempSync(join(tmpdir(), 'flowgate-tput-')), env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
-  const keep = (chunk: Buffer) => (output = (output + chunk.toString('utf8')).slice(-20_000));
+  // With --trace-gc: the heap left live after each major GC, kept apart from the output, which is cut to its last lines.
+  const majorGcs: number[] = [];
+  // And what the old generation gained between GCs: the heap left after a scavenge over that left after the GC before it.
+  let oldGrowth = 0;
+  let lastAfter: number | undefined;
+  let partial = '';
+  const keep = (chunk: Buffer) => {
+    const text = chunk.toString('utf8');
+    output = (output + text).slice(-20_000);
+    const lines = (partial + text).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) {
+      const gc = /(Scavenge|Mark-Compact) [\d.]+ \([\d.]+\) -> ([\d.]+) \(/.exec(line);
+      if (!gc) continue;
+      const after = Number(gc[2]);
+      if (gc[1] === 'Mark-Compact') majorGcs.push(after);
+      else if (lastAfter !== undefined && after > lastAfter) oldGrowth += after - lastAfter;
+      lastAfter = after;
+    }
+  };
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
   running.add(child);
@@ -170,6 +197,9 @@ export async function startServer(kind: ServerKind, github: StandInGitHub, nodeO
     if (answered) break;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+  // Major GCs of start-up (loading the code) are not the heap under load.
+  const startupGcs = majorGcs.length;
+  const startupGrowth = oldGrowth;
   return {
     kind,
     pid: child.pid!,
@@ -178,6 +208,8 @@ export async function startServer(kind: ServerKind, github: StandInGitHub, nodeO
     rss: () => rssOf(child.pid!),
     cpuMs: () => cpuMsOf(child.pid!),
     output: () => output,
+    liveAfterMajorGcs: () => majorGcs.slice(startupGcs),
+    oldGenerationGrowth: () => oldGrowth - startupGrowth,
     ended: async (ms) => {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([gone, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);

@@ -16,6 +16,9 @@ export interface SkippedOptions {
   maxMs: number;
   /** Told the server once it listens (tests kill it). */
   onStarted?: (server: ServerChild) => void;
+  /** For diagnostics (throughput-memory.ts): node options such as --trace-gc, and the bare app's variants. */
+  nodeOptions?: string[];
+  env?: Record<string, string>;
 }
 
 export interface SkippedMeasurement {
@@ -31,10 +34,14 @@ export interface SkippedMeasurement {
   events?: { skipped: number; handled: number; failed: number };
   /** What the server asked GitHub while it ran. */
   githubRequests: string[];
+  /** With --trace-gc: the heap (MB) live after each major GC since the server listened. */
+  liveAfterMajorGcs?: number[];
+  /** With --trace-gc: what scavenges left in the old generation over the server's deliveries, in MB. */
+  oldGenerationGrowth?: number;
 }
 
 export async function measureSkipped(kind: ServerKind, github: StandInGitHub, deliveries: Delivery[], options: SkippedOptions): Promise<SkippedMeasurement> {
-  const server = await startServer(kind, github);
+  const server = await startServer(kind, github, options.nodeOptions, options.env);
   const before = github.requests.length;
   try {
     options.onStarted?.(server);
@@ -51,7 +58,7 @@ export async function measureSkipped(kind: ServerKind, github: StandInGitHub, de
       const ended = measured.failures + warmup.failures > 0 ? await server.ended(1_000) : undefined;
       return new Error(`${kind}: ${wrong.join('; ')}${ended ? `\nthe server process ended (${ended})` : ''}\n--- the server's output (last lines):\n${server.output().split('\n').slice(-20).join('\n')}`);
     };
-    let measurement: SkippedMeasurement = { kind, warmup, measured, idle, after, cpuMs, githubRequests: github.requests.slice(before) };
+    let measurement: SkippedMeasurement = { kind, warmup, measured, idle, after, cpuMs, githubRequests: github.requests.slice(before), liveAfterMajorGcs: server.liveAfterMajorGcs(), oldGenerationGrowth: server.oldGenerationGrowth() };
     // Unanswered deliveries first: a server that died has no /metrics to ask.
     if (problems(measurement).length > 0) throw await fail(problems(measurement));
     if (kind === 'flowgate') measurement = { ...measurement, events: await eventCounts(server) };

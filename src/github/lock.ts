@@ -10,7 +10,7 @@
  * per-process queue: run one replica.
  */
 import type { Redis } from 'ioredis';
-import { Mutex } from 'redis-semaphore';
+import type { Mutex } from 'redis-semaphore';
 import { formatDuration } from '../flow/duration.js';
 
 /** An event that could not get its PR's lock in time. Its webhook fails with 503, so it is redelivered, not lost. */
@@ -70,9 +70,15 @@ export function lazyRedisLock(url: string, log: (message: string) => void): Lock
   };
 }
 
+/**
+ * The lock library, loaded with the first lock taken: a server without REDIS_URL
+ * never takes one, and so never holds it in memory (like ioredis above).
+ */
+let library: Promise<typeof import('redis-semaphore')> | undefined;
+
 export function redisLock(client: LockClient, log: (message: string) => void): Lock {
-  const mutex = (key: string, ttlMs: number, waitMs: number, lost: AbortController) =>
-    new Mutex(client as never, `flowgate:${key}`, {
+  const mutex = async (key: string, ttlMs: number, waitMs: number, lost: AbortController): Promise<Mutex> =>
+    new (await (library ??= import('redis-semaphore'))).Mutex(client as never, `flowgate:${key}`, {
       lockTimeout: ttlMs,
       // A wait of 0 is one attempt (redis-semaphore makes none with a zero acquireTimeout).
       ...(waitMs > 0 ? { acquireTimeout: waitMs } : { acquireAttemptsLimit: 1 }),
@@ -88,7 +94,7 @@ export function redisLock(client: LockClient, log: (message: string) => void): L
   return {
     async hold(key, ttlMs, waitMs, work) {
       const lost = new AbortController();
-      const held = mutex(key, ttlMs, waitMs, lost);
+      const held = await mutex(key, ttlMs, waitMs, lost);
       if (!(await held.tryAcquire())) throw new LockBusy(key, waitMs);
       try {
         return await work(lost.signal);
@@ -98,7 +104,7 @@ export function redisLock(client: LockClient, log: (message: string) => void): L
     },
     async lease(key, ttlMs, work) {
       const lost = new AbortController();
-      const held = mutex(key, ttlMs, 0, lost);
+      const held = await mutex(key, ttlMs, 0, lost);
       if (!(await held.tryAcquire())) return undefined;
       try {
         return await work(lost.signal);
