@@ -47,6 +47,16 @@ function codeOwnersOf(files: readonly ChangedFile[], codeowners: string): Map<st
 
 const empty: ReadonlySet<string> = new Set();
 
+/**
+ * A record's entries by lower-cased key, in the record's order (the last of two spellings wins),
+ * without the entry arrays Object.entries builds: an organisation lists hundreds of people.
+ */
+function lowerKeys<T>(record: Readonly<Record<string, T>>): Map<string, T> {
+  const byKey = new Map<string, T>();
+  for (const name of Object.keys(record)) byKey.set(lower(name), record[name]!);
+  return byKey;
+}
+
 export function prContext(pr: PullRequestSnapshot): PrContext {
   const bots = new Set((pr.bots ?? []).map(lower));
   const committers = new Set(pr.committers.map(lower));
@@ -59,16 +69,20 @@ export function prContext(pr: PullRequestSnapshot): PrContext {
     let members = teams.get(key);
     if (members === undefined) {
       // The last of two names that differ only in case wins, as it always has.
-      teamLists ??= new Map(Object.entries(pr.teams).map(([name, logins]) => [lower(name), logins]));
+      teamLists ??= lowerKeys(pr.teams);
       const logins = teamLists.get(key);
-      members = logins === undefined ? empty : new Set(logins.map(lower));
+      if (logins === undefined) members = empty;
+      else {
+        const set = new Set<string>();
+        for (const login of logins) set.add(lower(login));
+        members = set;
+      }
       teams.set(key, members);
     }
     return members;
   };
   let permissions: Map<string, string> | undefined;
-  const permissionOf = (login: string): string | undefined =>
-    (permissions ??= new Map(Object.entries(pr.permissions).map(([name, level]) => [lower(name), level as string]))).get(lower(login));
+  const permissionOf = (login: string): string | undefined => (permissions ??= lowerKeys<string>(pr.permissions)).get(lower(login));
   // Kept in the context, which lives as long as its evaluation: not in a WeakMap keyed by
   // it, whose entries V8's young-generation collector keeps alive (see decisions.ts).
   let derived: Map<object, unknown> | undefined;
