@@ -96,71 +96,79 @@ export function ownersOf(path: string, codeowners: Codeowners): { owners: string
 
 /** The last rule that matches a file, if any. */
 export function ruleFor(path: string, codeowners: Codeowners): OwnerRule | undefined {
-  const index = ruleIndexOf(path, codeowners, memoOf(codeowners));
+  const index = matchIn(path, codeowners, memoOf(codeowners));
   return index === NO_RULE ? undefined : codeowners.rules[index];
 }
 
 /**
  * For each owner (a login or org/team), the first of the files they own, in the files' order.
- * Every changed file of a PR is matched, so the per-file work is one lookup of the path (see
- * `Memo.paths`), and a rule's owners are taken once, from the first file it owns.
+ * The answer depends only on the paths, in order, and the parsed file: it is remembered per
+ * parsed file by the paths listed (see `Memo.lists`), so a new snapshot of a file list seen
+ * before (every event on a head, a push touching the same files) costs one lookup. Otherwise
+ * every file is matched: one directory lookup and the tests of the rules that can match it,
+ * and a rule's owners are taken once, from the first file it owns.
  */
-export function firstOwnedFiles(files: readonly { path: string }[], codeowners: Codeowners): Map<string, string> {
-  const owners = new Map<string, string>();
+export function firstOwnedFiles(files: readonly { path: string }[], codeowners: Codeowners): ReadonlyMap<string, string> {
   const memo = memoOf(codeowners);
+  const key = listKey(files);
+  const known = key === undefined ? undefined : memo.lists.get(key);
+  if (known !== undefined) return known;
+  const owners = new Map<string, string>();
   const taken = new Uint8Array(codeowners.rules.length);
   for (const file of files) {
-    const index = ruleIndexOf(file.path, codeowners, memo);
+    const index = matchIn(file.path, codeowners, memo);
     if (index === NO_RULE || taken[index] === 1) continue;
     taken[index] = 1;
     for (const owner of codeowners.rules[index]!.owners) if (!owners.has(owner)) owners.set(owner, file.path);
   }
+  if (key !== undefined) remember(memo, key, owners);
   return owners;
 }
 
 const NO_RULE = -1;
+/** Between two paths of a list's key: git paths never hold a NUL, so no two lists share a key (a path that does is not remembered). */
+const SEPARATOR = '\0';
 
-/**
- * The index of the last rule that matches a path, or NO_RULE. The answer depends on the path
- * and the parsed file only, so it is kept per parsed file for the next snapshot that lists the
- * path: a push to a PR, or another PR of the repository, lists mostly the same files.
- */
-function ruleIndexOf(path: string, codeowners: Codeowners, memo: Memo): number {
-  let index = memo.paths.get(path);
-  if (index === undefined) {
-    index = matchIn(path, codeowners, memo);
-    remember(memo, path, index);
+/** The paths of a list, in order, as one string (after their count); undefined when a path holds the separator. */
+function listKey(files: readonly { path: string }[]): string | undefined {
+  const paths = new Array<string>(files.length + 1);
+  paths[0] = String(files.length);
+  for (let index = 0; index < files.length; index += 1) {
+    const path = files[index]!.path;
+    if (path.includes(SEPARATOR)) return undefined;
+    paths[index + 1] = path;
   }
-  return index;
+  return paths.join(SEPARATOR);
 }
 
 /**
- * What the remembered paths of all parsed files may cost together, in characters of path plus
- * PATH_ENTRY_COST per entry (an estimate of a map entry and a string's header, in bytes): about
- * 8 MiB, some 28 PRs of 3,000 files. Past it every parsed file's paths are forgotten at once.
+ * What the remembered lists of all parsed files may hold together, in characters of their keys
+ * (plus LIST_ENTRY_COST per list for its owners): 8 Mi, about a hundred lists of 3,000 files.
+ * Past it every parsed file's lists are forgotten at once.
  */
-export const PATH_MEMO_BUDGET = 8 * 1024 * 1024;
-const PATH_ENTRY_COST = 64;
-let pathMemoCost = 0;
-const pathMemos = new Set<Map<string, number>>();
+export const LIST_MEMO_BUDGET = 8 * 1024 * 1024;
+const LIST_ENTRY_COST = 1024;
+let listMemoCost = 0;
+const listMemos = new Set<Map<string, ReadonlyMap<string, string>>>();
 
-function remember(memo: Memo, path: string, index: number): void {
-  const cost = path.length + PATH_ENTRY_COST;
-  if (pathMemoCost + cost > PATH_MEMO_BUDGET) {
-    for (const paths of pathMemos) paths.clear();
-    pathMemos.clear();
-    pathMemoCost = 0;
+function remember(memo: Memo, key: string, owners: ReadonlyMap<string, string>): void {
+  const cost = key.length + LIST_ENTRY_COST;
+  if (cost > LIST_MEMO_BUDGET) return;
+  if (listMemoCost + cost > LIST_MEMO_BUDGET) {
+    for (const lists of listMemos) lists.clear();
+    listMemos.clear();
+    listMemoCost = 0;
   }
-  memo.paths.set(path, index);
-  pathMemos.add(memo.paths);
-  pathMemoCost += cost;
+  memo.lists.set(key, owners);
+  listMemos.add(memo.lists);
+  listMemoCost += cost;
 }
 
-/** How many paths are remembered across all parsed files, and at what estimated cost (for tests). */
-export function pathMemoStats(): { paths: number; cost: number } {
-  let paths = 0;
-  for (const memo of pathMemos) paths += memo.size;
-  return { paths, cost: pathMemoCost };
+/** How many file lists are remembered across all parsed files, and at what cost (for tests). */
+export function listMemoStats(): { lists: number; cost: number } {
+  let lists = 0;
+  for (const memo of listMemos) lists += memo.size;
+  return { lists, cost: listMemoCost };
 }
 
 /** The index of the last rule that matches a path, or NO_RULE, tested against the rules that can match it. */
@@ -187,8 +195,8 @@ interface Directory {
 /** Per parsed file: its directories and paths worked out so far, and the parents of its rules' literal bases. */
 interface Memo {
   directories: Map<string, Directory>;
-  /** The index of the rule that owns each path matched so far (NO_RULE: none), bounded by PATH_MEMO_BUDGET. */
-  paths: Map<string, number>;
+  /** The owners of each file list matched so far, by its paths in order (`listKey`), bounded by LIST_MEMO_BUDGET. */
+  lists: Map<string, ReadonlyMap<string, string>>;
   parents: Set<string>;
 }
 
@@ -201,7 +209,7 @@ function memoOf(codeowners: Codeowners): Memo {
   if (!memo) {
     const parents = new Set<string>();
     for (const base of codeowners.byBase.keys()) parents.add(base.includes('/') ? base.slice(0, base.lastIndexOf('/')) : '');
-    memos.set(codeowners, (memo = { directories: new Map(), paths: new Map(), parents }));
+    memos.set(codeowners, (memo = { directories: new Map(), lists: new Map(), parents }));
   }
   return memo;
 }

@@ -28,21 +28,14 @@ export interface PrContext {
 }
 
 /**
- * Owners of a list of changed files. A commit's files and CODEOWNERS never change,
- * so the answer is kept for as long as the caller keeps the same files array.
+ * Owners of a list of changed files. Not kept by the files array: a WeakMap keyed by a
+ * snapshot's own array made V8's young-generation collector keep each new snapshot's
+ * files alive and promote them (see decisions.ts), and the owners of a list of paths
+ * are remembered under its CODEOWNERS already (`firstOwnedFiles`).
  */
-const ownersByFiles = new WeakMap<readonly ChangedFile[], Map<string, Map<string, string>>>();
-
-function codeOwnersOf(files: readonly ChangedFile[], codeowners: string): Map<string, string> {
-  let byText = ownersByFiles.get(files);
-  if (!byText) ownersByFiles.set(files, (byText = new Map()));
-  let owners = byText.get(codeowners);
-  if (!owners) {
-    const parsed = codeowners === '' ? undefined : parseCodeowners(codeowners);
-    owners = parsed && parsed.rules.length > 0 ? firstOwnedFiles(files, parsed) : new Map<string, string>();
-    byText.set(codeowners, owners);
-  }
-  return owners;
+function codeOwnersOf(files: readonly ChangedFile[], codeowners: string): ReadonlyMap<string, string> {
+  const parsed = codeowners === '' ? undefined : parseCodeowners(codeowners);
+  return parsed && parsed.rules.length > 0 ? firstOwnedFiles(files, parsed) : new Map<string, string>();
 }
 
 const empty: ReadonlySet<string> = new Set();

@@ -1,13 +1,14 @@
 /**
- * A cold evaluation (a new snapshot, as after a push) finds the owners of each changed path
- * remembered from earlier snapshots under the same CODEOWNERS (issue 12, item 6). These tests
- * pin what that memo is keyed by (the parsed CODEOWNERS text and the exact path), that it is
- * bounded, and that what it answers is what matching afresh answers.
+ * A cold evaluation (a new snapshot, as every event builds) finds the code owners of its list
+ * of changed files remembered from an earlier snapshot listing the same paths under the same
+ * CODEOWNERS (issue 12, item 6). These tests pin what that memo is keyed by (the parsed
+ * CODEOWNERS text and the exact paths in order), that it is bounded, and that what it answers
+ * is what matching afresh answers.
  */
 import fc from 'fast-check';
 import picomatch from 'picomatch';
 import { describe, expect, it } from 'vitest';
-import { codeownersGlobs, firstOwnedFiles, ownersOf, parseCodeowners, PATH_MEMO_BUDGET, pathMemoStats } from '../../src/engine/codeowners.js';
+import { codeownersGlobs, firstOwnedFiles, LIST_MEMO_BUDGET, listMemoStats, ownersOf, parseCodeowners } from '../../src/engine/codeowners.js';
 import { evaluate } from '../../src/engine/evaluate.js';
 import { factsOf, flowOf, HEAD, NEXT, push, review, START } from '../helpers.js';
 
@@ -24,7 +25,7 @@ function reference(text: string, paths: readonly string[]): Map<string, string> 
 
 const files = (...paths: string[]) => paths.map((path) => ({ path }));
 
-describe('owners of a path remembered across snapshots', () => {
+describe('owners of a file list remembered across snapshots', () => {
   it('answers for each file itself, never for another file of its directory or of its name', () => {
     const rules = parseCodeowners('src/ @dir\n/src/pay.ts @payer\n/lib/x.ts @lib\n');
     // The directory's other file first, then the named file: a memo keyed by directory would answer @dir.
@@ -40,7 +41,43 @@ describe('owners of a path remembered across snapshots', () => {
     const rules = parseCodeowners('* @anyone\n/src/Pay.ts @upper\n');
     expect(ownersOf('src/Pay.ts', rules).owners).toEqual(['upper']);
     expect(ownersOf('src/pay.ts', rules).owners).toEqual(['anyone']);
-    expect(ownersOf('SRC/Pay.ts', rules).owners).toEqual(['anyone']);
+    expect([...firstOwnedFiles(files('src/Pay.ts'), rules)]).toEqual([['upper', 'src/Pay.ts']]);
+    expect([...firstOwnedFiles(files('src/pay.ts'), rules)]).toEqual([['anyone', 'src/pay.ts']]);
+    expect([...firstOwnedFiles(files('SRC/Pay.ts'), rules)]).toEqual([['anyone', 'SRC/Pay.ts']]);
+  });
+
+  it('never takes two lists for one, whatever their paths hold', () => {
+    const rules = parseCodeowners('* @any\n/a @ann\n/b @bob\n/c @cat\n');
+    // Joined with NUL, both lists read a\0b\0c: a path holding a NUL is never remembered.
+    expect([...firstOwnedFiles(files('a\0b', 'c'), rules)]).toEqual([
+      ['any', 'a\0b'],
+      ['cat', 'c'],
+    ]);
+    expect([...firstOwnedFiles(files('a', 'b\0c'), rules)]).toEqual([
+      ['ann', 'a'],
+      ['any', 'b\0c'],
+    ]);
+    expect([...firstOwnedFiles(files('a\0b', 'c'), rules)]).toEqual([
+      ['any', 'a\0b'],
+      ['cat', 'c'],
+    ]);
+    // Lists that agree but for their last path.
+    expect([...firstOwnedFiles(files('a', 'x', 'b'), rules)]).toEqual([
+      ['ann', 'a'],
+      ['any', 'x'],
+      ['bob', 'b'],
+    ]);
+    expect([...firstOwnedFiles(files('a', 'x', 'c'), rules)]).toEqual([
+      ['ann', 'a'],
+      ['any', 'x'],
+      ['cat', 'c'],
+    ]);
+    // One list a prefix of another.
+    expect([...firstOwnedFiles(files('a'), rules)]).toEqual([['ann', 'a']]);
+    expect([...firstOwnedFiles(files('a', 'b'), rules)]).toEqual([
+      ['ann', 'a'],
+      ['bob', 'b'],
+    ]);
   });
 
   it('answers per CODEOWNERS text: the same path under another text has its own owners', () => {
@@ -64,6 +101,17 @@ describe('owners of a path remembered across snapshots', () => {
       ['cat', 'b/2'],
     ]);
     expect([...firstOwnedFiles(files('c/1'), rules)]).toEqual([]);
+    // The same paths in another order: another list.
+    expect([...firstOwnedFiles(files('a/1', 'b/1'), rules)]).toEqual([
+      ['ann', 'a/1'],
+      ['bob', 'a/1'],
+      ['cat', 'b/1'],
+    ]);
+    expect([...firstOwnedFiles(files('b/1', 'a/1'), rules)]).toEqual([
+      ['bob', 'b/1'],
+      ['cat', 'b/1'],
+      ['ann', 'a/1'],
+    ]);
   });
 
   it('counts a code owner on a new head by the CODEOWNERS of that snapshot, not the one remembered for the paths', () => {
@@ -84,21 +132,30 @@ steps:
     expect(third.decisions[0]!.counted).toBe(false);
   });
 
-  it('stays within its budget when filled past it, and still answers right for the paths it forgot', () => {
+  it('stays within its budget when filled past it, and still answers right for the lists it forgot', () => {
     const rules = parseCodeowners('* @anyone\nlong/ @long\n');
-    const segment = 'x'.repeat(1000);
-    const paths = Array.from({ length: Math.ceil(PATH_MEMO_BUDGET / 1000) + 50 }, (_, index) => `long/${segment}/${index}.ts`);
+    const segment = 'x'.repeat(100_000);
+    const lists = Array.from({ length: Math.ceil(LIST_MEMO_BUDGET / 100_000) + 10 }, (_, index) => [`long/${segment}/${index}.ts`, `short-${index}.md`]);
     let largest = 0;
-    for (let start = 0; start < paths.length; start += 500) {
-      expect(firstOwnedFiles(files(...paths.slice(start, start + 500)), rules).get('long')).toBe(paths[start]);
-      largest = Math.max(largest, pathMemoStats().cost);
+    for (const list of lists) {
+      expect([...firstOwnedFiles(files(...list), rules)]).toEqual([
+        ['long', list[0]],
+        ['anyone', list[1]],
+      ]);
+      largest = Math.max(largest, listMemoStats().cost);
     }
-    expect(largest).toBeLessThanOrEqual(PATH_MEMO_BUDGET);
-    // The budget was reached and the paths forgotten at least once: fewer are kept than were matched.
-    expect(pathMemoStats().paths).toBeLessThan(paths.length);
-    expect(pathMemoStats().cost).toBeLessThanOrEqual(PATH_MEMO_BUDGET);
-    expect(ownersOf(paths[0]!, rules).owners).toEqual(['long']);
-    expect(ownersOf('short.md', rules).owners).toEqual(['anyone']);
+    expect(largest).toBeLessThanOrEqual(LIST_MEMO_BUDGET);
+    // The budget was reached and the lists forgotten at least once: fewer are kept than were matched.
+    expect(listMemoStats().lists).toBeLessThan(lists.length);
+    expect([...firstOwnedFiles(files(...lists[0]!), rules)]).toEqual([
+      ['long', lists[0]![0]],
+      ['anyone', lists[0]![1]],
+    ]);
+    // A list longer than the whole budget is matched, not remembered.
+    const huge = [`long/${'y'.repeat(LIST_MEMO_BUDGET)}.ts`];
+    const before = listMemoStats();
+    expect([...firstOwnedFiles(files(...huge), rules)]).toEqual([['long', huge[0]]]);
+    expect(listMemoStats()).toEqual(before);
   });
 
   it('answers as matching afresh with picomatch, for any CODEOWNERS and any files, snapshot after snapshot', () => {
@@ -115,7 +172,8 @@ steps:
     fc.assert(
       fc.property(text, fc.array(fc.array(path, { maxLength: 12 }), { minLength: 1, maxLength: 3 }), (codeowners, snapshots) => {
         const rules = parseCodeowners(codeowners);
-        for (const paths of snapshots) expect([...firstOwnedFiles(files(...paths), rules)]).toEqual([...reference(codeowners, paths)]);
+        // Each list twice, the second time as a new snapshot of the same paths: remembered.
+        for (const paths of [...snapshots, ...snapshots]) expect([...firstOwnedFiles(files(...paths), rules)]).toEqual([...reference(codeowners, paths)]);
       }),
       { numRuns: 400, seed: 12 },
     );
