@@ -104,15 +104,15 @@ export function ruleFor(path: string, codeowners: Codeowners): OwnerRule | undef
  * For each owner (a login or org/team), the first of the files they own, in the files' order.
  * The answer depends only on the paths, in order, and the parsed file: it is remembered per
  * parsed file by the paths listed (see `Memo.lists`), so a new snapshot of a file list seen
- * before (every event on a head, a push touching the same files) costs one lookup. Otherwise
+ * before (every event on a head, a push touching the same files) costs one comparison. Otherwise
  * every file is matched: one directory lookup and the tests of the rules that can match it,
  * and a rule's owners are taken once, from the first file it owns.
  */
 export function firstOwnedFiles(files: readonly { path: string }[], codeowners: Codeowners): ReadonlyMap<string, string> {
   const memo = memoOf(codeowners);
-  const key = listKey(files);
-  const known = key === undefined ? undefined : memo.lists.get(key);
-  if (known !== undefined) return known;
+  const hash = listHash(files);
+  const bucket = memo.lists.get(hash);
+  if (bucket !== undefined) for (const list of bucket) if (samePaths(list.paths, files)) return list.owners;
   const owners = new Map<string, string>();
   const taken = new Uint8Array(codeowners.rules.length);
   for (const file of files) {
@@ -121,45 +121,69 @@ export function firstOwnedFiles(files: readonly { path: string }[], codeowners: 
     taken[index] = 1;
     for (const owner of codeowners.rules[index]!.owners) if (!owners.has(owner)) owners.set(owner, file.path);
   }
-  if (key !== undefined) remember(memo, key, owners);
+  remember(memo, hash, files, owners);
   return owners;
 }
 
 const NO_RULE = -1;
-/** Between two paths of a list's key: git paths never hold a NUL, so no two lists share a key (a path that does is not remembered). */
-const SEPARATOR = '\0';
 
-/** The paths of a list, in order, as one string (after their count); undefined when a path holds the separator. */
-function listKey(files: readonly { path: string }[]): string | undefined {
-  const paths = new Array<string>(files.length + 1);
-  paths[0] = String(files.length);
-  for (let index = 0; index < files.length; index += 1) {
-    const path = files[index]!.path;
-    if (path.includes(SEPARATOR)) return undefined;
-    paths[index + 1] = path;
-  }
-  return paths.join(SEPARATOR);
+/** A file list matched before: its paths in order, and their owners. */
+interface RememberedList {
+  paths: readonly string[];
+  owners: ReadonlyMap<string, string>;
 }
 
 /**
- * What the remembered lists of all parsed files may hold together, in characters of their keys
- * (plus LIST_ENTRY_COST per list for its owners): 8 Mi, about a hundred lists of 3,000 files.
- * Past it every parsed file's lists are forgotten at once.
+ * Which bucket a list's memo is in: its length, and each path's length and last characters.
+ * Only a bucket: a list is found by comparing every path (`samePaths`), so lists that hash
+ * alike are told apart. Nothing is allocated, as every evaluation of a code-owner gate asks.
+ */
+function listHash(files: readonly { path: string }[]): number {
+  let hash = files.length;
+  for (const file of files) {
+    const path = file.path;
+    const length = path.length;
+    hash = (Math.imul(hash, 31) + length) | 0;
+    for (let index = length > 12 ? length - 12 : 0; index < length; index += 1) hash = (Math.imul(hash, 31) + path.charCodeAt(index)) | 0;
+  }
+  return hash;
+}
+
+function samePaths(paths: readonly string[], files: readonly { path: string }[]): boolean {
+  if (paths.length !== files.length) return false;
+  for (let index = 0; index < paths.length; index += 1) if (paths[index] !== files[index]!.path) return false;
+  return true;
+}
+
+/**
+ * What the remembered lists of all parsed files may hold together, in characters of their
+ * paths plus PATH_COST per path and LIST_COST per list (estimates, in bytes, of a string's
+ * header and slot, and of the owners): 8 Mi, about sixty lists of 3,000 files. Past it every
+ * parsed file's lists are forgotten at once; a list larger than the whole budget is not kept.
  */
 export const LIST_MEMO_BUDGET = 8 * 1024 * 1024;
-const LIST_ENTRY_COST = 1024;
+const PATH_COST = 24;
+const LIST_COST = 1024;
 let listMemoCost = 0;
-const listMemos = new Set<Map<string, ReadonlyMap<string, string>>>();
+const listMemos = new Set<Map<number, RememberedList[]>>();
 
-function remember(memo: Memo, key: string, owners: ReadonlyMap<string, string>): void {
-  const cost = key.length + LIST_ENTRY_COST;
+function remember(memo: Memo, hash: number, files: readonly { path: string }[], owners: ReadonlyMap<string, string>): void {
+  let cost = LIST_COST;
+  const paths = new Array<string>(files.length);
+  for (let index = 0; index < files.length; index += 1) {
+    const path = files[index]!.path;
+    paths[index] = path;
+    cost += path.length + PATH_COST;
+  }
   if (cost > LIST_MEMO_BUDGET) return;
   if (listMemoCost + cost > LIST_MEMO_BUDGET) {
     for (const lists of listMemos) lists.clear();
     listMemos.clear();
     listMemoCost = 0;
   }
-  memo.lists.set(key, owners);
+  const bucket = memo.lists.get(hash);
+  if (bucket === undefined) memo.lists.set(hash, [{ paths, owners }]);
+  else bucket.push({ paths, owners });
   listMemos.add(memo.lists);
   listMemoCost += cost;
 }
@@ -167,7 +191,7 @@ function remember(memo: Memo, key: string, owners: ReadonlyMap<string, string>):
 /** How many file lists are remembered across all parsed files, and at what cost (for tests). */
 export function listMemoStats(): { lists: number; cost: number } {
   let lists = 0;
-  for (const memo of listMemos) lists += memo.size;
+  for (const memo of listMemos) for (const bucket of memo.values()) lists += bucket.length;
   return { lists, cost: listMemoCost };
 }
 
@@ -195,8 +219,8 @@ interface Directory {
 /** Per parsed file: its directories and paths worked out so far, and the parents of its rules' literal bases. */
 interface Memo {
   directories: Map<string, Directory>;
-  /** The owners of each file list matched so far, by its paths in order (`listKey`), bounded by LIST_MEMO_BUDGET. */
-  lists: Map<string, ReadonlyMap<string, string>>;
+  /** The owners of each file list matched so far, by `listHash` of its paths in order, bounded by LIST_MEMO_BUDGET. */
+  lists: Map<number, RememberedList[]>;
   parents: Set<string>;
 }
 

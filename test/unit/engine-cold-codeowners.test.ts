@@ -46,9 +46,27 @@ describe('owners of a file list remembered across snapshots', () => {
     expect([...firstOwnedFiles(files('SRC/Pay.ts'), rules)]).toEqual([['anyone', 'SRC/Pay.ts']]);
   });
 
+  it('tells apart lists whose paths agree in number, lengths and endings', () => {
+    const rules = parseCodeowners('* @any\nalpha/ @ann\nbravo/ @bob\nAlpha/ @cap\n');
+    const tail = '/deep/the-same-file-name.ts';
+    expect([...firstOwnedFiles(files(`alpha${tail}`), rules)]).toEqual([['ann', `alpha${tail}`]]);
+    expect([...firstOwnedFiles(files(`bravo${tail}`), rules)]).toEqual([['bob', `bravo${tail}`]]);
+    expect([...firstOwnedFiles(files(`Alpha${tail}`), rules)]).toEqual([['cap', `Alpha${tail}`]]);
+    // The last path of two is the one that differs.
+    expect([...firstOwnedFiles(files('x.md', `alpha${tail}`), rules)]).toEqual([
+      ['any', 'x.md'],
+      ['ann', `alpha${tail}`],
+    ]);
+    expect([...firstOwnedFiles(files('x.md', `bravo${tail}`), rules)]).toEqual([
+      ['any', 'x.md'],
+      ['bob', `bravo${tail}`],
+    ]);
+    expect([...firstOwnedFiles(files(`alpha${tail}`), rules)]).toEqual([['ann', `alpha${tail}`]]);
+  });
+
   it('never takes two lists for one, whatever their paths hold', () => {
     const rules = parseCodeowners('* @any\n/a @ann\n/b @bob\n/c @cat\n');
-    // Joined with NUL, both lists read a\0b\0c: a path holding a NUL is never remembered.
+    // Joined with NUL, both lists would read a\0b\0c.
     expect([...firstOwnedFiles(files('a\0b', 'c'), rules)]).toEqual([
       ['any', 'a\0b'],
       ['cat', 'c'],
