@@ -112,7 +112,7 @@ export function firstOwnedFiles(files: readonly { path: string }[], codeowners: 
   const memo = memoOf(codeowners);
   const hash = listHash(files);
   const bucket = memo.lists.get(hash);
-  if (bucket !== undefined) for (const list of bucket) if (samePaths(list.paths, files)) return list.owners;
+  if (bucket !== undefined) for (const list of bucket) if (samePaths(list, files)) return list.owners;
   const owners = new Map<string, string>();
   const taken = new Uint8Array(codeowners.rules.length);
   for (const file of files) {
@@ -127,9 +127,14 @@ export function firstOwnedFiles(files: readonly { path: string }[], codeowners: 
 
 const NO_RULE = -1;
 
-/** A file list matched before: its paths in order, and their owners. */
-interface RememberedList {
-  paths: readonly string[];
+/**
+ * A file list matched before: its paths in order, joined with NUL (one string, not one per
+ * path, for a collection to copy), how many, and their owners. Lists with a NUL in a path are
+ * not remembered: no git path holds one, and without, the joined paths tell lists apart.
+ */
+export interface RememberedList {
+  count: number;
+  joined: string;
   owners: ReadonlyMap<string, string>;
 }
 
@@ -149,32 +154,49 @@ function listHash(files: readonly { path: string }[]): number {
   return hash;
 }
 
-function samePaths(paths: readonly string[], files: readonly { path: string }[]): boolean {
-  if (paths.length !== files.length) return false;
-  for (let index = 0; index < paths.length; index += 1) if (paths[index] !== files[index]!.path) return false;
-  return true;
+/** Whether a remembered list is this list of files: the same paths, in the same order (exported for tests). */
+export function samePaths(list: RememberedList, files: readonly { path: string }[]): boolean {
+  if (list.count !== files.length) return false;
+  const joined = list.joined;
+  let offset = 0;
+  for (let index = 0; index < files.length; index += 1) {
+    const path = files[index]!.path;
+    if (index > 0) {
+      if (joined.charCodeAt(offset) !== 0) return false;
+      offset += 1;
+    }
+    if (!joined.startsWith(path, offset)) return false;
+    offset += path.length;
+  }
+  return offset === joined.length;
 }
 
 /**
  * What the remembered lists of all parsed files may hold together, in characters of their
- * paths plus PATH_COST per path and LIST_COST per list (estimates, in bytes, of a string's
- * header and slot, and of the owners): 8 Mi, about sixty lists of 3,000 files. Past it every
- * parsed file's lists are forgotten at once; a list larger than the whole budget is not kept.
+ * joined paths plus LIST_COST per list (an estimate, in bytes, of its owners): 8 Mi, about a
+ * hundred lists of 3,000 files. Past it every parsed file's lists are forgotten at once; a
+ * list larger than the whole budget is not kept.
  */
 export const LIST_MEMO_BUDGET = 8 * 1024 * 1024;
-const PATH_COST = 24;
 const LIST_COST = 1024;
 let listMemoCost = 0;
 const listMemos = new Set<Map<number, RememberedList[]>>();
 
-function remember(memo: Memo, hash: number, files: readonly { path: string }[], owners: ReadonlyMap<string, string>): void {
-  let cost = LIST_COST;
+/** A list to remember with its owners, or undefined when a path holds a NUL (exported for tests). */
+export function rememberedList(files: readonly { path: string }[], owners: ReadonlyMap<string, string>): RememberedList | undefined {
   const paths = new Array<string>(files.length);
   for (let index = 0; index < files.length; index += 1) {
     const path = files[index]!.path;
+    if (path.includes('\0')) return undefined;
     paths[index] = path;
-    cost += path.length + PATH_COST;
   }
+  return { count: files.length, joined: paths.join('\0'), owners };
+}
+
+function remember(memo: Memo, hash: number, files: readonly { path: string }[], owners: ReadonlyMap<string, string>): void {
+  const list = rememberedList(files, owners);
+  if (list === undefined) return;
+  const cost = list.joined.length + LIST_COST;
   if (cost > LIST_MEMO_BUDGET) return;
   if (listMemoCost + cost > LIST_MEMO_BUDGET) {
     for (const lists of listMemos) lists.clear();
@@ -182,8 +204,8 @@ function remember(memo: Memo, hash: number, files: readonly { path: string }[], 
     listMemoCost = 0;
   }
   const bucket = memo.lists.get(hash);
-  if (bucket === undefined) memo.lists.set(hash, [{ paths, owners }]);
-  else bucket.push({ paths, owners });
+  if (bucket === undefined) memo.lists.set(hash, [list]);
+  else bucket.push(list);
   listMemos.add(memo.lists);
   listMemoCost += cost;
 }

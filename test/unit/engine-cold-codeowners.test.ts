@@ -8,7 +8,7 @@
 import fc from 'fast-check';
 import picomatch from 'picomatch';
 import { describe, expect, it } from 'vitest';
-import { codeownersGlobs, firstOwnedFiles, LIST_MEMO_BUDGET, listMemoStats, ownersOf, parseCodeowners } from '../../src/engine/codeowners.js';
+import { codeownersGlobs, firstOwnedFiles, LIST_MEMO_BUDGET, listMemoStats, ownersOf, parseCodeowners, rememberedList, samePaths } from '../../src/engine/codeowners.js';
 import { evaluate } from '../../src/engine/evaluate.js';
 import { factsOf, flowOf, HEAD, NEXT, push, review, START } from '../helpers.js';
 
@@ -62,6 +62,21 @@ describe('owners of a file list remembered across snapshots', () => {
       ['bob', `bravo${tail}`],
     ]);
     expect([...firstOwnedFiles(files(`alpha${tail}`), rules)]).toEqual([['ann', `alpha${tail}`]]);
+  });
+
+  it('finds a remembered list only for the same paths, in the same order, whatever their paths hold', () => {
+    // Lists in one bucket are told apart by this comparison alone.
+    const none = new Map<string, string>();
+    const list = (...paths: string[]) => rememberedList(files(...paths), none)!;
+    expect(rememberedList(files('a\0b', 'c'), none)).toBeUndefined();
+    expect(samePaths(list('a', 'bc'), files('a', 'bc'))).toBe(true);
+    expect(samePaths(list('a', 'bc'), files('a', 'b'))).toBe(false);
+    expect(samePaths(list('a', 'b'), files('a\0b'))).toBe(false);
+    expect(samePaths(list('ab', 'c'), files('a', '\0c'))).toBe(false);
+    expect(samePaths(list('a', 'b'), files('b', 'a'))).toBe(false);
+    expect(samePaths(list('a', 'b'), files('a', 'B'))).toBe(false);
+    expect(samePaths(list(), files())).toBe(true);
+    expect(samePaths(list(), files(''))).toBe(false);
   });
 
   it('never takes two lists for one, whatever their paths hold', () => {
