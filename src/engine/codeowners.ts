@@ -96,25 +96,129 @@ export function ownersOf(path: string, codeowners: Codeowners): { owners: string
 
 /** The last rule that matches a file, if any. */
 export function ruleFor(path: string, codeowners: Codeowners): OwnerRule | undefined {
-  return matchIn(path, codeowners, memoOf(codeowners));
+  const index = matchIn(path, codeowners, memoOf(codeowners));
+  return index === NO_RULE ? undefined : codeowners.rules[index];
 }
 
 /**
  * For each owner (a login or org/team), the first of the files they own, in the files' order.
- * Every changed file of a PR is matched, so the per-file work is one directory lookup and
- * the tests of the rules that can match.
+ * The answer depends only on the paths, in order, and the parsed file: it is remembered per
+ * parsed file by the paths listed (see `Memo.lists`), so a new snapshot of a file list seen
+ * before (every event on a head, a push touching the same files) costs one comparison. Otherwise
+ * every file is matched: one directory lookup and the tests of the rules that can match it,
+ * and a rule's owners are taken once, from the first file it owns.
  */
-export function firstOwnedFiles(files: readonly { path: string }[], codeowners: Codeowners): Map<string, string> {
-  const owners = new Map<string, string>();
+export function firstOwnedFiles(files: readonly { path: string }[], codeowners: Codeowners): ReadonlyMap<string, string> {
   const memo = memoOf(codeowners);
+  const hash = listHash(files);
+  const bucket = memo.lists.get(hash);
+  if (bucket !== undefined) for (const list of bucket) if (samePaths(list, files)) return list.owners;
+  const owners = new Map<string, string>();
+  const taken = new Uint8Array(codeowners.rules.length);
   for (const file of files) {
-    const rule = matchIn(file.path, codeowners, memo);
-    if (rule) for (const owner of rule.owners) if (!owners.has(owner)) owners.set(owner, file.path);
+    const index = matchIn(file.path, codeowners, memo);
+    if (index === NO_RULE || taken[index] === 1) continue;
+    taken[index] = 1;
+    for (const owner of codeowners.rules[index]!.owners) if (!owners.has(owner)) owners.set(owner, file.path);
   }
+  remember(memo, hash, files, owners);
   return owners;
 }
 
-function matchIn(path: string, codeowners: Codeowners, memo: Memo): OwnerRule | undefined {
+const NO_RULE = -1;
+
+/**
+ * A file list matched before: its paths in order, joined with NUL (one string, not one per
+ * path, for a collection to copy), how many, and their owners. Lists with a NUL in a path are
+ * not remembered: no git path holds one, and without, the joined paths tell lists apart.
+ */
+export interface RememberedList {
+  count: number;
+  joined: string;
+  owners: ReadonlyMap<string, string>;
+}
+
+/**
+ * Which bucket a list's memo is in: its length, and each path's length and last characters.
+ * Only a bucket: a list is found by comparing every path (`samePaths`), so lists that hash
+ * alike are told apart. Nothing is allocated, as every evaluation of a code-owner gate asks.
+ */
+function listHash(files: readonly { path: string }[]): number {
+  let hash = files.length;
+  for (const file of files) {
+    const path = file.path;
+    const length = path.length;
+    hash = (Math.imul(hash, 31) + length) | 0;
+    for (let index = length > 12 ? length - 12 : 0; index < length; index += 1) hash = (Math.imul(hash, 31) + path.charCodeAt(index)) | 0;
+  }
+  return hash;
+}
+
+/** Whether a remembered list is this list of files: the same paths, in the same order (exported for tests). */
+export function samePaths(list: RememberedList, files: readonly { path: string }[]): boolean {
+  if (list.count !== files.length) return false;
+  const joined = list.joined;
+  let offset = 0;
+  for (let index = 0; index < files.length; index += 1) {
+    const path = files[index]!.path;
+    if (index > 0) {
+      if (joined.charCodeAt(offset) !== 0) return false;
+      offset += 1;
+    }
+    if (!joined.startsWith(path, offset)) return false;
+    offset += path.length;
+  }
+  return offset === joined.length;
+}
+
+/**
+ * What the remembered lists of all parsed files may hold together, in characters of their
+ * joined paths plus LIST_COST per list (an estimate, in bytes, of its owners): 8 Mi, about a
+ * hundred lists of 3,000 files. Past it every parsed file's lists are forgotten at once; a
+ * list larger than the whole budget is not kept.
+ */
+export const LIST_MEMO_BUDGET = 8 * 1024 * 1024;
+const LIST_COST = 1024;
+let listMemoCost = 0;
+const listMemos = new Set<Map<number, RememberedList[]>>();
+
+/** A list to remember with its owners, or undefined when a path holds a NUL (exported for tests). */
+export function rememberedList(files: readonly { path: string }[], owners: ReadonlyMap<string, string>): RememberedList | undefined {
+  const paths = new Array<string>(files.length);
+  for (let index = 0; index < files.length; index += 1) {
+    const path = files[index]!.path;
+    if (path.includes('\0')) return undefined;
+    paths[index] = path;
+  }
+  return { count: files.length, joined: paths.join('\0'), owners };
+}
+
+function remember(memo: Memo, hash: number, files: readonly { path: string }[], owners: ReadonlyMap<string, string>): void {
+  const list = rememberedList(files, owners);
+  if (list === undefined) return;
+  const cost = list.joined.length + LIST_COST;
+  if (cost > LIST_MEMO_BUDGET) return;
+  if (listMemoCost + cost > LIST_MEMO_BUDGET) {
+    for (const lists of listMemos) lists.clear();
+    listMemos.clear();
+    listMemoCost = 0;
+  }
+  const bucket = memo.lists.get(hash);
+  if (bucket === undefined) memo.lists.set(hash, [list]);
+  else bucket.push(list);
+  listMemos.add(memo.lists);
+  listMemoCost += cost;
+}
+
+/** How many file lists are remembered across all parsed files, and at what cost (for tests). */
+export function listMemoStats(): { lists: number; cost: number } {
+  let lists = 0;
+  for (const memo of listMemos) for (const bucket of memo.values()) lists += bucket.length;
+  return { lists, cost: listMemoCost };
+}
+
+/** The index of the last rule that matches a path, or NO_RULE, tested against the rules that can match it. */
+function matchIn(path: string, codeowners: Codeowners, memo: Memo): number {
   const slash = path.lastIndexOf('/');
   const directory = candidatesIn(codeowners, memo, slash === -1 ? '' : path.slice(0, slash));
   let candidates = directory.candidates;
@@ -123,11 +227,8 @@ function matchIn(path: string, codeowners: Codeowners, memo: Memo): OwnerRule | 
     const own = codeowners.byBase.get(path);
     if (own) candidates = candidates.concat(own).sort((a, b) => b - a);
   }
-  for (const index of candidates) {
-    const rule = codeowners.rules[index]!;
-    if (rule.matches(path)) return rule;
-  }
-  return undefined;
+  for (const index of candidates) if (codeowners.rules[index]!.matches(path)) return index;
+  return NO_RULE;
 }
 
 /** What a directory's files are tested against: the rules that can match them, last rule first. */
@@ -137,9 +238,11 @@ interface Directory {
   namesFiles: boolean;
 }
 
-/** Per parsed file: its directories worked out so far, and the parents of its rules' literal bases. */
+/** Per parsed file: its directories and paths worked out so far, and the parents of its rules' literal bases. */
 interface Memo {
   directories: Map<string, Directory>;
+  /** The owners of each file list matched so far, by `listHash` of its paths in order, bounded by LIST_MEMO_BUDGET. */
+  lists: Map<number, RememberedList[]>;
   parents: Set<string>;
 }
 
@@ -152,7 +255,7 @@ function memoOf(codeowners: Codeowners): Memo {
   if (!memo) {
     const parents = new Set<string>();
     for (const base of codeowners.byBase.keys()) parents.add(base.includes('/') ? base.slice(0, base.lastIndexOf('/')) : '');
-    memos.set(codeowners, (memo = { directories: new Map(), parents }));
+    memos.set(codeowners, (memo = { directories: new Map(), lists: new Map(), parents }));
   }
   return memo;
 }

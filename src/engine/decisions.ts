@@ -349,8 +349,28 @@ export function recordDecision(state: RunState, entry: DecisionEntry, judged = f
     if (entry.teams) verdict.teams = entry.teams;
     state.verdicts.push(verdict);
   }
-  note(state, entry.at, entry.step || undefined, `${record.actor} ${record.decision}d via ${record.source}${record.reason ? ` ("${clip(record.reason)}")` : ''}: ${record.rule}`);
+  // Two string pieces for most lines, not six: each line is kept, and a collection copies every piece.
+  const text = record.reason ? `${record.actor} ${record.decision}d via ${record.source} ("${clip(record.reason)}"): ${record.rule}` : `${record.actor}${viaText(record.decision, record.source)}${record.rule}`;
+  note(state, entry.at, entry.step || undefined, text);
   return state.decisions.length - 1;
+}
+
+/** ` approved via review: ` and the like, the middle of a decision's history line, built once per decision and source. */
+const viaTexts = new Map<string, Map<string, string>>();
+
+function viaText(decision: string, source: string): string {
+  let bySource = viaTexts.get(decision);
+  if (bySource === undefined) {
+    // Decisions and sources are few names (but a stored verdict is read back from JSON): bounded all the same.
+    if (viaTexts.size >= 16) viaTexts.clear();
+    viaTexts.set(decision, (bySource = new Map()));
+  }
+  let text = bySource.get(source);
+  if (text === undefined) {
+    if (bySource.size >= 16) bySource.clear();
+    bySource.set(source, (text = ` ${decision}d via ${source}: `));
+  }
+  return text;
 }
 
 export function refuseLabel(context: EngineContext, state: RunState, at: number, actor: string, name: string, rule: string): void {

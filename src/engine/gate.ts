@@ -8,8 +8,8 @@ import type { PrContext } from './pr-context.js';
 import type { DecisionSourceName, GateState, RunState } from './state.js';
 
 export interface Judgement {
-  counted: boolean;
-  rule: string;
+  readonly counted: boolean;
+  readonly rule: string;
 }
 
 export interface Ballot {
@@ -52,13 +52,38 @@ export function judge(gate: CompiledGate, state: GateState, ballot: Ballot, cont
     return { counted: false, rule: `ignored: made on ${short(ballot.sha)}, not the head ${short(headSha)} (invalidate_on_push)` };
   }
   const eligible = eligibility(gate, state, login, context);
-  if (eligible) return { counted: true, rule: `counted: ${eligible}` };
+  if (eligible) return typeof eligible === 'string' ? { counted: true, rule: `counted: ${eligible}` } : eligible;
+  if (listedOnly(state)) {
+    let rule = notListed.get(gate);
+    if (rule === undefined) notListed.set(gate, (rule = Object.freeze({ counted: false, rule: `ignored: not an approver (approvers: ${describeApprovers(gate)})` })));
+    return rule;
+  }
   return { counted: false, rule: `ignored: not an approver (approvers: ${describeApprovers(gate, state)})` };
 }
 
-function eligibility(gate: CompiledGate, state: GateState, login: string, context: PrContext): string | undefined {
-  for (const user of gate.from.users) if (lower(user) === login) return 'listed approver';
-  for (const team of gate.from.teams) if (context.members(team).has(login)) return `member of ${team}`;
+/**
+ * The judgements most decisions get, built once and shared (frozen: no caller can change the next
+ * one's): each is kept as its rule in a decision record, a verdict and a history line, and one
+ * string instead of one per decision leaves a collection less to copy.
+ */
+const notListed = new WeakMap<CompiledGate, Judgement>();
+const LISTED: Judgement = Object.freeze({ counted: true, rule: 'counted: listed approver' });
+/** By team name; team names come from compiled flows, bounded all the same. */
+const memberOf = new Map<string, Judgement>();
+
+function countedAsMemberOf(team: string): Judgement {
+  let judgement = memberOf.get(team);
+  if (judgement === undefined) {
+    if (memberOf.size >= 1_000) memberOf.clear();
+    memberOf.set(team, (judgement = Object.freeze({ counted: true, rule: `counted: member of ${team}` })));
+  }
+  return judgement;
+}
+
+/** Why a login may decide the gate: a shared judgement for the common reasons, else the reason's text. */
+function eligibility(gate: CompiledGate, state: GateState, login: string, context: PrContext): Judgement | string | undefined {
+  for (const user of gate.from.users) if (lower(user) === login) return LISTED;
+  for (const team of gate.from.teams) if (context.members(team).has(login)) return countedAsMemberOf(team);
   if (state.addedUsers.includes(login)) return 'added by escalation';
   const handedBy = state.handovers[login];
   if (handedBy !== undefined) return `reassigned to them by ${handedBy}`;
@@ -81,8 +106,13 @@ function eligibility(gate: CompiledGate, state: GateState, login: string, contex
 /** A gate's approvers as flow-listed, which most rules name: worked out once per compiled gate. */
 const listedApprovers = new WeakMap<CompiledGate, string>();
 
+/** Whether a gate's approvers are only those the flow lists: no escalation added any, and no one handed it over. */
+function listedOnly(state?: GateState): boolean {
+  return state === undefined || (state.addedUsers.length === 0 && state.addedTeams.length === 0 && !hasKeys(state.handovers));
+}
+
 export function describeApprovers(gate: CompiledGate, state?: GateState): string {
-  if (state === undefined || (state.addedUsers.length === 0 && state.addedTeams.length === 0 && !hasKeys(state.handovers))) {
+  if (listedOnly(state)) {
     let text = listedApprovers.get(gate);
     if (text === undefined) listedApprovers.set(gate, (text = approversText(gate)));
     return text;

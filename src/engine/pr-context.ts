@@ -28,24 +28,27 @@ export interface PrContext {
 }
 
 /**
- * Owners of a list of changed files. A commit's files and CODEOWNERS never change,
- * so the answer is kept for as long as the caller keeps the same files array.
+ * Owners of a list of changed files. Not kept by the files array: a WeakMap keyed by a
+ * snapshot's own array made V8's young-generation collector keep each new snapshot's
+ * files alive and promote them (see decisions.ts), and the owners of a list of paths
+ * are remembered under its CODEOWNERS already (`firstOwnedFiles`).
  */
-const ownersByFiles = new WeakMap<readonly ChangedFile[], Map<string, Map<string, string>>>();
-
-function codeOwnersOf(files: readonly ChangedFile[], codeowners: string): Map<string, string> {
-  let byText = ownersByFiles.get(files);
-  if (!byText) ownersByFiles.set(files, (byText = new Map()));
-  let owners = byText.get(codeowners);
-  if (!owners) {
-    const parsed = codeowners === '' ? undefined : parseCodeowners(codeowners);
-    owners = parsed && parsed.rules.length > 0 ? firstOwnedFiles(files, parsed) : new Map<string, string>();
-    byText.set(codeowners, owners);
-  }
-  return owners;
+function codeOwnersOf(files: readonly ChangedFile[], codeowners: string): ReadonlyMap<string, string> {
+  const parsed = codeowners === '' ? undefined : parseCodeowners(codeowners);
+  return parsed && parsed.rules.length > 0 ? firstOwnedFiles(files, parsed) : new Map<string, string>();
 }
 
 const empty: ReadonlySet<string> = new Set();
+
+/**
+ * A record's entries by lower-cased key, in the record's order (the last of two spellings wins),
+ * without the entry arrays Object.entries builds: an organisation lists hundreds of people.
+ */
+function lowerKeys<T>(record: Readonly<Record<string, T>>): Map<string, T> {
+  const byKey = new Map<string, T>();
+  for (const name of Object.keys(record)) byKey.set(lower(name), record[name]!);
+  return byKey;
+}
 
 export function prContext(pr: PullRequestSnapshot): PrContext {
   const bots = new Set((pr.bots ?? []).map(lower));
@@ -59,16 +62,20 @@ export function prContext(pr: PullRequestSnapshot): PrContext {
     let members = teams.get(key);
     if (members === undefined) {
       // The last of two names that differ only in case wins, as it always has.
-      teamLists ??= new Map(Object.entries(pr.teams).map(([name, logins]) => [lower(name), logins]));
+      teamLists ??= lowerKeys(pr.teams);
       const logins = teamLists.get(key);
-      members = logins === undefined ? empty : new Set(logins.map(lower));
+      if (logins === undefined) members = empty;
+      else {
+        const set = new Set<string>();
+        for (const login of logins) set.add(lower(login));
+        members = set;
+      }
       teams.set(key, members);
     }
     return members;
   };
   let permissions: Map<string, string> | undefined;
-  const permissionOf = (login: string): string | undefined =>
-    (permissions ??= new Map(Object.entries(pr.permissions).map(([name, level]) => [lower(name), level as string]))).get(lower(login));
+  const permissionOf = (login: string): string | undefined => (permissions ??= lowerKeys<string>(pr.permissions)).get(lower(login));
   // Kept in the context, which lives as long as its evaluation: not in a WeakMap keyed by
   // it, whose entries V8's young-generation collector keeps alive (see decisions.ts).
   let derived: Map<object, unknown> | undefined;
