@@ -106,3 +106,11 @@ export function quantile(values: number[], q: number): number {
 export function median(values: number[]): number {
   return quantile(values, 0.5);
 }
+
+/** A `--name N` option of a bench's command line: a whole number of at least 1, or `fallback` when absent. */
+export function wholeOption(argv: readonly string[], name: string, fallback: number): number {
+  const at = argv.indexOf(`--${name}`);
+  const value = at === -1 ? fallback : Number(argv[at + 1]);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} ${argv[at + 1]}: expected a whole number of at least 1`);
+  return value;
+}

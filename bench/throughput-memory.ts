@@ -18,17 +18,12 @@
  */
 import { loadavg } from 'node:os';
 import { skippedDeliveries } from './throughput-deliveries.js';
-import { median } from './throughput-load.js';
+import { median, wholeOption } from './throughput-load.js';
 import { BENCH_SECRET, standInGitHub, type ServerKind } from './throughput-servers.js';
 import { measureSkipped, type SkippedMeasurement } from './throughput-skipped.js';
 
 const argv = process.argv.slice(2);
-const option = (name: string, fallback: number) => {
-  const at = argv.indexOf(`--${name}`);
-  const value = at === -1 ? fallback : Number(argv[at + 1]);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} ${argv[at + 1]}: expected a whole number of at least 1`);
-  return value;
-};
+const option = (name: string, fallback: number) => wholeOption(argv, name, fallback);
 const count = option('deliveries', 8000);
 const warmup = option('warmup', 1000);
 const concurrency = option('concurrency', 16);
