@@ -7,21 +7,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { decodeRecord } from '../../src/github/history/record.js';
 import type { Sandbox } from '../../src/sandbox/sandbox.js';
 import { startAppOnSandbox, type AppOnSandbox } from '../../src/sandbox/with-app.js';
+import { GATE_FLOW } from '../helpers.js';
 
 const REPO = 'acme/widgets';
-const TWO_APPROVALS = `
-name: gate
-on: { pull_request: {} }
-steps:
-  - id: review
-    approval:
-      from: { teams: [acme/managers] }
-      count: 2
-    on_approve: ship
-  - id: ship
-    actions:
-      - merge: {}
-`;
+/** Two managers must approve. */
+const TWO_APPROVALS = GATE_FLOW.replace('from: { teams: [acme/managers] }', 'from: { teams: [acme/managers] }\n      count: 2');
 
 const started: AppOnSandbox[] = [];
 afterEach(async () => {
