@@ -10,7 +10,7 @@
  * Flowgate's extra memory goes; the throughput bench never sets it. A comma list:
  * `imports` loads every module dist/server.js imports (Flowgate's code, never
  * called), `fetch` asks GitHub for the app's identity once with Node's
- * fetch, at the first delivery, as Flowgate does.
+ * fetch, at the first delivery: the cost of an app's first request to GitHub.
  */
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';

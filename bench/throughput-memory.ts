@@ -5,7 +5,8 @@
  * read the heap left live after each major GC), each fresh and alone:
  * - bare Probot, the throughput bench's baseline;
  * - bare Probot that asks GitHub its identity once with Node's fetch, as Flowgate
- *   does at its first delivery (fetch loads undici, Node's HTTP client);
+ *   did at its first delivery until skipped deliveries stopped asking anything, and
+ *   as any app does at its first request (fetch loads undici, Node's HTTP client);
  * - bare Probot that imports every module dist/server.js imports (Flowgate's
  *   code, loaded and never called);
  * - bare Probot with both;

@@ -4,8 +4,8 @@
  * - Flowgate as `npm start` runs it: `node dist/server.js` (build first);
  * - a bare Probot app whose handler does nothing (throughput-bare.mjs).
  * Their GitHub is a loopback stand-in that answers only GET /app (the app's
- * identity, which Flowgate asks once) and counts every request: a skipped
- * event must make none.
+ * identity, which Flowgate asks only when an event needs it) and counts every
+ * request: a skipped event must make none.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';

@@ -99,7 +99,7 @@ console.log(`  capacity ratio by CPU per delivery ${fixed(probot.cpu / flowgate.
 console.log(`  peak RSS ratio ${fixed(rssRatio, 2)} (target <= 1.3: ${Number.isFinite(rssRatio) ? (rssRatio <= 1.3 ? 'met' : 'MISSED') : 'not measured: /proc is Linux only'}; idle RSS ratio ${fixed(flowgate.idle / probot.idle, 2)})`);
 // What load adds, apart from what the process holds before any delivery (its code): where a leak or a per-event cost would show.
 console.log(`  peak RSS over idle, under load: Flowgate ${fixed(flowgate.growth)} MiB, bare Probot ${fixed(probot.growth)} MiB (medians)`);
-console.log(`  every delivery answered 2xx; Flowgate skipped all ${(warmup + count) * rounds} of its deliveries and asked GitHub nothing but GET /app (its identity, once per process)`);
+console.log(`  every delivery answered 2xx; Flowgate skipped all ${(warmup + count) * rounds} of its deliveries and asked GitHub nothing, not even who it is`);
 
 console.log(`\n## Relevant events against the sandbox: the real app, ${pulls} PRs, each through the same events (load average ${load()})\n`);
 const report = await relevantEventCosts(pulls);

@@ -11,7 +11,8 @@ import { parseDuration } from '../flow/duration.js';
 import { GitHubCache, PEOPLE_TTL_MS, RecentSet, REPLICA_PEOPLE_TTL_MS } from '../github/facts/cache.js';
 import type { GitHubClient } from '../github/client.js';
 import { connectionsFromEnv, type Connections } from '../github/effects/connections.js';
-import { completeCallback, handleWebhook, PullRequestQueue } from '../github/handle.js';
+import { completeCallback, handleWebhook, PullRequestQueue, screenWebhook } from '../github/handle.js';
+import type { AppIdentity, KnownIdentity } from '../github/relevance.js';
 import { healthRoute, redisCheck, type ReadinessCheck } from './health.js';
 import { countRequests, createMetrics, metricsRoute, skipReason, type Metrics } from './metrics.js';
 
@@ -70,13 +71,18 @@ export function flowgateApp(options: AppOptions = {}) {
     const metrics = options.metrics ?? createMetrics();
     // Every Octokit the app is handed counts its requests: the events', the sweep's, the callbacks'.
     const auth = async (installation?: number) => countRequests((await app.auth(installation)) as unknown as GitHubClient, metrics);
-    let identity: Promise<{ id: number; login: string }> | undefined;
+    let identity: Promise<AppIdentity> | undefined;
+    // What the app knows of itself without asking GitHub: its configured id, and its login once learned.
+    const configuredId = options.appId ?? (/^\d+$/.test(process.env.APP_ID ?? '') ? Number(process.env.APP_ID) : undefined);
+    let known: KnownIdentity = { ...(configuredId !== undefined ? { id: configuredId } : {}), ...(options.appLogin !== undefined ? { login: options.appLogin } : {}) };
     const whoAmI = () =>
       (identity ??= (async () => {
         if (options.appId !== undefined && options.appLogin !== undefined) return { id: options.appId, login: options.appLogin };
         const octokit = await auth();
         const data = (await octokit.request('GET /app')).data as { id?: number; slug?: string } | null;
-        return { id: data?.id ?? Number(process.env.APP_ID), login: `${data?.slug ?? 'flowgate'}[bot]` };
+        const learned: AppIdentity = { id: data?.id ?? Number(process.env.APP_ID), login: `${data?.slug ?? 'flowgate'}[bot]` };
+        known = learned;
+        return learned;
       })().catch((error: unknown) => {
         // Not kept: a failure (GitHub down, a key being rotated) fails this event only; the next one asks again.
         identity = undefined;
@@ -190,10 +196,12 @@ export function flowgateApp(options: AppOptions = {}) {
       const what = `${context.name}.${(context.payload as { action?: string }).action ?? ''} (delivery ${context.id})`;
       context.log.debug(`received ${what}`);
       const gh = countRequests(context.octokit as unknown as GitHubClient, metrics);
-      const outcome = await handleWebhook({ ...(await shared()), gh, log: (message) => context.log.info(message) }, context.name, context.payload).catch((error: unknown) => {
+      // Most deliveries are settled by their payload: screened first, they ask GitHub nothing, not even who the app is.
+      const screened = screenWebhook({ cache, now }, context.name, context.payload, known);
+      const outcome = screened ?? (await handleWebhook({ ...(await shared()), gh, log: (message) => context.log.info(message) }, context.name, context.payload).catch((error: unknown) => {
         metrics.event(context.name, 'failed');
         throw error;
-      });
+      }));
       metrics.event(context.name, outcome.skipped ? 'skipped' : 'handled', outcome.skipped ? skipReason(outcome.skipped) : undefined);
       if (outcome.skipped?.startsWith('malformed')) context.log.warn(outcome.skipped);
       else if (outcome.skipped) context.log.debug(`skipped ${context.name}.${(context.payload as { action?: string }).action ?? ''}: ${outcome.skipped}`);

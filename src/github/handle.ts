@@ -31,7 +31,7 @@ import { Payload } from './payload.js';
 import { startRuns } from './start-runs.js';
 import { readEvent, type EventRead } from './read-event.js';
 import { checkPolicy } from './policy-check.js';
-import { relevance, WAITING_LABEL, type AppIdentity } from './relevance.js';
+import { relevance, WAITING_LABEL, type AppIdentity, type KnownIdentity } from './relevance.js';
 import { upsertSticky } from './history/sticky.js';
 import type { Observer } from './observer.js';
 import { nextDue, type SweepIndex } from './sweep-index.js';
@@ -96,12 +96,22 @@ export class PullRequestQueue {
   }
 }
 
-export async function handleWebhook(deps: HandlerDeps, name: string, raw: unknown): Promise<Outcome> {
+/**
+ * What a webhook's payload alone settles, with no request: people it changes are forgotten, and a delivery
+ * that cannot change a run is skipped. A server screens with what it knows of itself before asking GitHub
+ * (its login costs GET /app), so a skipped delivery depends on nothing outside the process; undefined: handle it.
+ */
+export function screenWebhook(deps: Pick<HandlerDeps, 'cache' | 'now'>, name: string, raw: unknown, app: KnownIdentity): Outcome | undefined {
   // Team members and permissions changed: forget what was cached of them (no request; the next event reads them).
   const peopleScope = peopleChangedBy(name, raw);
   if (peopleScope) deps.cache.people.forget(peopleScope, deps.now());
-  const verdict = relevance(name, raw, deps.app);
-  if (!verdict.relevant) return { skipped: verdict.reason, runs: [] };
+  const verdict = relevance(name, raw, app);
+  return verdict.relevant ? undefined : { skipped: verdict.reason, runs: [] };
+}
+
+export async function handleWebhook(deps: HandlerDeps, name: string, raw: unknown): Promise<Outcome> {
+  const screened = screenWebhook(deps, name, raw, deps.app);
+  if (screened) return screened;
   const parsed = Payload.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;

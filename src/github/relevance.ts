@@ -2,6 +2,10 @@
  * Which webhooks can change a run, decided from the payload alone, before any
  * API call: most deliveries (comments without commands, our own check runs,
  * review edits, assignment changes) cannot, and cost nothing.
+ *
+ * The app's login is GitHub's to say (GET /app), so a server screens a delivery
+ * before it knows it (`KnownIdentity`): a skip is then final, and "relevant"
+ * only means "ask who the app is, and look again".
  */
 export type Relevance = { relevant: true; reason: string } | { relevant: false; reason: string };
 
@@ -10,6 +14,12 @@ export interface AppIdentity {
   /** The app's bot login, e.g. `flowgate[bot]`. */
   login: string;
 }
+
+/**
+ * What a server knows of itself before asking GitHub: its id is its configuration, its login is not (GET /app).
+ * Where the answer turns on what is not known, the delivery is relevant: a skip never rests on a guess.
+ */
+export type KnownIdentity = { id?: number; login?: string };
 
 const COMMAND = /^\s*\/(approve|decline|reassign|flowgate)\b/im;
 const PR_ACTIONS = new Set(['opened', 'reopened', 'synchronize', 'ready_for_review', 'labeled', 'unlabeled', 'closed', 'converted_to_draft']);
@@ -34,7 +44,7 @@ const no = (reason: string): Relevance => ({ relevant: false, reason });
 /** The label that marks PRs with a pending timer, for the sweep to find (see docs/timers.md). */
 export const WAITING_LABEL = 'flowgate:waiting';
 
-export function relevance(name: string, raw: unknown, app: AppIdentity): Relevance {
+export function relevance(name: string, raw: unknown, app: KnownIdentity): Relevance {
   const payload = (raw ?? {}) as Payload;
   const action = payload.action ?? '';
   switch (name) {
@@ -54,12 +64,17 @@ export function relevance(name: string, raw: unknown, app: AppIdentity): Relevan
     case 'issue_comment':
       if (action !== 'created') return no(`issue_comment.${action}: only new comments are decisions`);
       if (!payload.issue?.pull_request) return no('a comment on an issue, not a pull request');
-      if (payload.sender?.login === app.login) return no('our own comment');
-      return COMMAND.test(payload.comment?.body ?? '') ? yes('a comment with a command') : no('a comment without a command');
+      // Without a command first: that needs no identity, so the reason is the same before and after the app learns its login.
+      if (!COMMAND.test(payload.comment?.body ?? '')) return no('a comment without a command');
+      if (app.login === undefined) return yes('a comment with a command, perhaps our own');
+      return payload.sender?.login === app.login ? no('our own comment') : yes('a comment with a command');
     case 'check_run': {
       const ours = payload.check_run?.app?.id === app.id;
-      if (action === 'requested_action' || action === 'rerequested') return ours ? yes(`check_run.${action} on our check run`) : no("another app's check run");
-      if (action === 'completed') return ours ? no('our own check run') : yes('a check run completed');
+      if (action === 'requested_action' || action === 'rerequested') {
+        if (app.id === undefined) return yes(`check_run.${action}, perhaps on our check run`);
+        return ours ? yes(`check_run.${action} on our check run`) : no("another app's check run");
+      }
+      if (action === 'completed') return ours && app.id !== undefined ? no('our own check run') : yes('a check run completed');
       return no(`check_run.${action} does not affect flows`);
     }
     case 'push':

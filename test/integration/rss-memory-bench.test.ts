@@ -42,7 +42,7 @@ describe('the bare Probot variants of the memory diagnostic', () => {
     }
   }, 60_000);
 
-  it('`fetch` asks GitHub its identity once, as Flowgate does, and answers every delivery', async () => {
+  it('`fetch` asks GitHub its identity once, an app\'s first request, and answers every delivery', async () => {
     const measurement = await measureSkipped('probot', github, skippedDeliveries(BENCH_SECRET), { ...TINY, env: { FLOWGATE_BENCH_BARE: 'fetch' } });
     expect(answered2xx(measurement.measured)).toBe(6);
     expect(measurement.githubRequests).toEqual(['GET /api/v3/app']);

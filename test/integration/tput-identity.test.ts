@@ -1,8 +1,10 @@
 /**
- * The server's identity (GET /app, asked once, at the first event, when APP_ID
- * and the bot's login are not given, as under `npm start`): a failure to learn
- * it fails that event, and only that one. Found while benchmarking the server
- * against a bare Probot app (bench/throughput*.ts).
+ * The server's identity (GET /app, asked once, by the first event that needs it,
+ * when APP_ID and the bot's login are not given, as under `npm start`): a failure
+ * to learn it fails that event, and only that one. A delivery its payload settles
+ * (a comment without a command) asks GitHub nothing, not even that, so it is
+ * answered while GitHub is down. Found while benchmarking the server against a
+ * bare Probot app (bench/throughput*.ts).
  */
 import { createHmac, generateKeyPairSync, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
@@ -41,9 +43,9 @@ afterAll(async () => {
   await new Promise<void>((resolve) => github.close(() => resolve()));
 });
 
-/** A comment without a command on a PR: an event the app skips, once it knows who it is. */
-async function deliverComment(): Promise<number> {
-  const body = JSON.stringify({ action: 'created', issue: { number: 1, pull_request: { url: 'https://api.github.com/repos/acme/widgets/pulls/1' } }, comment: { body: 'Nice.' }, repository: { name: 'widgets', owner: { login: 'acme' } }, sender: { login: 'dev', type: 'User' }, installation: { id: 1 } });
+/** A comment on a PR by `sender`: without a command the app skips it; with one, it must first know whether the comment is its own. */
+async function deliverComment(text: string, sender = 'flowgate-test[bot]'): Promise<number> {
+  const body = JSON.stringify({ action: 'created', issue: { number: 1, pull_request: { url: 'https://api.github.com/repos/acme/widgets/pulls/1' } }, comment: { body: text }, repository: { name: 'widgets', owner: { login: 'acme' } }, sender: { login: sender, type: 'Bot' }, installation: { id: 1 } });
   const response = await fetch(url, {
     method: 'POST',
     body,
@@ -53,12 +55,18 @@ async function deliverComment(): Promise<number> {
   return response.status;
 }
 
-it('a failure to learn the app\'s identity fails only the event it came with: the next event asks again and is handled', async () => {
-  expect(await deliverComment()).toBeGreaterThanOrEqual(500);
+it('a failure to learn the app\'s identity fails only the event that needed it: the next such event asks again and is handled', async () => {
+  // Settled by its payload: answered with GitHub down, and GitHub is not asked.
+  expect(await deliverComment('Nice.')).toBe(200);
+  expect(asked).toEqual([]);
+  // A command, perhaps the app's own (its login is GitHub's to say): the app must ask, and fails closed.
+  expect(await deliverComment('/approve')).toBeGreaterThanOrEqual(500);
   expect(asked).toEqual(['GET /app']);
   down = false;
-  expect(await deliverComment()).toBe(200);
-  expect(await deliverComment()).toBe(200);
+  // Its own comment, once it knows who it is: skipped, asking nothing more than its identity.
+  expect(await deliverComment('/approve')).toBe(200);
+  expect(await deliverComment('/flowgate status')).toBe(200);
+  expect(await deliverComment('Nice.')).toBe(200);
   // Asked again once after the failure, then kept.
   expect(asked).toEqual(['GET /app', 'GET /app']);
 });
