@@ -9,7 +9,7 @@ interface Workflow {
   name: string;
   on: Record<string, { types?: string[]; tags?: string[]; workflows?: string[] } | { cron: string }[] | null>;
   permissions: Record<string, string>;
-  concurrency: { group: string; 'cancel-in-progress': boolean };
+  concurrency: { group: string; queue?: string; 'cancel-in-progress': boolean };
   jobs: Record<string, { if?: string; steps: { uses?: string; run?: string; with?: Record<string, string> }[] }>;
 }
 const workflow = load(text) as Workflow;
@@ -39,8 +39,10 @@ describe('the workflow users copy (examples/workflows/flowgate.yml)', () => {
     expect(workflow.permissions).toEqual({ checks: 'write', contents: 'write', 'pull-requests': 'write', issues: 'write' });
   });
 
-  it('runs one event per pull request at a time, queued rather than cancelled, with a group for the sweep and for callbacks without a PR', () => {
+  it('runs one event per pull request at a time, every waiting run kept rather than replaced, with a group for the sweep and for callbacks without a PR', () => {
     expect(workflow.concurrency['cancel-in-progress']).toBe(false);
+    // A callback's event is its only copy: with GitHub's default (queue: single) a later run in the group would replace it while it waits.
+    expect(workflow.concurrency.queue).toBe('max');
     expect(workflow.concurrency.group).toContain('github.event.pull_request.number');
     expect(workflow.concurrency.group).toContain('github.event.issue.number');
     // A sweep by hand (workflow_dispatch) queues with the scheduled ones, never beside them.
