@@ -93,3 +93,35 @@ describe('a push whose closing of the old head\'s checks GitHub answers 500', ()
     expect(named(sandbox, moved, 'Flowgate: gate')[0]).toMatchObject({ status: 'completed', conclusion: 'success' });
   });
 });
+
+describe('a push whose moving of the runs is cut short', () => {
+  /** Two flows, each with its own approvers; neither merges, so the `Flowgate` check is what gates. */
+  const flow = (name: string, team: string) => `name: ${name}\non: { pull_request: {} }\nsteps:\n  - id: review\n    approval:\n      from: { teams: [${team}] }\n`;
+
+  it('a run the event did not get to move (GitHub answered 500 creating its check run at the new head) goes on, the same run with its history, and gates: it is moved by the redelivery, and its old check run closed', async () => {
+    running = await startAppOnSandbox();
+    const { sandbox } = running;
+    sandbox.createRepo(REPO, { '.github/flows/a.yml': flow('gate-a', 'acme/managers'), '.github/flows/b.yml': flow('gate-b', 'acme/security'), 'billing/x.ts': '1\n' }, { teams: { 'acme/managers': ['mia'], 'acme/security': ['sam'] }, permissions: { mia: 'write', sam: 'write' } });
+    const pr = await sandbox.openPullRequest(REPO, { author: 'dev', title: 'Change billing', branch: 'dev/billing', changes: { 'billing/x.ts': '2\n' } });
+    const first = pr.headSha;
+    expect(sandbox.checkRunsFor(first).map((run) => run.name).sort()).toEqual(['Flowgate', 'Flowgate: gate-a', 'Flowgate: gate-b']);
+    const [runB] = named(sandbox, first, 'Flowgate: gate-b');
+    sandbox.faults.add({ match: (request) => outage.on && request.method === 'POST' && request.body.name === 'Flowgate: gate-b', fault: 'error-before' });
+    const moved = await sandbox.push(REPO, pr.number, 'dev', { 'billing/x.ts': '3\n' });
+    await sandbox.settle();
+    expect(named(sandbox, moved, 'Flowgate: gate-a')).toHaveLength(1);
+    expect(named(sandbox, moved, 'Flowgate: gate-b')).toHaveLength(0);
+    outage.on = false;
+    await running.sweep();
+    // The manager approves gate-a; gate-b still waits for security, at the new head.
+    await sandbox.review(REPO, pr.number, 'mia', 'approved');
+    expect(named(sandbox, moved, 'Flowgate: gate-a')[0]).toMatchObject({ conclusion: 'success' });
+    expect(named(sandbox, moved, 'Flowgate: gate-b')).toMatchObject([{ status: 'in_progress' }]);
+    expect(named(sandbox, moved, 'Flowgate')).toMatchObject([{ status: 'in_progress', output: { title: '2 runs: 1 waiting, 1 succeeded' } }]);
+    // The same run (its id, its record), not a fresh one: its old check run is closed as moved.
+    expect(named(sandbox, moved, 'Flowgate: gate-b')[0]!.external_id).toBe(runB!.external_id);
+    expect(named(sandbox, first, 'Flowgate: gate-b')).toMatchObject([{ status: 'completed', conclusion: 'neutral', output: { title: `Moved to ${moved.slice(0, 7)}` } }]);
+    await sandbox.review(REPO, pr.number, 'sam', 'approved');
+    expect(named(sandbox, moved, 'Flowgate')).toMatchObject([{ status: 'completed', conclusion: 'success' }]);
+  });
+});

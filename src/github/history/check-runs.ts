@@ -64,8 +64,8 @@ export const APP_RUNS_FRAGMENT = /* GraphQL */ `
 /**
  * findAllRuns, from check runs already read: the runs on the first commit that has any, the `Flowgate` check on the
  * first. What a push left in progress on the commits after that one (a close GitHub answered badly, an event cut
- * short) is returned too, from every commit read, for the event to close: `summariesLeft`, and `runsLeft`, the check
- * runs of runs that went on in a newer one.
+ * short) is returned too, from every commit read: `summariesLeft` and `runsLeft` (the check runs of runs that went on in
+ * a newer one) for the event to close, and a waiting run found only on an older commit joins the runs, to be moved.
  */
 export function runsFrom(commits: readonly RunsOnCommit[], appId: number | undefined, log: (message: string) => void = () => {}, recordSecret?: string): FoundRuns & { summary?: FoundSummary } {
   // The `Flowgate` check on the head: the newest, which is the one GitHub shows and branch protection reads.
@@ -101,8 +101,11 @@ export function runsFrom(commits: readonly RunsOnCommit[], appId: number | undef
     }
     if (!chosen && runs.length > 0) chosen = collapseRuns(runs);
   }
-  const found = chosen ?? { runs: [], duplicates: [] };
-  const going = new Set(found.runs.map((run) => run.record.run.id));
+  const going = new Set((chosen?.runs ?? []).map((run) => run.record.run.id));
+  // A waiting run an event did not get to move (it failed half-way through a push's runs) is still a run: it goes on,
+  // with its record, and is moved now; otherwise it would be dropped for a fresh one, or not gate at all.
+  const unmoved = older.filter((run) => !going.has(run.record.run.id));
+  const found = chosen ? (unmoved.length > 0 ? collapseRuns([...chosen.runs, ...chosen.duplicates.map(({ duplicate }) => duplicate), ...unmoved]) : chosen) : { runs: [], duplicates: [] };
   const runsLeft = older.filter((run) => going.has(run.record.run.id));
   return { ...found, ...(summary ? { summary } : {}), ...(summariesLeft.length > 0 ? { summariesLeft } : {}), ...(runsLeft.length > 0 ? { runsLeft } : {}) };
 }
