@@ -105,4 +105,17 @@ describe('the check writer, when GitHub answers a batch of annotations badly', (
     expect(new Set(paths).size).toBe(120);
     expect(summaryOn(sandbox, head)).toMatchObject([{ status: 'completed', conclusion: 'failure' }]);
   });
+
+  it.each<FaultKind>(['error-after', 'timeout-after'])('a create answered %s (made, with its first 50 annotations) is not made twice: the next write goes on in it, each annotation once', async (fault) => {
+    const { sandbox, gh, head } = await setUp(300);
+    sandbox.faults.add({ match: (request) => request.method === 'POST' && request.path.endsWith('/check-runs'), fault, nth: 1 });
+    await expect(writeSummaryCheck(gh, repo, head, OUTPUT, undefined, 0)).rejects.toThrow();
+    expect(summaryOn(sandbox, head)).toMatchObject([{ status: 'in_progress' }]);
+    expect(pathsOn(sandbox, head)).toHaveLength(50);
+    await writeSummaryCheck(gh, repo, head, OUTPUT, foundOn(sandbox, head), 0);
+    expect(summaryOn(sandbox, head)).toHaveLength(1);
+    const paths = pathsOn(sandbox, head);
+    expect(paths).toHaveLength(120);
+    expect(new Set(paths).size).toBe(120);
+  });
 });
