@@ -7,7 +7,7 @@
  *
  * So each write carries, in the same request as its batch, a marker in the check's
  * text saying which annotations (a digest of the whole list) and how many of them
- * the check now holds. A write never retries a 5xx or a timeout: the event fails,
+ * the check now holds. A batch is never retried after a 5xx or a timeout: the event fails,
  * and its redelivery reads the check back and sends only what the marker says is
  * missing. Only the last write completes the check and carries the caller's text
  * (the summary's digest): a check cut short stays in progress, never passing or
@@ -67,7 +67,8 @@ export async function writeAnnotatedCheck<A>(gh: GitHubClient, repo: RepoRef, ch
       output: { title: output.title.slice(0, 255), summary: output.summary.slice(0, 65_000), ...(text !== undefined ? { text } : {}), ...(batch.length > 0 ? { annotations: batch } : {}) },
       actions: [],
       // A 5xx or a timeout may come after GitHub applied the batch: the event fails and its redelivery resumes instead.
-      request: { retries: 0 },
+      // A write without annotations sets the same state however often it lands, and may be retried.
+      ...(batch.length > 0 ? { request: { retries: 0 } } : {}),
     };
     if (id === undefined) {
       // A create retried after a lost answer would make a second check; the redelivery finds the first and goes on in it.
