@@ -66,3 +66,22 @@ describe('the Flowgate: policy check with 120 annotations', () => {
     onceEach(check!.annotations!.map((annotation) => annotation.path));
   });
 });
+
+describe('the Flowgate: release check with 120 annotations', () => {
+  it('a refused tag whose check was cut short between batches (500 after applying) is finished by the redelivery, each annotation once', async () => {
+    const sandbox = await setUp({});
+    const broken = Object.fromEntries(Array.from({ length: 120 }, (_, index) => [`.github/flows/bad-${String(index).padStart(3, '0')}.yml`, 'name: [\n']));
+    const sha = await sandbox.pushToDefault(REPO, 'dev', broken);
+    sandbox.faults.add({ match: (request) => request.method === 'PATCH' && request.body.name === 'Flowgate: release', fault: 'error-after', nth: 1 });
+    await sandbox.pushTag(REPO, 'flows/v1.0.0', sha, 'rel');
+    await sandbox.settle();
+    // Cut short, it neither refuses nor passes yet: the tag is not live either way.
+    expect(named(sandbox, sha, 'Flowgate: release')).toMatchObject([{ status: 'in_progress', conclusion: null }]);
+    await running!.sweep();
+    const [check, ...others] = named(sandbox, sha, 'Flowgate: release');
+    expect(others).toEqual([]);
+    expect(check).toMatchObject({ status: 'completed', conclusion: 'failure' });
+    const paths = check!.annotations!.map((annotation) => annotation.path);
+    expect({ count: paths.length, distinct: new Set(paths).size }).toEqual({ count: 120, distinct: 120 });
+  });
+});
