@@ -13,7 +13,8 @@ import { applyEffects, EffectPending, type Observed } from './effects/apply.js';
 import type { DecisionLinks } from './effects/requests.js';
 import { CallbackBody, verifyToken } from './callbacks/token.js';
 import { decisionLinksFor, evaluateOptions, type CallbackConfig } from './callbacks/links.js';
-import { buttonsFor, supersede, writeCheckRun } from './history/check-runs.js';
+import { buttonsFor, writeCheckRun } from './history/check-runs.js';
+import { closeLeftBehind, type LeftBehind } from './history/left-behind.js';
 import type { StoredRun } from './history/stored-run.js';
 import { completeDuplicates } from './history/duplicate-runs.js';
 import { checkRunOutput, versionText, type HistoryLinks } from './history/render.js';
@@ -35,7 +36,7 @@ import { relevance, WAITING_LABEL, type AppIdentity, type KnownIdentity } from '
 import { upsertSticky } from './history/sticky.js';
 import type { Observer } from './observer.js';
 import { nextDue, type SweepIndex } from './sweep-index.js';
-import { currentRuns, policyProblems, summaryOf, supersedeSummary, writeSummaryCheck } from './history/summary-check.js';
+import { currentRuns, policyProblems, summaryOf, writeSummaryCheck } from './history/summary-check.js';
 import { DRAFT_ACTIONS, draftCheck, touchesFlows } from './releases/draft-check.js';
 
 export interface HandlerDeps {
@@ -232,6 +233,7 @@ async function handlePullRequest(deps: HandlerDeps & { signal?: AbortSignal }, e
   const observed: Observed = { state: facts.state, headSha: head, appComments: facts.appComments };
   const links = { pr: payload.pull_request?.html_url ?? `https://github.com/${repo.owner}/${repo.name}/pull/${number}` };
   let pending: EffectPending | undefined;
+  const left: LeftBehind = { runs: [...(read.found.runsLeft ?? [])], summaries: read.found.summariesLeft ?? [] };
   const flowOf = (run: StoredRun, isNew: boolean) => (isNew ? liveFlows : (pinned.get(run.record.run.version) ?? [])).find((candidate) => candidate.name === run.record.run.flow);
   // The check branch protection requires: on every PR head of a repository with flows, written when it changes.
   const policyRef = facts.defaultBranch;
@@ -289,7 +291,8 @@ async function handlePullRequest(deps: HandlerDeps & { signal?: AbortSignal }, e
     run.record.verdicts = evaluation.verdicts;
     if (isNew || (run.status !== 'completed' && evaluation.run.status !== 'waiting')) deps.observer?.run?.(evaluation.run.status);
     if (!(run.checkRunId > 0 && run.sha === head) || run.record.written !== digestOf(evaluation, run.record, links)) await write(evaluation);
-    if (moved) await supersede(gh, repo, moved, head);
+    // Closed once the event's work is done (left-behind.ts).
+    if (moved) left.runs.push(moved);
     sticky.push({ flow, evaluation, ...(url ? { checkRunUrl: url } : {}), version: versionText({ ...(run.record.run.label ? { label: run.record.run.label } : {}), sha: run.record.run.version }) });
     // What the check run shows, for adapters that report it elsewhere too (the Action's job summary).
     const { title, summary: overview, text: history } = checkRunOutput(evaluation, links, { ...(run.record.run.label ? { label: run.record.run.label } : {}), sha: run.record.run.version });
@@ -301,7 +304,6 @@ async function handlePullRequest(deps: HandlerDeps & { signal?: AbortSignal }, e
   if (duplicates.length > 0) await completeDuplicates(gh, repo, duplicates);
   if (pending) throw pending;
   if (postsSummary) await writeSummary(outcome.runs);
-  for (const id of read.found.summariesLeft ?? []) await supersedeSummary(gh, repo, id, head, deps.now());
   await markWaiting(gh, repo, number, facts.pr.labels, sticky.map(({ evaluation }) => evaluation));
   if (deps.dueIndex && installation !== undefined) {
     // Lost or stale, an entry is repaired by the sweep's full pass: a failure here costs reads, never a timer.
@@ -322,6 +324,10 @@ async function handlePullRequest(deps: HandlerDeps & { signal?: AbortSignal }, e
     const drafted = await draftCheck(deps, { repo, number, defaultBranch: policyRef, gathered: facts, startedAt, live: liveRead });
     if (drafted.skipped) deps.log(`draft check on #${number}: ${drafted.skipped}`);
   }
+  // Cosmetic, so last: a failure fails the event (it is redelivered) with its work done; a callback's answer stands.
+  const unclosed = await closeLeftBehind(gh, repo, head, deps.now(), left);
+  if (unclosed && !event.callback) throw unclosed;
+  if (unclosed) deps.log(unclosed.message);
   return outcome;
 }
 

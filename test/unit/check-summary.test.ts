@@ -11,7 +11,7 @@ import { GATE_FLOW } from '../helpers.js';
 const problem = (line: number, file = '.github/flows/gate.yml'): Problem => ({ code: 'unknown-step', severity: 'error', file, line, col: 7, path: 'steps[0].next', message: `no step "shp" (line ${line})`, expected: 'a step id' });
 
 /** A GitHub that records each request and answers the flows query with `flows`. */
-function fakeGitHub(flows: Record<string, string>, checkRuns: { name: string; external_id: string }[] = []) {
+function fakeGitHub(flows: Record<string, string>, checkRuns: { name: string; external_id: string; status: string }[] = []) {
   const requests: { route: string; params: Record<string, unknown> }[] = [];
   let nextId = 100;
   const gh: GitHubClient = {
@@ -23,7 +23,7 @@ function fakeGitHub(flows: Record<string, string>, checkRuns: { name: string; ex
     async request(route, params = {}) {
       requests.push({ route, params });
       if (route.startsWith('GET')) return { status: 200, data: { check_runs: checkRuns }, headers: {} };
-      if (route.startsWith('POST')) checkRuns.push({ name: String(params.name), external_id: String(params.external_id) });
+      if (route.startsWith('POST')) checkRuns.push({ name: String(params.name), external_id: String(params.external_id), status: String(params.conclusion ? 'completed' : params.status) });
       return { status: 201, data: { id: (nextId += 1) }, headers: {} };
     },
   };

@@ -61,13 +61,19 @@ export const APP_RUNS_FRAGMENT = /* GraphQL */ `
   }
 `;
 
-/** findAllRuns, from check runs already read: the runs on the first commit that has any, the `Flowgate` check on the first. */
+/**
+ * findAllRuns, from check runs already read: the runs on the first commit that has any, the `Flowgate` check on the
+ * first. What a push left in progress on the commits after that one (a close GitHub answered badly, an event cut
+ * short) is returned too, from every commit read: `summariesLeft` and `runsLeft` (the check runs of runs that went on in
+ * a newer one) for the event to close, and a waiting run found only on an older commit joins the runs, to be moved.
+ */
 export function runsFrom(commits: readonly RunsOnCommit[], appId: number | undefined, log: (message: string) => void = () => {}, recordSecret?: string): FoundRuns & { summary?: FoundSummary } {
   // The `Flowgate` check on the head: the newest, which is the one GitHub shows and branch protection reads.
   let summary: FoundSummary | undefined;
   // Those a push left in progress on earlier commits, which would show pending there for ever.
   const summariesLeft: number[] = [];
-  const found = (runs: FoundRuns): FoundRuns & { summary?: FoundSummary } => ({ ...runs, ...(summary ? { summary } : {}), ...(summariesLeft.length > 0 ? { summariesLeft } : {}) });
+  const older: StoredRun[] = [];
+  let chosen: FoundRuns | undefined;
   for (const [index, { sha, suites }] of commits.entries()) {
     const runs: StoredRun[] = [];
     for (const suite of suites) {
@@ -75,6 +81,13 @@ export function runsFrom(commits: readonly RunsOnCommit[], appId: number | undef
         if (index === 0 && appId !== undefined && checkRun.name === SUMMARY_CHECK && checkRun.databaseId > (summary?.id ?? 0)) summary = { id: checkRun.databaseId, text: checkRun.text };
         if (index > 0 && appId !== undefined && checkRun.name === SUMMARY_CHECK && checkRun.status !== 'COMPLETED') summariesLeft.push(checkRun.databaseId);
         if (!checkRun.name.startsWith(FLOWGATE_PREFIX)) continue;
+        if (chosen) {
+          // Past the commit the runs are on, only a check run still in progress matters: one a push left behind.
+          if (checkRun.status === 'COMPLETED' || !checkRun.text) continue;
+          const decoded = decodeRecord(checkRun.text, recordSecret);
+          if (decoded.ok) older.push({ checkRunId: checkRun.databaseId, sha, status: checkRun.status.toLowerCase(), record: decoded.record, url: checkRun.permalink });
+          continue;
+        }
         // A check run the app closed as moved or duplicate keeps no record: it is no run any more.
         if (!checkRun.text && (recordSecret === undefined || checkRun.status === 'COMPLETED')) continue;
         const decoded = decodeRecord(checkRun.text ?? '', recordSecret);
@@ -86,9 +99,15 @@ export function runsFrom(commits: readonly RunsOnCommit[], appId: number | undef
         runs.push({ checkRunId: checkRun.databaseId, sha, status: checkRun.status.toLowerCase(), record: decoded.record, url: checkRun.permalink });
       }
     }
-    if (runs.length > 0) return found(collapseRuns(runs));
+    if (!chosen && runs.length > 0) chosen = collapseRuns(runs);
   }
-  return found({ runs: [], duplicates: [] });
+  const going = new Set((chosen?.runs ?? []).map((run) => run.record.run.id));
+  // A waiting run an event did not get to move (it failed half-way through a push's runs) is still a run: it goes on,
+  // with its record, and is moved now; otherwise it would be dropped for a fresh one, or not gate at all.
+  const unmoved = older.filter((run) => !going.has(run.record.run.id));
+  const found = chosen ? (unmoved.length > 0 ? collapseRuns([...chosen.runs, ...chosen.duplicates.map(({ duplicate }) => duplicate), ...unmoved]) : chosen) : { runs: [], duplicates: [] };
+  const runsLeft = older.filter((run) => going.has(run.record.run.id));
+  return { ...found, ...(summary ? { summary } : {}), ...(summariesLeft.length > 0 ? { summariesLeft } : {}), ...(runsLeft.length > 0 ? { runsLeft } : {}) };
 }
 
 function refused(checkRun: { databaseId: number; name: string }, sha: string, error: string): RecordRefused {

@@ -28,6 +28,8 @@ export interface FoundRuns {
   duplicates: DuplicateRun[];
   /** `Flowgate` checks still in progress on commits the PR moved past, for the event to close. */
   summariesLeft?: number[];
+  /** Check runs still in progress on commits the PR moved past, of runs that go on in a newer one, for the event to close. */
+  runsLeft?: StoredRun[];
 }
 
 /** One run per run id; each kept run carries the union of its duplicates' records. */

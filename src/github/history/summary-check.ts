@@ -14,11 +14,11 @@ import type { Problem } from '../../flow/problem.js';
 import type { RunStatus } from '../../engine/state.js';
 import type { GitHubClient, RepoRef } from '../client.js';
 import { generationOf } from '../run-identity.js';
+import { writeAnnotatedCheck } from './check-writer.js';
 
 export const SUMMARY_CHECK = 'Flowgate';
 export const SUMMARY_EXTERNAL_ID = 'flowgate';
-/** GitHub takes at most 50 annotations per request; further ones go in more PATCHes. */
-export const ANNOTATIONS_PER_REQUEST = 50;
+export { ANNOTATIONS_PER_REQUEST } from './check-writer.js';
 /** Beyond this many the summary still lists every problem, but no more requests are spent on annotations. */
 export const MAX_ANNOTATIONS = 150;
 const DIGEST = /<!-- flowgate:summary ([\w-]+)(?: annotated ([\w-]+))? -->/;
@@ -118,7 +118,8 @@ export async function writeSummaryCheck(gh: GitHubClient, repo: RepoRef, sha: st
   const annotated = output.annotations.length > 0 ? digestOf(output.annotations) : undefined;
   const text = `<!-- flowgate:summary ${digest}${annotated ? ` annotated ${annotated}` : ''} -->`;
   const send = found && annotated && known?.[2] === annotated ? { ...output, annotations: [] } : output;
-  const written = await writeCheck(gh, repo, { name: SUMMARY_CHECK, external_id: SUMMARY_EXTERNAL_ID, sha, output: send, text, now, ...(found ? { id: found.id } : {}) });
+  // A check cut short holds some of these annotations, and says how many in its text: the writer sends only the rest.
+  const written = await writeCheck(gh, repo, { name: SUMMARY_CHECK, external_id: SUMMARY_EXTERNAL_ID, sha, output: send, text, now, ...(found ? { id: found.id, foundText: found.text } : {}) });
   return { requests: written.requests, found: { id: written.id, text } };
 }
 
@@ -140,31 +141,13 @@ export async function supersedeSummary(gh: GitHubClient, repo: RepoRef, id: numb
   });
 }
 
-/** Creates or updates a check run, sending its annotations 50 at a time (GitHub appends each batch). */
-export async function writeCheck(gh: GitHubClient, repo: RepoRef, check: { name: string; external_id: string; sha: string; output: SummaryOutput; text?: string; now: number; id?: number }): Promise<{ requests: number; id: number }> {
-  const { output } = check;
-  const batches: Annotation[][] = [];
-  for (let index = 0; index < output.annotations.length; index += ANNOTATIONS_PER_REQUEST) batches.push(output.annotations.slice(index, index + ANNOTATIONS_PER_REQUEST));
-  const body = (annotations: Annotation[] | undefined) => ({
-    owner: repo.owner,
-    repo: repo.name,
-    name: check.name,
-    external_id: check.external_id,
-    status: output.status,
-    ...(output.conclusion ? { conclusion: output.conclusion, completed_at: new Date(check.now).toISOString() } : {}),
-    output: { title: output.title.slice(0, 255), summary: output.summary.slice(0, 65_000), ...(check.text !== undefined ? { text: check.text } : {}), ...(annotations ? { annotations } : {}) },
-    actions: [],
-  });
-  let id = check.id;
-  if (id === undefined) {
-    // A create retried after a lost answer would make a second check; the next event updates the newest.
-    const { data } = await gh.request('POST /repos/{owner}/{repo}/check-runs', { ...body(batches[0]), head_sha: check.sha, request: { retries: 0 } });
-    id = (data as { id: number }).id;
-  } else {
-    await gh.request('PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}', { ...body(batches[0]), check_run_id: id });
-  }
-  for (const batch of batches.slice(1)) await gh.request('PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}', { ...body(batch), check_run_id: id });
-  return { requests: Math.max(1, batches.length), id };
+/**
+ * Creates or updates a check run with the shared writer (check-writer.ts): its annotations 50 a request, each
+ * landing once whatever GitHub answers, and the check completed only by the last write.
+ */
+export async function writeCheck(gh: GitHubClient, repo: RepoRef, check: { name: string; external_id: string; sha: string; output: SummaryOutput; text?: string; now: number; id?: number; foundText?: string | null }): Promise<{ requests: number; id: number }> {
+  const { id, foundText, ...write } = check;
+  return writeAnnotatedCheck(gh, repo, { ...write, ...(id !== undefined ? { found: { id, text: foundText ?? null } } : {}) });
 }
 
 /** Only errors make a file invalid; a warning does not stop it running. */

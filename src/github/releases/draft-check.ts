@@ -23,13 +23,13 @@ import { readFlows } from '../facts/flow-source.js';
 import { gatherFacts, needsOf, type GatheredFacts } from '../facts/gather.js';
 import { readLiveFlows, type LiveFlows } from './live.js';
 import { caseOf, closedCases, covers } from './draft-cases.js';
-import { draftOutput, type DraftAnnotation, type DraftOutput } from './draft-output.js';
+import { writeAnnotatedCheck } from '../history/check-writer.js';
+import { draftOutput, type DraftOutput } from './draft-output.js';
 
 export const DRAFT_CHECK = 'Flowgate: draft';
 export const DRAFT_EXTERNAL_ID = 'flowgate-draft';
 /** The PR events that bring a new head, or a PR back: each head gets its draft check once. */
 export const DRAFT_ACTIONS: ReadonlySet<string> = new Set(['opened', 'synchronize', 'reopened']);
-const ANNOTATIONS_PER_REQUEST = 50;
 
 /** Whether a PR's changed files touch the flows or the settings. */
 export function touchesFlows(files: readonly ChangedFile[]): boolean {
@@ -87,7 +87,7 @@ export async function draftCheck(deps: DraftCheckDeps, input: DraftCheckInput): 
   };
   // A redelivered event, or a reopen on the same head, finds the finished check and makes no second one.
   const { data } = await gh.request('GET /repos/{owner}/{repo}/commits/{ref}/check-runs', { owner: repo.owner, repo: repo.name, ref: head, check_name: DRAFT_CHECK, app_id: deps.app.id, filter: 'all' });
-  type Found = { id: number; name: string; status: string; external_id?: string | null; output?: { annotations_count?: number } };
+  type Found = { id: number; name: string; status: string; external_id?: string | null; output?: { text?: string | null } };
   const existing = ((data as { check_runs?: Found[] }).check_runs ?? []).filter((run) => run.name === DRAFT_CHECK && run.external_id === DRAFT_EXTERNAL_ID);
   if (existing.some((run) => run.status === 'completed')) return { skipped: 'the draft check is already on this head', requests };
 
@@ -121,42 +121,18 @@ export async function draftCheck(deps: DraftCheckDeps, input: DraftCheckInput): 
     rows: dryRun(liveVersion, draftVersion, cases),
     cost: { requests: pastRequests, cached: past.cached, pastPrs: past.past.length },
   });
-  // A check cut short (in progress) already holds its first annotations: the same draft at the same head gives them in the same order.
-  const sent = existing[0]?.output?.annotations_count ?? 0;
-  await writeDraftCheck(gh, repo, head, { ...output, annotations: output.annotations.slice(sent) }, existing[0]?.id, deps.now());
+  // A check cut short (in progress) holds its first annotations, and says how many in its text: the same draft at the
+  // same head gives them in the same order, and the writer sends only the rest, completing the check last.
+  const found = existing[0];
+  await writeAnnotatedCheck(gh, repo, {
+    name: DRAFT_CHECK,
+    external_id: DRAFT_EXTERNAL_ID,
+    sha: head,
+    output: { ...output, status: 'completed' },
+    now: deps.now(),
+    ...(found ? { found: { id: found.id, text: found.output?.text ?? null } } : {}),
+  });
   return { output, requests };
 }
 
 const compiled = (version: FlowVersion): CompiledFlow[] => version.files.flatMap((file) => (file.flow ? [compileFlow(file.flow)] : []));
-
-/**
- * Writes the check with its annotations 50 a request (GitHub's limit; it appends
- * each batch). Only the last write completes it: a check found in progress was
- * cut short (a crash, a 500), and is finished in place with the annotations it lacks.
- */
-async function writeDraftCheck(gh: GitHubClient, repo: RepoRef, sha: string, output: DraftOutput, id: number | undefined, now: number): Promise<void> {
-  const batches: DraftAnnotation[][] = [];
-  for (let index = 0; index < output.annotations.length; index += ANNOTATIONS_PER_REQUEST) batches.push(output.annotations.slice(index, index + ANNOTATIONS_PER_REQUEST));
-  if (batches.length === 0) batches.push([]);
-  const body = (annotations: DraftAnnotation[], last: boolean) => ({
-    owner: repo.owner,
-    repo: repo.name,
-    name: DRAFT_CHECK,
-    external_id: DRAFT_EXTERNAL_ID,
-    ...(last ? { status: 'completed', conclusion: output.conclusion, completed_at: new Date(now).toISOString() } : { status: 'in_progress' }),
-    output: { title: output.title.slice(0, 255), summary: output.summary, ...(annotations.length > 0 ? { annotations } : {}) },
-  });
-  let checkRunId = id;
-  for (const [index, batch] of batches.entries()) {
-    const last = index === batches.length - 1;
-    if (checkRunId === undefined) {
-      // A create retried after a lost answer would make a second check.
-      const { data } = await gh.request('POST /repos/{owner}/{repo}/check-runs', { ...body(batch, last), head_sha: sha, request: { retries: 0 } });
-      checkRunId = (data as { id: number }).id;
-    } else {
-      // Not retried either: GitHub appends a batch it applied before a lost answer, so a retry could add it twice.
-      // The event fails instead, and its redelivery resumes after the annotations the check already holds.
-      await gh.request('PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}', { ...body(batch, last), check_run_id: checkRunId, request: { retries: 0 } });
-    }
-  }
-}

@@ -162,12 +162,12 @@ function refusal(tag: string, sha: string, live: LiveFlows, reasons: readonly st
  */
 async function ensureReleaseCheck(deps: PromotionDeps, repo: RepoRef, tag: string, sha: string, want: 'success' | 'failure', make: () => Promise<SummaryOutput>): Promise<{ url?: string }> {
   const { data } = await deps.gh.request('GET /repos/{owner}/{repo}/commits/{ref}/check-runs', { owner: repo.owner, repo: repo.name, ref: sha, check_name: RELEASE_CHECK, app_id: deps.app.id, filter: 'all' });
-  const existing = ((data as { check_runs?: { id: number; name: string; external_id?: string | null; html_url?: string | null; conclusion?: string | null }[] }).check_runs ?? []).find(
+  const existing = ((data as { check_runs?: { id: number; name: string; external_id?: string | null; html_url?: string | null; conclusion?: string | null; output?: { text?: string | null } }[] }).check_runs ?? []).find(
     (run) => run.name === RELEASE_CHECK && run.external_id === releaseExternalId(tag),
   );
   if (existing?.conclusion === want) return existing.html_url ? { url: existing.html_url } : {};
   const output = await make();
-  await writeCheck(deps.gh, repo, { name: RELEASE_CHECK, external_id: releaseExternalId(tag), sha, output, now: deps.now(), ...(existing ? { id: existing.id } : {}) });
+  await writeCheck(deps.gh, repo, { name: RELEASE_CHECK, external_id: releaseExternalId(tag), sha, output, now: deps.now(), ...(existing ? { id: existing.id, foundText: existing.output?.text ?? null } : {}) });
   return { url: existing?.html_url ?? `https://github.com/${repo.owner}/${repo.name}/commit/${sha}/checks` };
 }
 
