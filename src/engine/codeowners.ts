@@ -110,9 +110,17 @@ export function ruleFor(path: string, codeowners: Codeowners): OwnerRule | undef
  */
 export function firstOwnedFiles(files: readonly { path: string }[], codeowners: Codeowners): ReadonlyMap<string, string> {
   const memo = memoOf(codeowners);
+  // Every event on a head evaluates the list the last one did: compared first, it needs no hash.
+  if (memo.last !== undefined && samePaths(memo.last, files)) return memo.last.owners;
   const hash = listHash(files);
   const bucket = memo.lists.get(hash);
-  if (bucket !== undefined) for (const list of bucket) if (samePaths(list, files)) return list.owners;
+  if (bucket !== undefined) {
+    for (const list of bucket) {
+      if (!samePaths(list, files)) continue;
+      memo.last = list;
+      return list.owners;
+    }
+  }
   const owners = new Map<string, string>();
   const taken = new Uint8Array(codeowners.rules.length);
   for (const file of files) {
@@ -180,7 +188,7 @@ export function samePaths(list: RememberedList, files: readonly { path: string }
 export const LIST_MEMO_BUDGET = 8 * 1024 * 1024;
 const LIST_COST = 1024;
 let listMemoCost = 0;
-const listMemos = new Set<Map<number, RememberedList[]>>();
+const listMemos = new Set<Memo>();
 
 /** A list to remember with its owners, or undefined when a path holds a NUL (exported for tests). */
 export function rememberedList(files: readonly { path: string }[], owners: ReadonlyMap<string, string>): RememberedList | undefined {
@@ -199,21 +207,25 @@ function remember(memo: Memo, hash: number, files: readonly { path: string }[], 
   const cost = list.joined.length + LIST_COST;
   if (cost > LIST_MEMO_BUDGET) return;
   if (listMemoCost + cost > LIST_MEMO_BUDGET) {
-    for (const lists of listMemos) lists.clear();
+    for (const forgotten of listMemos) {
+      forgotten.lists.clear();
+      forgotten.last = undefined;
+    }
     listMemos.clear();
     listMemoCost = 0;
   }
   const bucket = memo.lists.get(hash);
   if (bucket === undefined) memo.lists.set(hash, [list]);
   else bucket.push(list);
-  listMemos.add(memo.lists);
+  memo.last = list;
+  listMemos.add(memo);
   listMemoCost += cost;
 }
 
 /** How many file lists are remembered across all parsed files, and at what cost (for tests). */
 export function listMemoStats(): { lists: number; cost: number } {
   let lists = 0;
-  for (const memo of listMemos) for (const bucket of memo.values()) lists += bucket.length;
+  for (const memo of listMemos) for (const bucket of memo.lists.values()) lists += bucket.length;
   return { lists, cost: listMemoCost };
 }
 
@@ -243,6 +255,8 @@ interface Memo {
   directories: Map<string, Directory>;
   /** The owners of each file list matched so far, by `listHash` of its paths in order, bounded by LIST_MEMO_BUDGET. */
   lists: Map<number, RememberedList[]>;
+  /** The list found or remembered last, one of `lists`: compared before any hash is taken. */
+  last?: RememberedList;
   parents: Set<string>;
 }
 

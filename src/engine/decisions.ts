@@ -5,7 +5,7 @@
 import { lower, type CompiledGate, type CompiledStep } from '../flow/compile.js';
 import { iso, readableTime, type EngineContext } from './effects.js';
 import type { Decision, Verdict } from './facts.js';
-import { bindsToHead, judge, label, short, tally, type Ballot, type Judgement } from './gate.js';
+import { bindsToHead, judge, judgeBallot, label, short, tally, type Ballot, type Judgement } from './gate.js';
 import type { DecisionRecord, GateState, RunState, Vote } from './state.js';
 import { addEffect, clip, key, note } from './ledger.js';
 import { leave } from './transitions.js';
@@ -38,9 +38,7 @@ export interface Candidate {
 /** Records a decision a gate counts, with its verdict (and the teams it fills), and counts it. */
 function countDecision(context: EngineContext, state: RunState, step: CompiledStep, gate: CompiledGate, candidate: Candidate, at: number, rule: string): void {
   const teams = teamsFilled(context, gate, candidate.actor!);
-  const entry: DecisionEntry = { step: step.id, gate: gate.branch, attempt: state.active!.attempt, candidate, at, counted: true, rule };
-  if (teams) entry.teams = teams;
-  const record = recordDecision(state, entry, true);
+  const record = recordDecision(state, step.id, gate.branch, state.active!.attempt, candidate, at, true, rule, true, teams);
   count(context, state, gate, candidate, at, record, teams);
 }
 
@@ -54,17 +52,8 @@ function takes(step: CompiledStep, gate: CompiledGate, gateState: GateState, can
   return true;
 }
 
-/** What recordDecision writes down: where a decision was judged, and the rule that decided. */
-export interface DecisionEntry {
-  step: string;
-  gate: string;
-  attempt: number;
-  candidate: Omit<Candidate, 'ref'> & { ref?: string };
-  at: number;
-  counted: boolean;
-  rule: string;
-  teams?: string[];
-}
+/** What recordDecision reads of a decision: a candidate, or a timeout's decision, which has no ref. */
+export type Decided = Omit<Candidate, 'ref'> & { ref?: string };
 
 /** A reason is kept with its verdict in the run's record, which must fit in a check run: longer ones are cut when first judged. */
 export const REASON_LIMIT = 300;
@@ -113,7 +102,7 @@ export function labelDecision(context: EngineContext, state: RunState, at: numbe
 /** Records a decision as ignored, with its verdict, where position() says (at `gate` when given). */
 function ignoreDecision(context: EngineContext, state: RunState, candidate: Candidate, at: number, rule: string, gate?: string): void {
   const where = position(context, state, candidate);
-  recordDecision(state, { step: where.step, gate: gate ?? where.gate, attempt: where.attempt, candidate, at, counted: false, rule }, true);
+  recordDecision(state, where.step, gate ?? where.gate, where.attempt, candidate, at, false, rule, true);
 }
 
 /** Where a decision that no open gate takes is recorded: the active step, else the last gate, with its real attempt. */
@@ -172,7 +161,7 @@ export function decide(context: EngineContext, state: RunState, at: number, give
     ignoreDecision(context, state, candidate, at, 'ignored: the sender is not mapped to a GitHub user');
     return;
   }
-  const ballot: Ballot = { actor: candidate.actor, decision: candidate.decision, source: candidate.source, sha: candidate.sha };
+  const { actor, decision, source, sha } = candidate;
   if (step.gates.length === 1) {
     // Most steps have one gate: the general path below with its lists left out, as this runs for every decision.
     const gate = step.gates[0]!;
@@ -180,7 +169,7 @@ export function decide(context: EngineContext, state: RunState, at: number, give
       if (candidate.label === undefined) ignoreDecision(context, state, candidate, at, 'ignored: no open gate here takes this decision');
       return;
     }
-    const judgement = judge(gate, active.gates[gate.branch]!, ballot, context.pr, state.view);
+    const judgement = judgeBallot(gate, active.gates[gate.branch]!, actor, decision, source, sha, context.pr, state.view);
     if (!judgement.counted) {
       ignoreDecision(context, state, candidate, at, judgement.rule, gate.branch);
       if (candidate.label !== undefined) refuseLabel(context, state, at, candidate.actor, candidate.label, judgement.rule);
@@ -194,7 +183,7 @@ export function decide(context: EngineContext, state: RunState, at: number, give
   const judged: { gate: CompiledGate; judgement: Judgement }[] = [];
   for (const gate of step.gates) {
     if (!takes(step, gate, active.gates[gate.branch]!, candidate)) continue;
-    judged.push({ gate, judgement: judge(gate, active.gates[gate.branch]!, ballot, context.pr, state.view) });
+    judged.push({ gate, judgement: judgeBallot(gate, active.gates[gate.branch]!, actor, decision, source, sha, context.pr, state.view) });
   }
   if (judged.length === 0) {
     if (candidate.label === undefined) ignoreDecision(context, state, candidate, at, 'ignored: no open gate here takes this decision');
@@ -299,29 +288,28 @@ function replay(context: EngineContext, state: RunState, at: number, candidate: 
   let refusal: { gate: CompiledGate; rule: string } | undefined;
   for (const verdict of verdicts) {
     const decided = asJudged(candidate, verdict);
-    const where = { step: verdict.step, gate: verdict.gate, attempt: verdict.attempt };
     const gate = step?.gates.find((candidateGate) => candidateGate.branch === verdict.gate);
     const open = state.status === 'waiting' && active !== null && step !== undefined && verdict.step === step.id && verdict.attempt === active.attempt && gate !== undefined && active.gates[gate.branch]!.status === 'open';
     if (!verdict.counted) {
-      recordDecision(state, { step: where.step, gate: where.gate, attempt: where.attempt, candidate: decided, at, counted: false, rule: verdict.rule }, false);
+      recordDecision(state, verdict.step, verdict.gate, verdict.attempt, decided, at, false, verdict.rule, false);
       if (open && candidate.label !== undefined && !refusal) refusal = { gate: gate!, rule: verdict.rule };
       continue;
     }
     // Deleting a comment withdraws an approval, never a decline: failing closed, a deleted decline still stands.
     if (candidate.deleted && verdict.decision === 'approve') {
-      recordDecision(state, { step: where.step, gate: where.gate, attempt: where.attempt, candidate: decided, at, counted: false, rule: 'ignored: the comment was deleted' }, false);
+      recordDecision(state, verdict.step, verdict.gate, verdict.attempt, decided, at, false, 'ignored: the comment was deleted', false);
       continue;
     }
     if (!open) {
       const now = state.status !== 'waiting' ? `the run has ended (${state.status})` : `the run is at ${active ? `${active.step} (attempt ${active.attempt})` : 'no gate'}`;
-      recordDecision(state, { step: where.step, gate: where.gate, attempt: where.attempt, candidate: decided, at, counted: false, rule: `ignored: judged for ${verdict.step} (attempt ${verdict.attempt}), but ${now}` }, false);
+      recordDecision(state, verdict.step, verdict.gate, verdict.attempt, decided, at, false, `ignored: judged for ${verdict.step} (attempt ${verdict.attempt}), but ${now}`, false);
       continue;
     }
     if (gate!.invalidateOnPush && !bindsToHead(gate!, decided.sha, state.view)) {
-      recordDecision(state, { step: where.step, gate: where.gate, attempt: where.attempt, candidate: decided, at, counted: false, rule: `ignored: made on ${short(decided.sha)}, not the head ${short(state.view.headSha)} (invalidate_on_push)` }, false);
+      recordDecision(state, verdict.step, verdict.gate, verdict.attempt, decided, at, false, `ignored: made on ${short(decided.sha)}, not the head ${short(state.view.headSha)} (invalidate_on_push)`, false);
       continue;
     }
-    const record = recordDecision(state, { step: where.step, gate: where.gate, attempt: where.attempt, candidate: decided, at, counted: true, rule: verdict.rule }, false);
+    const record = recordDecision(state, verdict.step, verdict.gate, verdict.attempt, decided, at, true, verdict.rule, false);
     count(context, state, gate!, decided, at, record, verdict.teams);
     countedAny = true;
   }
@@ -329,29 +317,41 @@ function replay(context: EngineContext, state: RunState, at: number, candidate: 
   if (countedAny) settleGates(context, state, at);
 }
 
-export function recordDecision(state: RunState, entry: DecisionEntry, judged = false): number {
-  const { candidate } = entry;
-  const { step, gate, attempt, counted, rule } = entry;
+/**
+ * Records a decision where it was judged, with the rule that decided; `judged` when this
+ * evaluation gave its verdict (not a replay), which then joins the verdicts. Arguments, not an
+ * entry object, and every record and verdict built whole in one literal (a property added
+ * after a literal costs a second allocation): this runs for every decision of every evaluation.
+ */
+export function recordDecision(state: RunState, step: string, gate: string, attempt: number, candidate: Decided, at: number, counted: boolean, rule: string, judged = false, teams?: string[]): number {
   const { decision, reason, source, sha, ref } = candidate;
   const actor = candidate.actor ?? '(unknown)';
-  const at = iso(entry.at);
+  const time = iso(at);
   const status = counted ? 'counted' : 'ignored';
-  // Built without conditional spreads (slow, and this runs for every decision), in the same key order: the record is stored as JSON.
+  // The same key order as ever, without conditional spreads: the record is stored as JSON.
   const record: DecisionRecord =
     reason !== undefined
-      ? { step, gate, attempt, actor, decision, reason, source, sha, at, counted, status, rule }
-      : { step, gate, attempt, actor, decision, source, sha, at, counted, status, rule };
-  if (ref !== undefined) record.ref = ref;
+      ? ref !== undefined
+        ? { step, gate, attempt, actor, decision, reason, source, sha, at: time, counted, status, rule, ref }
+        : { step, gate, attempt, actor, decision, reason, source, sha, at: time, counted, status, rule }
+      : ref !== undefined
+        ? { step, gate, attempt, actor, decision, source, sha, at: time, counted, status, rule, ref }
+        : { step, gate, attempt, actor, decision, source, sha, at: time, counted, status, rule };
   state.decisions.push(record);
   if (judged && ref !== undefined) {
-    const verdict: Verdict = { ref, step, gate, attempt, decision, counted, rule, at };
-    if (reason !== undefined) verdict.reason = reason;
-    if (entry.teams) verdict.teams = entry.teams;
+    const verdict: Verdict =
+      reason !== undefined
+        ? teams
+          ? { ref, step, gate, attempt, decision, counted, rule, at: time, reason, teams }
+          : { ref, step, gate, attempt, decision, counted, rule, at: time, reason }
+        : teams
+          ? { ref, step, gate, attempt, decision, counted, rule, at: time, teams }
+          : { ref, step, gate, attempt, decision, counted, rule, at: time };
     state.verdicts.push(verdict);
   }
   // Two string pieces for most lines, not six: each line is kept, and a collection copies every piece.
-  const text = record.reason ? `${record.actor} ${record.decision}d via ${record.source} ("${clip(record.reason)}"): ${record.rule}` : `${record.actor}${viaText(record.decision, record.source)}${record.rule}`;
-  note(state, entry.at, entry.step || undefined, text);
+  const text = reason ? `${actor} ${decision}d via ${source} ("${clip(reason)}"): ${rule}` : `${actor}${viaText(decision, source)}${rule}`;
+  note(state, at, step || undefined, text);
   return state.decisions.length - 1;
 }
 

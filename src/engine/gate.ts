@@ -32,24 +32,28 @@ export function bindsToHead(gate: CompiledGate, sha: string, view: Pick<PrView, 
 
 /** Why a decision counts for a gate, or why it is ignored. The first rule that applies wins. */
 export function judge(gate: CompiledGate, state: GateState, ballot: Ballot, context: PrContext, view: PrView): Judgement {
+  return judgeBallot(gate, state, ballot.actor, ballot.decision, ballot.source, ballot.sha, context, view);
+}
+
+/** `judge` with the ballot's fields as arguments: every decision of every evaluation is judged, and a ballot object is one more allocation each. */
+export function judgeBallot(gate: CompiledGate, state: GateState, actor: string, verb: Decision, source: DecisionSourceName, sha: string, context: PrContext, view: PrView): Judgement {
   const headSha = view.headSha;
-  const verb = ballot.decision;
-  const login = lower(ballot.actor);
-  if (ballot.source !== 'timeout' && !gate.sources.has(ballot.source)) {
-    return { counted: false, rule: `ignored: ${ballot.source} decisions do not count here (sources: ${[...gate.sources].join(', ')})` };
+  const login = lower(actor);
+  if (source !== 'timeout' && !gate.sources.has(source)) {
+    return { counted: false, rule: `ignored: ${source} decisions do not count here (sources: ${[...gate.sources].join(', ')})` };
   }
   if (gate.exclude.author && login === context.author) return { counted: false, rule: `ignored: the author cannot ${verb}` };
   if (gate.exclude.bots && context.isBot(login)) return { counted: false, rule: `ignored: bots cannot ${verb}` };
   if (gate.exclude.committers && context.isCommitter(login)) {
-    return { counted: false, rule: `ignored: committers cannot ${verb} (${ballot.actor} committed to this PR)` };
+    return { counted: false, rule: `ignored: committers cannot ${verb} (${actor} committed to this PR)` };
   }
   // A push is a commit to the PR as much as an authored one, from the push on.
   if (gate.exclude.committers && view.pushers.includes(login)) {
-    return { counted: false, rule: `ignored: committers cannot ${verb} (${ballot.actor} pushed to this PR)` };
+    return { counted: false, rule: `ignored: committers cannot ${verb} (${actor} pushed to this PR)` };
   }
-  if (gate.exclude.users.includes(login)) return { counted: false, rule: `ignored: ${ballot.actor} is excluded from this gate` };
-  if (gate.invalidateOnPush && !bindsToHead(gate, ballot.sha, view)) {
-    return { counted: false, rule: `ignored: made on ${short(ballot.sha)}, not the head ${short(headSha)} (invalidate_on_push)` };
+  if (gate.exclude.users.includes(login)) return { counted: false, rule: `ignored: ${actor} is excluded from this gate` };
+  if (gate.invalidateOnPush && !bindsToHead(gate, sha, view)) {
+    return { counted: false, rule: `ignored: made on ${short(sha)}, not the head ${short(headSha)} (invalidate_on_push)` };
   }
   const eligible = eligibility(gate, state, login, context);
   if (eligible) return typeof eligible === 'string' ? { counted: true, rule: `counted: ${eligible}` } : eligible;
@@ -80,6 +84,44 @@ function countedAsMemberOf(team: string): Judgement {
   return judgement;
 }
 
+/**
+ * Shared judgements by two names: a permission held and the one needed, or a changed file and
+ * the team that owns it ('' when a login owns it). The rule is a function of the two names
+ * alone; a map of maps, so that finding one builds no key, bounded in all by JUDGEMENT_MEMO
+ * entries (past it, afresh).
+ */
+interface JudgementMemo {
+  kind: 'permission' | 'owner';
+  byFirst: Map<string, Map<string, Judgement>>;
+  entries: number;
+}
+export const JUDGEMENT_MEMO = 10_000;
+const byPermission: JudgementMemo = { kind: 'permission', byFirst: new Map(), entries: 0 };
+const byOwnedFile: JudgementMemo = { kind: 'owner', byFirst: new Map(), entries: 0 };
+
+function sharedJudgement(memo: JudgementMemo, first: string, second: string): Judgement {
+  let inner = memo.byFirst.get(first);
+  let judgement = inner?.get(second);
+  if (judgement !== undefined) return judgement;
+  if (memo.entries >= JUDGEMENT_MEMO) {
+    memo.byFirst.clear();
+    memo.entries = 0;
+    inner = undefined;
+  }
+  if (inner === undefined) memo.byFirst.set(first, (inner = new Map()));
+  // The rule is built here, not in a closure passed in: a closure is an allocation per decision.
+  const rule =
+    memo.kind === 'permission' ? `counted: has ${first} permission (needs ${second})` : second === '' ? `counted: code owner of ${first}` : `counted: code owner of ${first} (member of ${second})`;
+  inner.set(second, (judgement = Object.freeze({ counted: true, rule })));
+  memo.entries += 1;
+  return judgement;
+}
+
+/** How many shared judgements are kept (for tests). */
+export function judgementMemoSize(): number {
+  return byPermission.entries + byOwnedFile.entries;
+}
+
 /** Why a login may decide the gate: a shared judgement for the common reasons, else the reason's text. */
 function eligibility(gate: CompiledGate, state: GateState, login: string, context: PrContext): Judgement | string | undefined {
   for (const user of gate.from.users) if (lower(user) === login) return LISTED;
@@ -88,16 +130,17 @@ function eligibility(gate: CompiledGate, state: GateState, login: string, contex
   const handedBy = state.handovers[login];
   if (handedBy !== undefined) return `reassigned to them by ${handedBy}`;
   for (const team of state.addedTeams) if (context.members(team).has(login)) return `member of ${team} (added by escalation)`;
-  if (gate.from.permission && context.hasPermission(login, gate.from.permission)) {
-    return `has ${context.permissionOf(login)} permission (needs ${gate.from.permission})`;
+  const needed = gate.from.permission;
+  if (needed && context.hasPermission(login, needed)) {
+    return sharedJudgement(byPermission, context.permissionOf(login), needed);
   }
   if (gate.from.codeowners) {
     const owners = context.codeOwners();
     const file = owners.get(login);
-    if (file !== undefined) return `code owner of ${file}`;
+    if (file !== undefined) return sharedJudgement(byOwnedFile, file, '');
     // Keys, not entries: an entry is an array, and this runs for every decision on a code-owner gate.
     for (const owner of owners.keys()) {
-      if (owner.includes('/') && context.members(owner).has(login)) return `code owner of ${owners.get(owner)!} (member of ${owner})`;
+      if (owner.includes('/') && context.members(owner).has(login)) return sharedJudgement(byOwnedFile, owners.get(owner)!, owner);
     }
   }
   return undefined;

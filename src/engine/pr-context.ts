@@ -50,6 +50,12 @@ function lowerKeys<T>(record: Readonly<Record<string, T>>): Map<string, T> {
   return byKey;
 }
 
+/** Whether every key of a record is in lower case already. */
+function keysInLowerCase(record: Readonly<Record<string, unknown>>): boolean {
+  for (const name of Object.keys(record)) if (lower(name) !== name) return false;
+  return true;
+}
+
 export function prContext(pr: PullRequestSnapshot): PrContext {
   const bots = new Set((pr.bots ?? []).map(lower));
   const committers = new Set(pr.committers.map(lower));
@@ -75,7 +81,16 @@ export function prContext(pr: PullRequestSnapshot): PrContext {
     return members;
   };
   let permissions: Map<string, string> | undefined;
-  const permissionOf = (login: string): string | undefined => (permissions ??= lowerKeys<string>(pr.permissions)).get(lower(login));
+  let lowerCaseOnly: boolean | undefined;
+  const permissionOf = (login: string): string | undefined => {
+    // Logins listed in lower case (as most are) are looked up where they are: no two of them can be
+    // spellings of one login, so the index would answer the same. Its map of hundreds of entries,
+    // built in every evaluation, was a large part of what an evaluation allocates.
+    lowerCaseOnly ??= keysInLowerCase(pr.permissions);
+    const key = lower(login);
+    if (lowerCaseOnly) return Object.hasOwn(pr.permissions, key) ? pr.permissions[key] : undefined;
+    return (permissions ??= lowerKeys<string>(pr.permissions)).get(key);
+  };
   // Kept in the context, which lives as long as its evaluation: not in a WeakMap keyed by
   // it, whose entries V8's young-generation collector keeps alive (see decisions.ts).
   let derived: Map<object, unknown> | undefined;

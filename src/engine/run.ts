@@ -147,9 +147,33 @@ function recordOnly(context: EngineContext, state: RunState, event: FactEvent, a
   }
 }
 
+/**
+ * `review:<id>` and `comment:<id>`, by id: a function of the id alone, kept so that every
+ * evaluation of a PR shares one string per decision (in its record, verdict and vote) instead
+ * of building it again. Bounded per kind; past REF_MEMO ids, afresh.
+ */
+export const REF_MEMO = 20_000;
+const reviewRefs = new Map<string, string>();
+const commentRefs = new Map<string, string>();
+
+export function refOf(kind: 'review' | 'comment', id: string): string {
+  const memo = kind === 'review' ? reviewRefs : commentRefs;
+  let ref = memo.get(id);
+  if (ref === undefined) {
+    if (memo.size >= REF_MEMO) memo.clear();
+    memo.set(id, (ref = `${kind}:${id}`));
+  }
+  return ref;
+}
+
+/** How many refs of a kind are kept (for tests). */
+export function refMemoSize(kind: 'review' | 'comment'): number {
+  return (kind === 'review' ? reviewRefs : commentRefs).size;
+}
+
 function reviewCandidate(event: Extract<FactEvent, { type: 'review' }>): Candidate {
   const decision: Decision = event.state === 'approved' ? 'approve' : 'decline';
-  const ref = `review:${event.id}`;
+  const ref = refOf('review', event.id);
   const candidate: Candidate = { actor: event.actor, decision, source: 'review', sha: event.sha, ref, withdrawnBy: ref };
   if (event.body) candidate.reason = event.body;
   return candidate;
@@ -160,7 +184,7 @@ function commentCandidate(context: EngineContext, state: RunState, event: Extrac
   const command = parseCommand(event.body);
   // Most comments carry no command and have no verdict: they cost no allocation.
   if (command === undefined && context.verdicts.size === 0) return undefined;
-  const ref = `comment:${event.id}`;
+  const ref = refOf('comment', event.id);
   const judged = context.verdicts.get(ref)?.[0];
   const decision = judged?.decision ?? command?.decision;
   if (decision === undefined) return undefined;

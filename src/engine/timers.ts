@@ -80,15 +80,7 @@ export function fireTimer(context: EngineContext, state: RunState, timer: Timer)
       }
       const decision: Decision = gate.onTimeout;
       const rule = `auto-${decision}d at ${readableTime(at)}: no decision within ${within} (on_timeout: ${decision})`;
-      recordDecision(state, {
-        step: step.id,
-        gate: gate.branch,
-        attempt: active.attempt,
-        candidate: { actor: APP_ACTOR, decision, source: 'timeout', sha: state.view.headSha },
-        at,
-        counted: true,
-        rule,
-      });
+      recordDecision(state, step.id, gate.branch, active.attempt, { actor: APP_ACTOR, decision, source: 'timeout', sha: state.view.headSha }, at, true, rule);
       gateState.status = decision === 'approve' ? 'approved' : 'declined';
       castVote(gateState, APP_ACTOR, { decision, at, record: state.decisions.length - 1 });
       state.lastDeadline = { step: step.id, gate: gate.branch, attempt: active.attempt, at, rule };
