@@ -7,7 +7,8 @@
 import type { GitHubClient, RepoRef } from './client.js';
 import type { GitHubCache } from './facts/cache.js';
 import { readFlows } from './facts/flow-source.js';
-import { policyProblems, summaryOf, writeCheck } from './history/summary-check.js';
+import { findCheck, writeAnnotatedCheck } from './history/check-writer.js';
+import { policyProblems, summaryOf } from './history/summary-check.js';
 
 export const POLICY_CHECK = 'Flowgate: policy';
 export const POLICY_EXTERNAL_ID = 'flowgate-policy';
@@ -23,11 +24,10 @@ export async function checkPolicy(deps: { gh: GitHubClient; cache: GitHubCache; 
   const policy = policyProblems(branch, set);
   if (!policy) return { skipped: set && set.files.length > 0 ? 'the live flows are valid' : 'no flows at the pushed commit' };
   // A redelivered push finds the check it made and makes no second one.
-  const { data } = await deps.gh.request('GET /repos/{owner}/{repo}/commits/{ref}/check-runs', { owner: repo.owner, repo: repo.name, ref: sha, check_name: POLICY_CHECK, app_id: deps.app.id, filter: 'all' });
-  const existing = ((data as { check_runs?: { id: number; name: string; status?: string; external_id?: string | null; output?: { text?: string | null } }[] }).check_runs ?? []).find((run) => run.name === POLICY_CHECK && run.external_id === POLICY_EXTERNAL_ID);
-  if (existing && existing.status === 'completed') return { skipped: 'the policy check is already on the commit' };
+  const existing = await findCheck(deps.gh, repo, sha, { name: POLICY_CHECK, external_id: POLICY_EXTERNAL_ID, appId: deps.app.id });
+  if (existing?.status === 'completed') return { skipped: 'the policy check is already on the commit' };
   // One cut short between batches of annotations is finished in place, with only those it lacks.
   const output = summaryOf([], policy);
-  const { requests: written } = await writeCheck(deps.gh, repo, { name: POLICY_CHECK, external_id: POLICY_EXTERNAL_ID, sha, output, now: deps.now(), ...(existing ? { id: existing.id, foundText: existing.output?.text ?? null } : {}) });
+  const { requests: written } = await writeAnnotatedCheck(deps.gh, repo, { name: POLICY_CHECK, external_id: POLICY_EXTERNAL_ID, sha, output, now: deps.now(), ...(existing ? { found: existing } : {}) });
   return { written };
 }

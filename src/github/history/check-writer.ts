@@ -81,6 +81,28 @@ export async function writeAnnotatedCheck<A>(gh: GitHubClient, repo: RepoRef, ch
   return { requests: batches.length, id: id! };
 }
 
+/** The app's check of a name and external id on a commit, as `findCheck` reads it: enough to skip it, or to go on in it. */
+export interface FoundCheck {
+  id: number;
+  status: string;
+  conclusion?: string | null;
+  html_url?: string | null;
+  /** Its text, with the writer's marker of the annotations it holds. */
+  text: string | null;
+}
+
+/**
+ * The app's check of this name and external id on `sha`, if it made one: a finished one first (a redelivery finds it
+ * and need write nothing), else one cut short, for the writer to go on in.
+ */
+export async function findCheck(gh: GitHubClient, repo: RepoRef, sha: string, check: { name: string; external_id: string; appId: number }): Promise<FoundCheck | undefined> {
+  const { data } = await gh.request('GET /repos/{owner}/{repo}/commits/{ref}/check-runs', { owner: repo.owner, repo: repo.name, ref: sha, check_name: check.name, app_id: check.appId, filter: 'all' });
+  type Listed = { id: number; name: string; status: string; conclusion?: string | null; external_id?: string | null; html_url?: string | null; output?: { text?: string | null } };
+  const mine = ((data as { check_runs?: Listed[] }).check_runs ?? []).filter((run) => run.name === check.name && run.external_id === check.external_id);
+  const chosen = mine.find((run) => run.status === 'completed') ?? mine[0];
+  return chosen && { id: chosen.id, status: chosen.status, conclusion: chosen.conclusion ?? null, html_url: chosen.html_url ?? null, text: chosen.output?.text ?? null };
+}
+
 function annotationsDigest(annotations: readonly unknown[]): string {
   return createHash('sha256').update(JSON.stringify(annotations)).digest('base64url').slice(0, 22);
 }

@@ -119,7 +119,7 @@ export async function writeSummaryCheck(gh: GitHubClient, repo: RepoRef, sha: st
   const text = `<!-- flowgate:summary ${digest}${annotated ? ` annotated ${annotated}` : ''} -->`;
   const send = found && annotated && known?.[2] === annotated ? { ...output, annotations: [] } : output;
   // A check cut short holds some of these annotations, and says how many in its text: the writer sends only the rest.
-  const written = await writeCheck(gh, repo, { name: SUMMARY_CHECK, external_id: SUMMARY_EXTERNAL_ID, sha, output: send, text, now, ...(found ? { id: found.id, foundText: found.text } : {}) });
+  const written = await writeAnnotatedCheck(gh, repo, { name: SUMMARY_CHECK, external_id: SUMMARY_EXTERNAL_ID, sha, output: send, text, now, ...(found ? { found: { id: found.id, text: found.text ?? null } } : {}) });
   return { requests: written.requests, found: { id: written.id, text } };
 }
 
@@ -139,15 +139,6 @@ export async function supersedeSummary(gh: GitHubClient, repo: RepoRef, id: numb
     output: { title: `Moved to ${head.slice(0, 7)}`, summary: `A push moved this pull request to ${head}; its \`${SUMMARY_CHECK}\` check is there.`, text: '' },
     actions: [],
   });
-}
-
-/**
- * Creates or updates a check run with the shared writer (check-writer.ts): its annotations 50 a request, each
- * landing once whatever GitHub answers, and the check completed only by the last write.
- */
-export async function writeCheck(gh: GitHubClient, repo: RepoRef, check: { name: string; external_id: string; sha: string; output: SummaryOutput; text?: string; now: number; id?: number; foundText?: string | null }): Promise<{ requests: number; id: number }> {
-  const { id, foundText, ...write } = check;
-  return writeAnnotatedCheck(gh, repo, { ...write, ...(id !== undefined ? { found: { id, text: foundText ?? null } } : {}) });
 }
 
 /** Only errors make a file invalid; a warning does not stop it running. */

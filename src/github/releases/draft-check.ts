@@ -23,7 +23,7 @@ import { readFlows } from '../facts/flow-source.js';
 import { gatherFacts, needsOf, type GatheredFacts } from '../facts/gather.js';
 import { readLiveFlows, type LiveFlows } from './live.js';
 import { caseOf, closedCases, covers } from './draft-cases.js';
-import { writeAnnotatedCheck } from '../history/check-writer.js';
+import { findCheck, writeAnnotatedCheck } from '../history/check-writer.js';
 import { draftOutput, type DraftOutput } from './draft-output.js';
 
 export const DRAFT_CHECK = 'Flowgate: draft';
@@ -86,10 +86,8 @@ export async function draftCheck(deps: DraftCheckDeps, input: DraftCheckInput): 
     request: (route, params) => ((requests += 1), deps.gh.request(route, params)),
   };
   // A redelivered event, or a reopen on the same head, finds the finished check and makes no second one.
-  const { data } = await gh.request('GET /repos/{owner}/{repo}/commits/{ref}/check-runs', { owner: repo.owner, repo: repo.name, ref: head, check_name: DRAFT_CHECK, app_id: deps.app.id, filter: 'all' });
-  type Found = { id: number; name: string; status: string; external_id?: string | null; output?: { text?: string | null } };
-  const existing = ((data as { check_runs?: Found[] }).check_runs ?? []).filter((run) => run.name === DRAFT_CHECK && run.external_id === DRAFT_EXTERNAL_ID);
-  if (existing.some((run) => run.status === 'completed')) return { skipped: 'the draft check is already on this head', requests };
+  const found = await findCheck(gh, repo, head, { name: DRAFT_CHECK, external_id: DRAFT_EXTERNAL_ID, appId: deps.app.id });
+  if (found?.status === 'completed') return { skipped: 'the draft check is already on this head', requests };
 
   const draftSet = await readFlows(gh, repo, head, deps.cache);
   const live = input.live ?? (await readLiveFlows(gh, repo, input.defaultBranch, deps.cache, { appLogin: deps.app.login, releases: deps.releases !== false }));
@@ -123,14 +121,13 @@ export async function draftCheck(deps: DraftCheckDeps, input: DraftCheckInput): 
   });
   // A check cut short (in progress) holds its first annotations, and says how many in its text: the same draft at the
   // same head gives them in the same order, and the writer sends only the rest, completing the check last.
-  const found = existing[0];
   await writeAnnotatedCheck(gh, repo, {
     name: DRAFT_CHECK,
     external_id: DRAFT_EXTERNAL_ID,
     sha: head,
     output: { ...output, status: 'completed' },
     now: deps.now(),
-    ...(found ? { found: { id: found.id, text: found.output?.text ?? null } } : {}),
+    ...(found ? { found } : {}),
   });
   return { output, requests };
 }

@@ -16,7 +16,8 @@ import type { GitHubCache } from '../facts/cache.js';
 import { readFlows, type FlowSet } from '../facts/flow-source.js';
 import type { GitHubClient, RepoRef } from '../client.js';
 import { noLock, type Lock } from '../lock.js';
-import { summaryOf, writeCheck, type Annotation, type SummaryOutput } from '../history/summary-check.js';
+import { findCheck, writeAnnotatedCheck } from '../history/check-writer.js';
+import { summaryOf, type Annotation, type SummaryOutput } from '../history/summary-check.js';
 import { LIVE_ENVIRONMENT, type Promotion } from '../../release/versions.js';
 import { judgeTag } from './judge.js';
 import { DEFAULT_BRANCH_LABEL, readLiveFlows, type LiveFlows } from './live.js';
@@ -161,13 +162,10 @@ function refusal(tag: string, sha: string, live: LiveFlows, reasons: readonly st
  * nothing; a tag refused and later promoted (pushed again once its commit was merged) turns the same check green.
  */
 async function ensureReleaseCheck(deps: PromotionDeps, repo: RepoRef, tag: string, sha: string, want: 'success' | 'failure', make: () => Promise<SummaryOutput>): Promise<{ url?: string }> {
-  const { data } = await deps.gh.request('GET /repos/{owner}/{repo}/commits/{ref}/check-runs', { owner: repo.owner, repo: repo.name, ref: sha, check_name: RELEASE_CHECK, app_id: deps.app.id, filter: 'all' });
-  const existing = ((data as { check_runs?: { id: number; name: string; external_id?: string | null; html_url?: string | null; conclusion?: string | null; output?: { text?: string | null } }[] }).check_runs ?? []).find(
-    (run) => run.name === RELEASE_CHECK && run.external_id === releaseExternalId(tag),
-  );
+  const existing = await findCheck(deps.gh, repo, sha, { name: RELEASE_CHECK, external_id: releaseExternalId(tag), appId: deps.app.id });
   if (existing?.conclusion === want) return existing.html_url ? { url: existing.html_url } : {};
   const output = await make();
-  await writeCheck(deps.gh, repo, { name: RELEASE_CHECK, external_id: releaseExternalId(tag), sha, output, now: deps.now(), ...(existing ? { id: existing.id, foundText: existing.output?.text ?? null } : {}) });
+  await writeAnnotatedCheck(deps.gh, repo, { name: RELEASE_CHECK, external_id: releaseExternalId(tag), sha, output, now: deps.now(), ...(existing ? { found: existing } : {}) });
   return { url: existing?.html_url ?? `https://github.com/${repo.owner}/${repo.name}/commit/${sha}/checks` };
 }
 
