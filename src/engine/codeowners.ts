@@ -136,13 +136,13 @@ export function firstOwnedFiles(files: readonly { path: string }[], codeowners: 
 const NO_RULE = -1;
 
 /**
- * A file list matched before: its paths in order, joined with NUL (one string, not one per
- * path, for a collection to copy), how many, and their owners. Lists with a NUL in a path are
- * not remembered: no git path holds one, and without, the joined paths tell lists apart.
+ * A file list matched before: its paths in order (the strings of the snapshot that first
+ * listed them), and their owners. A new snapshot's paths are new strings: compared with `===`,
+ * each is one length check and one memory compare, a tenth of the time of finding it at an
+ * offset in one joined string (`startsWith`), which was a fifth of a cold evaluation.
  */
 export interface RememberedList {
-  count: number;
-  joined: string;
+  paths: readonly string[];
   owners: ReadonlyMap<string, string>;
 }
 
@@ -164,47 +164,41 @@ function listHash(files: readonly { path: string }[]): number {
 
 /** Whether a remembered list is this list of files: the same paths, in the same order (exported for tests). */
 export function samePaths(list: RememberedList, files: readonly { path: string }[]): boolean {
-  if (list.count !== files.length) return false;
-  const joined = list.joined;
-  let offset = 0;
-  for (let index = 0; index < files.length; index += 1) {
-    const path = files[index]!.path;
-    if (index > 0) {
-      if (joined.charCodeAt(offset) !== 0) return false;
-      offset += 1;
-    }
-    if (!joined.startsWith(path, offset)) return false;
-    offset += path.length;
-  }
-  return offset === joined.length;
+  const paths = list.paths;
+  if (paths.length !== files.length) return false;
+  for (let index = 0; index < paths.length; index += 1) if (files[index]!.path !== paths[index]) return false;
+  return true;
 }
 
 /**
- * What the remembered lists of all parsed files may hold together, in characters of their
- * joined paths plus LIST_COST per list (an estimate, in bytes, of its owners): 8 Mi, about a
- * hundred lists of 3,000 files. Past it every parsed file's lists are forgotten at once; a
- * list larger than the whole budget is not kept.
+ * What the remembered lists of all parsed files may hold together, in bytes, estimated: each
+ * path's characters plus PATH_COST (its string's header and its slot in the list) and LIST_COST
+ * per list (its owners): 8 Mi, about forty lists of 3,000 files. Past it every parsed file's
+ * lists are forgotten at once; a list larger than the whole budget is not kept.
  */
 export const LIST_MEMO_BUDGET = 8 * 1024 * 1024;
 const LIST_COST = 1024;
+const PATH_COST = 32;
 let listMemoCost = 0;
 const listMemos = new Set<Memo>();
 
-/** A list to remember with its owners, or undefined when a path holds a NUL (exported for tests). */
-export function rememberedList(files: readonly { path: string }[], owners: ReadonlyMap<string, string>): RememberedList | undefined {
+/** A list to remember with its owners (exported for tests). */
+export function rememberedList(files: readonly { path: string }[], owners: ReadonlyMap<string, string>): RememberedList {
   const paths = new Array<string>(files.length);
-  for (let index = 0; index < files.length; index += 1) {
-    const path = files[index]!.path;
-    if (path.includes('\0')) return undefined;
-    paths[index] = path;
-  }
-  return { count: files.length, joined: paths.join('\0'), owners };
+  for (let index = 0; index < files.length; index += 1) paths[index] = files[index]!.path;
+  return { paths, owners };
+}
+
+/** What a remembered list costs against LIST_MEMO_BUDGET. */
+function costOf(list: RememberedList): number {
+  let cost = LIST_COST;
+  for (const path of list.paths) cost += path.length + PATH_COST;
+  return cost;
 }
 
 function remember(memo: Memo, hash: number, files: readonly { path: string }[], owners: ReadonlyMap<string, string>): void {
   const list = rememberedList(files, owners);
-  if (list === undefined) return;
-  const cost = list.joined.length + LIST_COST;
+  const cost = costOf(list);
   if (cost > LIST_MEMO_BUDGET) return;
   if (listMemoCost + cost > LIST_MEMO_BUDGET) {
     for (const forgotten of listMemos) {

@@ -67,8 +67,7 @@ describe('owners of a file list remembered across snapshots', () => {
   it('finds a remembered list only for the same paths, in the same order, whatever their paths hold', () => {
     // Lists in one bucket are told apart by this comparison alone.
     const none = new Map<string, string>();
-    const list = (...paths: string[]) => rememberedList(files(...paths), none)!;
-    expect(rememberedList(files('a\0b', 'c'), none)).toBeUndefined();
+    const list = (...paths: string[]) => rememberedList(files(...paths), none);
     expect(samePaths(list('a', 'bc'), files('a', 'bc'))).toBe(true);
     expect(samePaths(list('a', 'bc'), files('a', 'b'))).toBe(false);
     expect(samePaths(list('a', 'b'), files('a\0b'))).toBe(false);
