@@ -134,7 +134,8 @@ async function withCollections<T>(run: () => T): Promise<{ result: T; gc: string
   const minor = collections.filter((entry) => entry.kind === constants.NODE_PERFORMANCE_GC_MINOR);
   const major = collections.filter((entry) => entry.kind !== constants.NODE_PERFORMANCE_GC_MINOR);
   const max = (entries: typeof collections) => entries.reduce((longest, entry) => Math.max(longest, entry.duration), 0);
-  return { result, gc: `GC: ${minor.length} scavenges (longest ${max(minor).toFixed(2)} ms), ${major.length} other (longest ${max(major).toFixed(2)} ms)` };
+  const median = (entries: typeof collections) => entries.map((entry) => entry.duration).sort((a, b) => a - b)[entries.length >> 1] ?? 0;
+  return { result, gc: `GC: ${minor.length} scavenges (median ${median(minor).toFixed(2)} ms, longest ${max(minor).toFixed(2)} ms), ${major.length} other (longest ${max(major).toFixed(2)} ms)` };
 }
 const BASE = { reviews: 300, comments: 1000, files: 3000 };
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 400);

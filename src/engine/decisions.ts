@@ -10,6 +10,7 @@ import type { DecisionRecord, GateState, RunState, Vote } from './state.js';
 import { addEffect, clip, key, note } from './ledger.js';
 import { leave } from './transitions.js';
 import { castVote, decidersOf } from './votes.js';
+import { extend } from './extend.js';
 
 export interface Candidate {
   actor?: string;
@@ -125,7 +126,7 @@ export function decide(context: EngineContext, state: RunState, at: number, give
     replay(context, state, at, given, stored);
     return;
   }
-  const candidate = given.reason !== undefined && given.reason.length > REASON_LIMIT ? { ...given, reason: `${given.reason.slice(0, REASON_LIMIT - 1)}…` } : given;
+  const candidate = given.reason !== undefined && given.reason.length > REASON_LIMIT ? extend(given, { reason: `${given.reason.slice(0, REASON_LIMIT - 1)}…` }) : given;
   const active = state.active;
   const step = active ? context.flow.byId.get(active.step) : undefined;
   if (candidate.refused !== undefined) {

@@ -9,6 +9,7 @@ import { renderTemplate } from '../flow/template.js';
 import type { Facts, Verdict } from './facts.js';
 import type { PrContext } from './pr-context.js';
 import type { DecisionRecord, EffectBody, RunState } from './state.js';
+import { extend } from './extend.js';
 
 /** A link that completes a callback wait, signed by the shell: the engine never holds the secret. */
 export type CallbackLink = (request: { run: string; step: string; attempt: number; from: number; timeoutMs?: number }) => { url: string; token: string };
@@ -50,46 +51,78 @@ export interface TemplateExtras {
 }
 
 /**
- * For each view made for GitHub text, the same view with user text as it was, for machine
- * payloads: kept on the view under a symbol (no template can name it), not in a WeakMap,
- * whose entries V8's young-generation collector would keep alive (see decisions.ts).
- */
-const RAW = Symbol('raw view');
-const rawView = (view: object): object => (view as { [RAW]?: object })[RAW] ?? view;
-
-/**
  * The variables a message template sees; docs/templates.md lists them. Text that
  * whoever opened the PR controls has its mentions and closing keywords made
  * inert (flow/mentions.ts): the app's comments must not ping or close on their
- * behalf. Webhook, dispatch and workflow payloads get that text unchanged.
+ * behalf. Webhook, dispatch and workflow payloads get that text unchanged (`rawView`).
  */
 export function templateView(context: EngineContext, state: RunState, now: number, extras: TemplateExtras = {}): object {
-  const raw = rawTemplateView(context, state, now, extras);
-  const user = neutraliseDeep;
-  const view: Record<string, unknown> = { ...raw };
-  // Made inert when a template first reads them: most templates read one or two variables,
-  // and neutralising every step's outputs for each message cost more than the rest of it.
-  // A view is rendered at once, before the state moves on, so the outcome is the same.
-  lazily(view, 'pr', () => ({ ...raw.pr, title: neutraliseMentions(raw.pr.title), body: neutraliseMentions(raw.pr.body), base: neutraliseMentions(raw.pr.base), head: neutraliseMentions(raw.pr.head), labels: user(raw.pr.labels) }));
-  lazily(view, 'step', () => user(raw.step));
-  lazily(view, 'steps', () => user(raw.steps));
-  lazily(view, 'fields', () => user(raw.fields));
-  lazily(view, 'decision', () => user(raw.decision));
-  Object.defineProperty(view, RAW, { value: raw });
-  return view;
+  return new GitHubTextView(rawTemplateView(context, state, now, extras));
 }
 
-/** Replaces a property with one worked out on first read (in place: the keys keep their order). */
-function lazily(view: Record<string, unknown>, name: string, compute: () => unknown): void {
-  Object.defineProperty(view, name, {
-    configurable: true,
-    enumerable: true,
-    get() {
-      const value = compute();
-      Object.defineProperty(view, name, { value, configurable: true, enumerable: true, writable: true });
-      return value;
-    },
-  });
+/** The same view with user text as it was, for machine payloads. */
+const rawView = (view: object): object => GitHubTextView.rawOf(view);
+
+type RawView = ReturnType<typeof rawTemplateView>;
+
+/**
+ * A view for GitHub text. What the PR's author controls is made inert when a template first
+ * reads it: most templates read one or two variables, and neutralising every step's outputs for
+ * each message cost more than the rest of it (a view is rendered at once, before the state moves
+ * on, so the outcome is the same). Mustache finds the getters with `in`; the raw view is a
+ * private field, which no template can name.
+ *
+ * A class, not a plain object given getters and a hidden property one by one with
+ * Object.defineProperty: on Node 20, objects made that way outlived every young-generation
+ * collection until the next full one, with all they reached (a loop making such views kept 13
+ * of every 17 MB it allocated through each collection; one making this class keeps none), and
+ * each collection's pause grew with them (issue 12, the engine's p99; see extend.ts).
+ * Pinned by test/unit/engine-p99-retention.test.ts.
+ */
+class GitHubTextView {
+  readonly #raw: RawView;
+  #pr: unknown;
+  #step: unknown;
+  #steps: unknown;
+  #fields: unknown;
+  #decision: unknown;
+  readonly repo: RawView['repo'];
+  readonly run: RawView['run'];
+  readonly flow: RawView['flow'];
+  readonly gate: RawView['gate'];
+  readonly callbacks: RawView['callbacks'];
+  readonly now: RawView['now'];
+
+  constructor(raw: RawView) {
+    this.#raw = raw;
+    this.repo = raw.repo;
+    this.run = raw.run;
+    this.flow = raw.flow;
+    this.gate = raw.gate;
+    this.callbacks = raw.callbacks;
+    this.now = raw.now;
+  }
+
+  get pr(): unknown {
+    const pr = this.#raw.pr;
+    return (this.#pr ??= extend(pr, { title: neutraliseMentions(pr.title), body: neutraliseMentions(pr.body), base: neutraliseMentions(pr.base), head: neutraliseMentions(pr.head), labels: neutraliseDeep(pr.labels) }));
+  }
+  get step(): unknown {
+    return (this.#step ??= neutraliseDeep(this.#raw.step));
+  }
+  get steps(): unknown {
+    return (this.#steps ??= neutraliseDeep(this.#raw.steps));
+  }
+  get fields(): unknown {
+    return (this.#fields ??= neutraliseDeep(this.#raw.fields));
+  }
+  get decision(): unknown {
+    return (this.#decision ??= neutraliseDeep(this.#raw.decision));
+  }
+
+  static rawOf(view: object): object {
+    return #raw in view ? (view as GitHubTextView).#raw : view;
+  }
 }
 
 function rawTemplateView(context: EngineContext, state: RunState, now: number, extras: TemplateExtras) {
@@ -116,7 +149,7 @@ function rawTemplateView(context: EngineContext, state: RunState, now: number, e
     repo: { owner: facts.repo.owner, name: facts.repo.name, full_name: `${facts.repo.owner}/${facts.repo.name}`, url: repoUrl },
     run: { id: facts.run.id, url: facts.run.url ?? '', status: state.status, flow: flow.name, started_at: iso(state.startedAt) },
     flow: { name: flow.name },
-    step: extras.step ? { ...extras.step, outputs: state.steps[extras.step.id]?.outputs ?? {} } : {},
+    step: extras.step ? extend(extras.step, { outputs: state.steps[extras.step.id]?.outputs ?? {} }) : {},
     steps,
     fields: pr.fields(),
     gate: extras.gate ?? {},
@@ -142,7 +175,7 @@ function callbackLinks(context: EngineContext, state: RunState, now: number): Re
     const attempt = nextAttempt(state, step.id);
     const id = `${context.facts.run.id}:${step.id}:${attempt}`;
     const signed = context.callbackLink?.({ run: context.facts.run.id, step: step.id, attempt, from: now, ...(step.wait.timeoutMs !== undefined ? { timeoutMs: step.wait.timeoutMs } : {}) });
-    links[step.id] = signed ? { ...signed, id } : { url: `(the app signs a link for ${id})`, token: `(token for ${id})`, id };
+    links[step.id] = signed ? extend(signed, { id }) : { url: `(the app signs a link for ${id})`, token: `(token for ${id})`, id };
   }
   return links;
 }

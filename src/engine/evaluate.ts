@@ -13,6 +13,7 @@ import { forgetVerdictIndex } from './decisions.js';
 import { advance, applyEvent, startRun } from './run.js';
 import { nextTimer } from './timers.js';
 import type { Awaiting, Evaluation, RunState } from './state.js';
+import { extend } from './extend.js';
 
 export type Instant = Date | string | number;
 
@@ -39,7 +40,7 @@ export function engineContext(flow: Flow | CompiledFlow, given: Facts, options: 
   const order = times.map((_, index) => index).sort((a, b) => times[a]! - times[b]! || a - b);
   return {
     flow: compiled,
-    facts: { ...facts, events: order.map((index) => facts.events[index]!) },
+    facts: extend(facts, { events: order.map((index) => facts.events[index]!) }),
     times: order.map((index) => times[index]!),
     pr: prContext(facts.pr),
     verdicts,
@@ -81,7 +82,7 @@ function withDeletedComments(facts: Facts): Facts {
     if (present.has(verdict.ref.slice('comment:'.length)) || gone.has(verdict.ref)) continue;
     gone.set(verdict.ref, { type: 'comment', at: verdict.at, actor: DELETED_ACTOR, id: verdict.ref.slice('comment:'.length), body: '', deleted: true });
   }
-  return gone.size === 0 ? facts : { ...facts, events: [...facts.events, ...gone.values()] };
+  return gone.size === 0 ? facts : extend(facts, { events: [...facts.events, ...gone.values()] });
 }
 
 function verdictsByRef(verdicts: readonly Verdict[]): Map<string, Verdict[]> {

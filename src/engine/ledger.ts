@@ -5,6 +5,7 @@
 import { iso, type EngineContext } from './effects.js';
 import { short } from './gate.js';
 import type { Effect, EffectBody, RunState } from './state.js';
+import { extend } from './extend.js';
 
 export function addEffect(
   state: RunState,
@@ -12,7 +13,7 @@ export function addEffect(
   meta: { key: string; step: string; attempt: number; at: number; cause: string; origin: Effect['origin'] },
 ): void {
   if (body.type === 'merge' || body.type === 'close') state.closesPr = true;
-  state.effects.push({ ...body, key: meta.key, step: meta.step, attempt: meta.attempt, at: iso(meta.at), cause: meta.cause, origin: meta.origin, status: 'pending' });
+  state.effects.push(extend(body, { key: meta.key, step: meta.step, attempt: meta.attempt, at: iso(meta.at), cause: meta.cause, origin: meta.origin, status: 'pending' as const }));
   note(state, meta.at, meta.step, `effect ${describeEffect(body)}`);
 }
 
