@@ -49,15 +49,16 @@ export function callback(context: EngineContext, state: RunState, at: number, ev
   if (event.refused !== undefined) note(state, at, event.step, `callback for ${event.step}#${event.attempt} refused: ${event.refused}`);
   const target = context.flow.byId.get(event.step);
   if (target && target.kind !== 'wait' && event.decision !== undefined) {
+    // Optional fields after the others: a literal that starts with a spread outlives young collections (extend.ts).
     decide(context, state, at, {
-      ...(event.actor !== undefined ? { actor: event.actor } : {}),
       decision: event.decision,
       source: 'callback',
       sha: state.view.headSha,
-      ...(event.reason !== undefined ? { reason: event.reason } : {}),
       step: event.step,
       attempt: event.attempt,
       ref: `callback:${event.step}:${event.attempt}:${event.actor ?? '-'}:${iso(at)}`,
+      ...(event.actor !== undefined ? { actor: event.actor } : {}),
+      ...(event.reason !== undefined ? { reason: event.reason } : {}),
       ...(event.refused !== undefined ? { refused: event.refused } : {}),
     });
     return;

@@ -10,9 +10,16 @@
  * times, each on a new snapshot, under V8's own trace of each collection (`--trace-gc-nvp`), with
  * a 1 MiB young generation so that there are hundreds of collections. Once the code has settled
  * (the second half), a collection promotes about 10 KiB (code and feedback); before, 145–155 KiB.
+ * And the engine's sources are read for the two shapes that did it (a literal starting with a
+ * spread and going on; defineProperty), so a new one is caught even where the child's flow does not
+ * go. A lone `{ ...a }` given properties afterwards does it too, and is not looked for: only the count
+ * catches that one.
  */
 import { execFile } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 
 const CHILD = fileURLToPath(new URL('../engine-retention-child.ts', import.meta.url));
@@ -54,4 +61,35 @@ describe('what an evaluation builds stays young', () => {
     const settled = collections.slice(collections.length / 2);
     expect(median(settled.map((collection) => collection.promoted))).toBeLessThan(48 * 1024);
   }, 150_000);
+});
+
+const ENGINE = fileURLToPath(new URL('../../src/engine/', import.meta.url));
+
+/** Where source text builds objects the way that outlived young collections: a spread first in a literal with more after it, or defineProperty. */
+function retainingShapes(file: string, text: string): string[] {
+  const source = ts.createSourceFile(file, text, ts.ScriptTarget.ES2022, true);
+  const found: string[] = [];
+  const where = (node: ts.Node) => `${file}:${source.getLineAndCharacterOfPosition(node.getStart(source)).line + 1}`;
+  const visit = (node: ts.Node): void => {
+    if (ts.isObjectLiteralExpression(node) && node.properties.length > 1 && ts.isSpreadAssignment(node.properties[0]!)) found.push(`${where(node)} { ...spread, more }`);
+    if (ts.isCallExpression(node) && node.expression.getText(source) === 'Object.defineProperty') found.push(`${where(node)} Object.defineProperty`);
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  return found;
+}
+
+describe('the engine builds no object the way that outlived young collections', () => {
+  it('has no literal that starts with a spread and goes on, and no defineProperty, but in extend()', () => {
+    const files = readdirSync(ENGINE).filter((name) => name.endsWith('.ts'));
+    expect(files.length).toBeGreaterThan(10);
+    const found = files.flatMap((file) => retainingShapes(file, readFileSync(join(ENGINE, file), 'utf8')));
+    // extend() itself falls back to a spread for a source with an own `__proto__`, which Object.assign would not copy.
+    expect(found).toEqual(['extend.ts:15 { ...spread, more }']);
+  });
+
+  it('finds both shapes where they are, and not the spreads that are harmless', () => {
+    const text = 'const a = { ...b, c: 1 };\nconst d = { e: 1, ...f };\nconst g = { ...h };\nObject.defineProperty(i, "j", {});\nconst k = [...l, 1];';
+    expect(retainingShapes('x.ts', text)).toEqual(['x.ts:1 { ...spread, more }', 'x.ts:4 Object.defineProperty']);
+  });
 });
