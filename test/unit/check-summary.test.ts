@@ -93,7 +93,7 @@ describe('the Flowgate check', () => {
 
 describe('a push to the default branch', () => {
   const repo = { owner: 'acme', name: 'widgets' };
-  const deps = (gh: GitHubClient) => ({ gh, cache: new GitHubCache(), app: { id: 7 }, now: () => 0 });
+  const deps = (gh: GitHubClient) => ({ gh, cache: new GitHubCache(), app: { id: 7 }, now: () => 0, queue: new PullRequestQueue() });
 
   it('is relevant only on the default branch', () => {
     const app = { id: 7, login: 'flowgate[bot]' };
