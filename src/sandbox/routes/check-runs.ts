@@ -1,12 +1,13 @@
 /**
  * Check runs: the app lists the runs on a commit, creates its own and updates
  * them (never another app's). An update keeps every field it does not name.
+ * As GitHub, a request with more than 50 annotations is refused whole (422).
  */
 import type { SandboxContext } from '../context.js';
 import { checkRunPayload } from '../payloads.js';
 import type { Route } from '../router.js';
 import { repoOf } from './params.js';
-import { NotFound, type CheckRun } from '../state.js';
+import { NotFound, Refused, type CheckRun } from '../state.js';
 
 export function checkRunRoutes(ctx: SandboxContext): Route[] {
   const { state, clock } = ctx;
@@ -44,10 +45,15 @@ export function checkRunRoutes(ctx: SandboxContext): Route[] {
   ];
 }
 
+/** What GitHub takes in one create or update: more need further updates, each appending. */
+const ANNOTATIONS_PER_REQUEST = 50;
+
 /** A check run's fields from a create or update body: a conclusion completes it. */
 function checkRunFields(ctx: SandboxContext, body: Record<string, unknown>, current?: CheckRun): Omit<CheckRun, 'id' | 'app_id' | 'head_sha' | 'started_at'> {
   const output = (body.output as CheckRun['output'] | undefined) ?? current?.output ?? { title: null, summary: null, text: null };
-  const added = ((body.output as { annotations?: CheckRun['annotations'] } | undefined)?.annotations ?? []).slice(0, 50);
+  const added = (body.output as { annotations?: CheckRun['annotations'] } | undefined)?.annotations ?? [];
+  // GitHub's words; nothing of the request is applied.
+  if (added.length > ANNOTATIONS_PER_REQUEST) throw new Refused(422, `Invalid request.\n\nNo more than ${ANNOTATIONS_PER_REQUEST} items are allowed; ${added.length} were supplied.`);
   const status = String(body.status ?? current?.status ?? 'queued');
   return {
     name: String(body.name ?? current?.name ?? ''),
