@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
+import { extend } from '../../src/engine/extend.js';
 
 const CHILD = fileURLToPath(new URL('../engine-retention-child.ts', import.meta.url));
 
@@ -91,5 +92,24 @@ describe('the engine builds no object the way that outlived young collections', 
   it('finds both shapes where they are, and not the spreads that are harmless', () => {
     const text = 'const a = { ...b, c: 1 };\nconst d = { e: 1, ...f };\nconst g = { ...h };\nObject.defineProperty(i, "j", {});\nconst k = [...l, 1];';
     expect(retainingShapes('x.ts', text)).toEqual(['x.ts:1 { ...spread, more }', 'x.ts:4 Object.defineProperty']);
+  });
+});
+
+describe('extend(), which builds those objects now', () => {
+  it('gives the own properties of a spread, in the same order, later ones winning', () => {
+    const base = { type: 'label', labels: ['a'], key: 'old' };
+    const built = extend(base, { key: 'new', status: 'pending' });
+    expect(built).toEqual({ ...base, key: 'new', status: 'pending' });
+    expect(Object.keys(built)).toEqual(['type', 'labels', 'key', 'status']);
+    expect(base.key).toBe('old');
+  });
+
+  it('copies an own __proto__ from JSON as a spread does, never making it the prototype', () => {
+    const parsed = JSON.parse('{"__proto__": {"polluted": true}, "a": 1}') as Record<string, unknown>;
+    const built = extend(parsed, { b: 2 }) as Record<string, unknown>;
+    expect(Object.getPrototypeOf(built)).toBe(Object.prototype);
+    expect(Object.hasOwn(built, '__proto__')).toBe(true);
+    expect(built.polluted).toBeUndefined();
+    expect(Object.keys(built)).toEqual(Object.keys({ ...parsed, b: 2 }));
   });
 });
